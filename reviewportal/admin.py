@@ -1,0 +1,94 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from reviewportal.models import (
+    AccessLog,
+    Account,
+    Notification,
+    ReasonCode,
+    ReviewDecision,
+    Revision,
+    UrgentTicket,
+    User,
+)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Review Portal"), {"fields": ("account", "phone", "language")}),
+    )
+    list_display = ("username", "email", "account", "is_staff", "is_active", "last_login")
+    list_filter = ("is_staff", "is_active", "groups", "language")
+    list_select_related = ("account",)
+    search_fields = ("username", "email", "first_name", "last_name", "account__name")
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ("name", "public_id", "contact_email", "is_active", "created_at")
+    search_fields = ("name", "public_id", "contact_email")
+    readonly_fields = ("public_id", "created_at")
+
+
+@admin.register(ReasonCode)
+class ReasonCodeAdmin(admin.ModelAdmin):
+    list_display = ("code", "title_zh", "title_en", "applies_to", "is_active", "sort_order")
+    list_filter = ("applies_to", "is_active")
+    list_editable = ("is_active", "sort_order")
+    search_fields = ("code", "title_zh", "title_en")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Decisions refer to reasons; retire a reason by deactivating it.
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "content_type", "object_id", "number", "submitted_by", "created_at")
+    list_filter = ("content_type",)
+    list_select_related = ("content_type", "submitted_by")
+
+
+@admin.register(ReviewDecision)
+class ReviewDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("revision", "outcome", "reviewer", "created_at")
+    list_filter = ("outcome",)
+    list_select_related = ("revision", "reviewer")
+
+
+@admin.register(UrgentTicket)
+class UrgentTicketAdmin(ReadOnlyAdmin):
+    list_display = ("public_id", "account", "state", "requested_by", "created_at", "handled_by")
+    list_filter = ("state",)
+    list_select_related = ("account", "requested_by", "handled_by")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("title", "recipient", "kind", "created_at", "read_at", "emailed_at")
+    list_filter = ("kind",)
+    list_select_related = ("recipient",)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "action", "content_type", "object_id", "detail", "ip_address")
+    list_filter = ("action",)
+    list_select_related = ("user", "content_type")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("reviewportal.view_audit")

@@ -1,0 +1,63 @@
+"""Shared pieces of the reviewer console: read-only lifecycle fields, and admin actions that call
+the lifecycle services item by item and report per item what happened."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from reviewportal.errors import ReviewError
+from reviewportal.services.lifecycle import review_claim, review_release
+
+LIFECYCLE_FIELDS = (
+    "public_id",
+    "state",
+    "current_revision",
+    "claimed_by",
+    "claimed_at",
+    "submitted_at",
+    "decided_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+
+
+def run_per_item(modeladmin, request, queryset, service, done_message) -> None:
+    """Call ``service(item=…, user=…)`` for each selected item and report each outcome."""
+    ok = 0
+    for item in queryset.order_by("pk"):
+        try:
+            service(item=item, user=request.user)
+            ok += 1
+        except ReviewError as exc:
+            modeladmin.message_user(request, f"{item}: {exc.message}", messages.WARNING)
+    if ok:
+        modeladmin.message_user(request, done_message % {"n": ok}, messages.SUCCESS)
+
+
+class ReviewableAdmin(admin.ModelAdmin):
+    """Base admin of everything under review: the lifecycle is changed only by actions that
+    call the services, never by editing fields."""
+
+    readonly_fields = LIFECYCLE_FIELDS
+    list_select_related = ("account", "claimed_by")
+    actions = ["claim_selected", "release_selected"]
+
+    def has_add_permission(self, request) -> bool:
+        # Applications are made by customers in the portal, not typed in by staff.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Claim selected items"))
+    def claim_selected(self, request, queryset):
+        run_per_item(self, request, queryset, review_claim, _("Claimed %(n)s item(s)."))
+
+    @admin.action(description=_("Release selected items"))
+    def release_selected(self, request, queryset):
+        run_per_item(self, request, queryset, review_release, _("Released %(n)s item(s)."))

@@ -1,0 +1,23 @@
+"""Shared models: accounts and users, the review lifecycle every application shares, revisions,
+decisions with their reason catalogue, urgent tickets, notifications and the access log."""
+
+from reviewportal.models.accounts import Account, User
+from reviewportal.models.audit import AccessLog
+from reviewportal.models.lifecycle import ReviewableModel, ReviewState
+from reviewportal.models.notifications import Notification
+from reviewportal.models.review import DecisionOutcome, ReasonCode, ReviewDecision, Revision
+from reviewportal.models.tickets import UrgentTicket
+
+__all__ = [
+    "AccessLog",
+    "Account",
+    "DecisionOutcome",
+    "Notification",
+    "ReasonCode",
+    "ReviewDecision",
+    "ReviewState",
+    "ReviewableModel",
+    "Revision",
+    "UrgentTicket",
+    "User",
+]

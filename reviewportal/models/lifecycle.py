@@ -1,0 +1,183 @@
+"""The review lifecycle (SPEC §3), shared by qualifications, signatures and templates.
+
+Transitions here only change fields of the row; locking, permission checks, revisions, audit,
+notifications and carrier filings are the services' job (``reviewportal.services.lifecycle``),
+which are the only callers of these methods.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    UNDER_REVIEW = "under_review", _("Under review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Not approved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REREVIEW = "rereview", _("Re-review")
+    REVOKED = "revoked", _("Revoked")
+
+
+S = ReviewState
+#: States a customer may still edit (seed 000 §1): an edit resubmits.
+EDITABLE_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
+#: States from which the customer may withdraw.
+OPEN_STATES = (S.DRAFT, S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
+#: States that wait for a reviewer (the queue).
+QUEUE_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW, S.REREVIEW)
+
+
+class ReviewableModel(ConcurrentTransitionMixin, models.Model):
+    """Abstract base of everything that goes through review.
+
+    Subclasses define ``snapshot_data()``: what a reviewer judges, as a JSON-able dict that the
+    submission services freeze into a revision (materials listed with their checksums).
+    """
+
+    #: Prefix of the public ID shown to people (``SIG``, ``TPL``, ``QUA``).
+    PUBLIC_ID_PREFIX = ""
+    #: Whether an approval is forwarded to the carriers (signatures and templates are).
+    FILED_WITH_CARRIERS = False
+
+    public_id = models.CharField(_("ID"), max_length=20, unique=True, editable=False)
+    account = models.ForeignKey(
+        "reviewportal.Account", verbose_name=_("account"), on_delete=models.PROTECT
+    )
+    state = FSMField(
+        _("review status"),
+        default=S.DRAFT,
+        choices=S.choices,
+        protected=True,
+        db_index=True,
+    )
+    current_revision = models.ForeignKey(
+        "reviewportal.Revision",
+        verbose_name=_("current revision"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            from reviewportal.identifiers import new_public_id
+
+            self.public_id = new_public_id(self.PUBLIC_ID_PREFIX)
+        super().save(*args, **kwargs)
+
+    # --- transitions: field changes only --------------------------------------------------
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=S.DRAFT, target=S.PENDING_REVIEW)
+    def submit(self, *, revision, at, by=None, description=None) -> None:
+        self.current_revision = revision
+        self.submitted_at = at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=S.PENDING_REVIEW, target=S.UNDER_REVIEW)
+    def claim(self, *, reviewer, at, by=None, description=None) -> None:
+        self.claimed_by = reviewer
+        self.claimed_at = at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=S.UNDER_REVIEW, target=S.PENDING_REVIEW)
+    def release(self, *, by=None, description=None) -> None:
+        self.claimed_by = None
+        self.claimed_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=S.UNDER_REVIEW, target=S.UNDER_REVIEW)
+    def reassign(self, *, reviewer, at, by=None, description=None) -> None:
+        self.claimed_by = reviewer
+        self.claimed_at = at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=S.UNDER_REVIEW, target=S.APPROVED)
+    def approve(self, *, at, by=None, description=None) -> None:
+        self.decided_at = at
+        self.claimed_by = None
+        self.claimed_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=S.UNDER_REVIEW, target=S.REJECTED)
+    def reject(self, *, at, by=None, description=None) -> None:
+        self.decided_at = at
+        self.claimed_by = None
+        self.claimed_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=list(EDITABLE_STATES), target=S.PENDING_REVIEW)
+    def resubmit(self, *, revision, at, by=None, description=None) -> None:
+        self.current_revision = revision
+        self.submitted_at = at
+        self.decided_at = None
+        self.claimed_by = None
+        self.claimed_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=list(OPEN_STATES), target=S.WITHDRAWN)
+    def withdraw(self, *, at, by=None, description=None) -> None:
+        self.decided_at = at
+        self.claimed_by = None
+        self.claimed_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=S.APPROVED, target=S.REREVIEW)
+    def flag_for_rereview(self, *, revision, at, by=None, description=None) -> None:
+        self.current_revision = revision
+        self.submitted_at = at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=S.REREVIEW, target=S.APPROVED)
+    def confirm(self, *, at, by=None, description=None) -> None:
+        self.decided_at = at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field="state", source=S.REREVIEW, target=S.REVOKED)
+    def revoke(self, *, at, by=None, description=None) -> None:
+        self.decided_at = at

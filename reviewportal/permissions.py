@@ -1,0 +1,153 @@
+"""Who may do what to an item under review.
+
+``available_actions`` is the one list of actions a user may take on an item: the console's
+buttons, the portal's links and the services' permission checks all read it (house style,
+after Wagtail's moderation workflows).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.translation import gettext as _
+
+from reviewportal.errors import PermissionRefused, TransitionRefused
+from reviewportal.models.lifecycle import EDITABLE_STATES, OPEN_STATES, ReviewState
+
+S = ReviewState
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    EDIT = "edit"
+    WITHDRAW = "withdraw"
+    CLAIM = "claim"
+    RELEASE = "release"
+    REASSIGN = "reassign"
+    APPROVE = "approve"
+    REJECT = "reject"
+    FLAG_FOR_REREVIEW = "flag_for_rereview"
+    CONFIRM = "confirm"
+    REVOKE = "revoke"
+
+
+#: Customer actions are taken by users of the item's account; the rest by staff.
+CUSTOMER_ACTIONS = frozenset({Action.SUBMIT, Action.EDIT, Action.WITHDRAW})
+
+#: The states each action may start from (the FSM enforces the same; this table lets us say
+#: *why* an action is unavailable before trying it).
+ACTION_STATES: dict[Action, tuple[str, ...]] = {
+    # Editing a draft changes it in place; editing a submitted item resubmits it.
+    Action.EDIT: (S.DRAFT, *EDITABLE_STATES),
+    Action.SUBMIT: (S.DRAFT,),
+    Action.WITHDRAW: OPEN_STATES,
+    Action.CLAIM: (S.PENDING_REVIEW,),
+    Action.RELEASE: (S.UNDER_REVIEW,),
+    Action.REASSIGN: (S.UNDER_REVIEW,),
+    Action.APPROVE: (S.UNDER_REVIEW,),
+    Action.REJECT: (S.UNDER_REVIEW,),
+    Action.FLAG_FOR_REREVIEW: (S.APPROVED,),
+    Action.CONFIRM: (S.REREVIEW,),
+    Action.REVOKE: (S.REREVIEW,),
+}
+
+PERM_REVIEW = "reviewportal.review_items"
+PERM_OVERRIDE = "reviewportal.override_findings"
+PERM_REASSIGN = "reviewportal.reassign_items"
+PERM_URGENT = "reviewportal.handle_urgent"
+PERM_FLAG = "reviewportal.flag_rereview"
+PERM_SENSITIVE = "reviewportal.view_sensitive"
+PERM_AUDIT = "reviewportal.view_audit"
+
+
+def is_staff_user(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def is_senior(user) -> bool:
+    return is_staff_user(user) and user.has_perm(PERM_OVERRIDE)
+
+
+def _user_may(item, user, action: Action) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if action in CUSTOMER_ACTIONS:
+        return user.account_id is not None and user.account_id == item.account_id
+    if not is_staff_user(user):
+        return False
+    if action == Action.CLAIM:
+        return user.has_perm(PERM_REVIEW)
+    if action in (Action.RELEASE, Action.APPROVE, Action.REJECT):
+        # The claimer decides; a senior reviewer may step in on someone else's claim.
+        return user.has_perm(PERM_REVIEW) and (
+            item.claimed_by_id == user.pk or user.has_perm(PERM_REASSIGN)
+        )
+    if action == Action.REASSIGN:
+        return user.has_perm(PERM_REASSIGN)
+    if action == Action.FLAG_FOR_REREVIEW:
+        return user.has_perm(PERM_FLAG)
+    if action == Action.REVOKE:
+        return user.has_perm(PERM_REVIEW)
+    if action == Action.CONFIRM:
+        # A re-review item carries blocking findings by construction: keeping it approved
+        # over them is a senior's call.
+        return user.has_perm(PERM_REVIEW) and user.has_perm(PERM_OVERRIDE)
+    return False
+
+
+def available_actions(item, user) -> list[Action]:
+    """The actions ``user`` may take on ``item`` now, in a stable order."""
+    return [
+        action
+        for action in Action
+        if item.state in ACTION_STATES[action] and _user_may(item, user, action)
+    ]
+
+
+def require_action(item, user, action: Action) -> None:
+    """Raise a readable error unless ``user`` may take ``action`` on ``item`` now."""
+    if not _user_may(item, user, action):
+        raise PermissionRefused(
+            _("You may not %(action)s %(item)s.") % {"action": action_label(action), "item": item}
+        )
+    if item.state not in ACTION_STATES[action]:
+        raise TransitionRefused(
+            _("%(item)s is %(state)s, so it cannot be %(done)s.")
+            % {
+                "item": item,
+                "state": item.get_state_display(),
+                "done": action_done_label(action),
+            }
+        )
+
+
+def action_label(action: Action) -> str:
+    return {
+        Action.SUBMIT: _("submit"),
+        Action.EDIT: _("edit"),
+        Action.WITHDRAW: _("withdraw"),
+        Action.CLAIM: _("claim"),
+        Action.RELEASE: _("release"),
+        Action.REASSIGN: _("reassign"),
+        Action.APPROVE: _("approve"),
+        Action.REJECT: _("reject"),
+        Action.FLAG_FOR_REREVIEW: _("flag for re-review"),
+        Action.CONFIRM: _("confirm"),
+        Action.REVOKE: _("revoke"),
+    }[action]
+
+
+def action_done_label(action: Action) -> str:
+    return {
+        Action.SUBMIT: _("submitted"),
+        Action.EDIT: _("edited"),
+        Action.WITHDRAW: _("withdrawn"),
+        Action.CLAIM: _("claimed"),
+        Action.RELEASE: _("released"),
+        Action.REASSIGN: _("reassigned"),
+        Action.APPROVE: _("approved"),
+        Action.REJECT: _("rejected"),
+        Action.FLAG_FOR_REREVIEW: _("flagged for re-review"),
+        Action.CONFIRM: _("confirmed"),
+        Action.REVOKE: _("revoked"),
+    }[action]

@@ -1,0 +1,34 @@
+"""Delivering notification e-mails."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from reviewportal.models import Notification
+
+
+def notification_email_deliver(*, notification_id: int) -> bool:
+    """Send the e-mail of one notification once. Returns False when there is nothing to do
+    (already sent, deleted, or the recipient has no address). The row is locked while sending
+    so that a redelivered task cannot send it twice."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .select_related("recipient")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
+        )
+        if notification is None or not notification.recipient.email:
+            return False
+        send_mail(
+            subject=notification.title,
+            message=notification.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.recipient.email],
+        )
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True

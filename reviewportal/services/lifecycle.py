@@ -1,0 +1,501 @@
+"""The review lifecycle's services (SPEC §3): the only path to every state change of a
+qualification, signature or template application. Admin, portal, commands and tasks call these.
+
+Each service locks the row, checks ``reviewportal.permissions`` (the same list the buttons read),
+runs one FSM transition, writes its records in the same transaction and sends e-mails and tasks
+only once the transaction has committed. A service either does everything or nothing: any
+``ReviewError`` leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from reviewportal.errors import (
+    ConcurrentChange,
+    PermissionRefused,
+    PrecheckBlocked,
+    ReviewError,
+    TransitionRefused,
+)
+from reviewportal.models import (
+    DecisionOutcome,
+    ReasonCode,
+    ReviewableModel,
+    ReviewDecision,
+    Revision,
+    User,
+)
+from reviewportal.models.lifecycle import EDITABLE_STATES, ReviewState
+from reviewportal.permissions import (
+    PERM_REVIEW,
+    Action,
+    is_senior,
+    is_staff_user,
+    require_action,
+)
+from reviewportal.services.findings import blocking, findings_for
+from reviewportal.services.notifications import notification_send, notification_send_to_account
+
+
+#: Fields that model validation of customer input must leave alone: the lifecycle owns them.
+LIFECYCLE_EXCLUDE = (
+    "public_id",
+    "state",
+    "current_revision",
+    "claimed_by",
+    "claimed_at",
+    "submitted_at",
+    "decided_at",
+    "created_by",
+)
+
+
+def lifecycle_service(fn):
+    """Run ``fn`` in one transaction and turn the FSM's own exceptions into readable errors.
+
+    The conversion happens outside the atomic block, so the transaction is already rolled back
+    when the caller sees the error."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return fn(*args, **kwargs)
+        except ConcurrentTransition as exc:
+            raise ConcurrentChange(
+                _("Someone else changed this item at the same moment; reload it and try again.")
+            ) from exc
+        except TransitionNotAllowed as exc:
+            raise TransitionRefused(
+                _("This action is not possible in the item's current state.")
+            ) from exc
+
+    return wrapper
+
+
+def lock(item: ReviewableModel) -> ReviewableModel:
+    """Re-read ``item`` with a row lock (PostgreSQL: ``SELECT … FOR UPDATE``), so that two
+    concurrent transitions on one item run one after the other and the second sees the first's
+    result."""
+    return type(item)._default_manager.select_for_update().get(pk=item.pk)
+
+
+def _label(item: ReviewableModel) -> str:
+    content = getattr(item, "content", None) or getattr(item, "name", "")
+    if type(item).__name__ == "SignatureApplication":
+        content = f"【{content}】"
+    return f"{item._meta.verbose_name} {content} ({item.public_id})"
+
+
+def _revision_create(*, item: ReviewableModel, user: User | None, findings: list[dict]) -> Revision:
+    content_type = ContentType.objects.get_for_model(item)
+    last = Revision.objects.filter(content_type=content_type, object_id=item.pk).aggregate(
+        n=Max("number")
+    )["n"]
+    return Revision.objects.create(
+        content_type=content_type,
+        object_id=item.pk,
+        number=(last or 0) + 1,
+        snapshot=item.snapshot_data(),
+        findings=findings,
+        submitted_by=user,
+    )
+
+
+def _refuse_blocking(item: ReviewableModel, findings: list[dict]) -> None:
+    blocked = blocking(findings)
+    if blocked:
+        raise PrecheckBlocked(
+            _("%(item)s cannot be submitted: %(problems)s")
+            % {"item": item, "problems": "; ".join(f["message"] for f in blocked)},
+            findings=findings,
+        )
+
+
+@lifecycle_service
+def review_submit(*, item: ReviewableModel, user: User) -> ReviewableModel:
+    """Submit a draft for review.
+
+    Effects, in order: the pre-check runs as of today and refuses any ``block`` finding; a
+    revision (number 1) freezes the snapshot and the findings; the item moves draft →
+    pending_review with ``submitted_at`` = now (the SLA starts); the transition is logged."""
+    item = lock(item)
+    require_action(item, user, Action.SUBMIT)
+    findings = findings_for(item)
+    _refuse_blocking(item, findings)
+    revision = _revision_create(item=item, user=user, findings=findings)
+    item.submit(revision=revision, at=timezone.now(), by=user)
+    item.save()
+    return item
+
+
+@lifecycle_service
+def review_resubmit(*, item: ReviewableModel, user: User) -> ReviewableModel:
+    """Resubmit an edited item (pending_review, under_review or rejected → pending_review).
+
+    Called by the entity's update service after it saved the new field values in the same
+    transaction. Effects: pre-check (``block`` refuses, rolling back the edit too); a new
+    revision; the claim is released and the SLA restarts; the reviewer who had claimed it is
+    told."""
+    item = lock(item)
+    require_action(item, user, Action.EDIT)
+    if item.state not in EDITABLE_STATES:
+        raise TransitionRefused(_("%(item)s is a draft: submit it instead.") % {"item": item})
+    previous_claimer = item.claimed_by
+    findings = findings_for(item)
+    _refuse_blocking(item, findings)
+    revision = _revision_create(item=item, user=user, findings=findings)
+    item.resubmit(revision=revision, at=timezone.now(), by=user)
+    item.save()
+    if previous_claimer is not None:
+        notification_send(
+            recipients=[previous_claimer],
+            kind="decision",
+            subject=item,
+            render=lambda: (
+                _("%(item)s was edited by the customer") % {"item": item.public_id},
+                _(
+                    "The customer edited %(item)s while you had it claimed; it is back in the "
+                    "queue as revision %(number)s."
+                )
+                % {"item": _label(item), "number": revision.number},
+            ),
+        )
+    return item
+
+
+@lifecycle_service
+def review_claim(*, item: ReviewableModel, user: User) -> ReviewableModel:
+    """Claim a pending item for review (pending_review → under_review, claimed by ``user``).
+
+    Of two reviewers claiming one item at once exactly one wins; the other gets a clear error."""
+    item = lock(item)
+    if item.state == ReviewState.UNDER_REVIEW and item.claimed_by_id not in (None, user.pk):
+        raise TransitionRefused(
+            _("%(item)s has already been claimed by %(user)s.")
+            % {"item": item, "user": item.claimed_by.display_name()}
+        )
+    require_action(item, user, Action.CLAIM)
+    item.claim(reviewer=user, at=timezone.now(), by=user)
+    item.save()
+    return item
+
+
+@lifecycle_service
+def review_release(*, item: ReviewableModel, user: User, reason: str = "") -> ReviewableModel:
+    """Give a claimed item back to the queue (under_review → pending_review). The claimer may
+    release their own claim; a senior reviewer anyone's."""
+    item = lock(item)
+    require_action(item, user, Action.RELEASE)
+    item.release(by=user, description=reason or None)
+    item.save()
+    return item
+
+
+@lifecycle_service
+def review_reassign(*, item: ReviewableModel, user: User, to: User) -> ReviewableModel:
+    """Hand a claimed item to another reviewer (senior reviewers only)."""
+    item = lock(item)
+    require_action(item, user, Action.REASSIGN)
+    if not (is_staff_user(to) and to.has_perm(PERM_REVIEW)):
+        raise PermissionRefused(
+            _("%(user)s is not a reviewer and cannot be given items.") % {"user": to}
+        )
+    item.reassign(
+        reviewer=to,
+        at=timezone.now(),
+        by=user,
+        description=_("reassigned to %(user)s") % {"user": to.display_name()},
+    )
+    item.save()
+    return item
+
+
+def _check_text(value: str, what: str) -> str:
+    limit = settings.REVIEW_POLICY["COMMENT_MAX_LENGTH"]
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ReviewError(
+            _("The %(what)s is too long (%(n)s characters; at most %(limit)s).")
+            % {"what": what, "n": len(value), "limit": limit}
+        )
+    return value
+
+
+def _reason_codes(reasons: Iterable[ReasonCode | str]) -> list[ReasonCode]:
+    wanted = list(reasons or [])
+    codes = [r.code if isinstance(r, ReasonCode) else str(r) for r in wanted]
+    if not codes:
+        raise ReviewError(_("Choose at least one reason: the customer must see why."))
+    found = {r.code: r for r in ReasonCode.objects.filter(code__in=codes, is_active=True)}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise ReviewError(
+            _("Unknown or inactive reason code: %(codes)s") % {"codes": ", ".join(unknown)}
+        )
+    return [found[c] for c in dict.fromkeys(codes)]
+
+
+@lifecycle_service
+def review_approve(
+    *, item: ReviewableModel, user: User, comment: str = "", internal_note: str = ""
+) -> ReviewDecision:
+    """Approve the item under review, or record the first half of a four-eyes approval.
+
+    Effects, in order: the pre-check runs again as of today. If it has ``block`` findings, the
+    approval must come from a senior reviewer who is neither the claimer nor the reviewer who
+    gave the first approval; anyone else allowed to approve records a ``first_approval`` decision
+    (the item stays under review and senior reviewers are told), and giving it twice is refused.
+    Otherwise: an ``approve`` decision with the findings it saw; under_review → approved; one
+    CarrierFiling per active carrier for items filed with carriers (sent after commit); an
+    approved qualification change is applied to the qualification in force; the customer is
+    told. Returns the decision written."""
+    item = lock(item)
+    require_action(item, user, Action.APPROVE)
+    comment = _check_text(comment, _("comment"))
+    internal_note = _check_text(internal_note, _("internal note"))
+    revision = item.current_revision
+    findings = findings_for(item)
+    blocks = blocking(findings) or blocking(revision.findings)
+    if blocks:
+        firsts = list(
+            revision.decisions.filter(outcome=DecisionOutcome.FIRST_APPROVAL).values_list(
+                "reviewer_id", flat=True
+            )
+        )
+        may_finalize = is_senior(user) and user.pk != item.claimed_by_id and user.pk not in firsts
+        if not may_finalize:
+            if user.pk in firsts:
+                raise PermissionRefused(
+                    _(
+                        "You have already approved %(item)s over its blocking findings; a senior "
+                        "reviewer other than you must give the second approval."
+                    )
+                    % {"item": item}
+                )
+            decision = ReviewDecision.objects.create(
+                revision=revision,
+                reviewer=user,
+                outcome=DecisionOutcome.FIRST_APPROVAL,
+                customer_comment=comment,
+                internal_note=internal_note,
+                findings=findings,
+            )
+            _tell_seniors_second_approval_needed(item=item, first=user)
+            return decision
+    decision = ReviewDecision.objects.create(
+        revision=revision,
+        reviewer=user,
+        outcome=DecisionOutcome.APPROVE,
+        customer_comment=comment,
+        internal_note=internal_note,
+        findings=findings,
+    )
+    item.approve(at=timezone.now(), by=user, description=comment or None)
+    item.save()
+    if item.FILED_WITH_CARRIERS:
+        from carriers.services import filings_create_for_approval
+
+        filings_create_for_approval(item=item, revision=revision)
+    if getattr(item, "change_of_id", None):
+        from signatures.services import qualification_change_apply
+
+        qualification_change_apply(change=item, user=user)
+    notification_send_to_account(
+        account=item.account,
+        kind="decision",
+        subject=item,
+        render=lambda: (
+            _("Approved: %(item)s") % {"item": _label(item)},
+            _("%(item)s has passed review.") % {"item": _label(item)}
+            + (("\n" + comment) if comment else ""),
+        ),
+    )
+    return decision
+
+
+def _tell_seniors_second_approval_needed(*, item: ReviewableModel, first: User) -> None:
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    perm = Permission.objects.get(
+        codename="override_findings", content_type__app_label="reviewportal"
+    )
+    seniors = (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True))
+        .exclude(pk=first.pk)
+        .distinct()
+    )
+    notification_send(
+        recipients=seniors,
+        kind="decision",
+        subject=item,
+        render=lambda: (
+            _("Second approval needed: %(item)s") % {"item": item.public_id},
+            _(
+                "%(user)s approved %(item)s over blocking findings; a senior reviewer must "
+                "give the second approval."
+            )
+            % {"user": first.display_name(), "item": _label(item)},
+        ),
+    )
+
+
+def _reasons_text(reasons: Sequence[ReasonCode]) -> str:
+    return "\n".join(f"- {r.title}: {r.customer_text}" for r in reasons)
+
+
+@lifecycle_service
+def review_reject(
+    *,
+    item: ReviewableModel,
+    user: User,
+    reasons: Iterable[ReasonCode | str],
+    comment: str = "",
+    internal_note: str = "",
+) -> ReviewDecision:
+    """Reject the item under review (under_review → rejected).
+
+    A rejection always carries at least one active reason code (seed 000 §1: the customer gets
+    detailed feedback). Effects: a ``reject`` decision with reasons, comment and internal note;
+    the transition; the customer is told the reasons in their own language."""
+    item = lock(item)
+    require_action(item, user, Action.REJECT)
+    codes = _reason_codes(reasons)
+    comment = _check_text(comment, _("comment"))
+    internal_note = _check_text(internal_note, _("internal note"))
+    decision = ReviewDecision.objects.create(
+        revision=item.current_revision,
+        reviewer=user,
+        outcome=DecisionOutcome.REJECT,
+        customer_comment=comment,
+        internal_note=internal_note,
+        findings=list(item.current_revision.findings),
+    )
+    decision.reasons.set(codes)
+    item.reject(at=timezone.now(), by=user, description=", ".join(c.code for c in codes))
+    item.save()
+    notification_send_to_account(
+        account=item.account,
+        kind="decision",
+        subject=item,
+        render=lambda: (
+            _("Not approved: %(item)s") % {"item": _label(item)},
+            _("%(item)s did not pass review. Reasons:") % {"item": _label(item)}
+            + "\n"
+            + _reasons_text(codes)
+            + (("\n" + comment) if comment else ""),
+        ),
+    )
+    return decision
+
+
+@lifecycle_service
+def review_withdraw(*, item: ReviewableModel, user: User, reason: str = "") -> ReviewableModel:
+    """The customer withdraws an open item (draft, pending, under review or rejected)."""
+    item = lock(item)
+    require_action(item, user, Action.WITHDRAW)
+    item.withdraw(at=timezone.now(), by=user, description=_check_text(reason, _("reason")) or None)
+    item.save()
+    return item
+
+
+@lifecycle_service
+def review_flag_for_rereview(
+    *, item: ReviewableModel, user: User, findings: list[dict], note: str = ""
+) -> ReviewableModel:
+    """Put an approved item back in front of reviewers after a policy change (approved →
+    rereview). The findings that no longer pass become a new revision's findings (same
+    snapshot), so reviewers see exactly why; the customer is told."""
+    item = lock(item)
+    require_action(item, user, Action.FLAG_FOR_REREVIEW)
+    if not blocking(findings):
+        raise ReviewError(_("Only an item with a blocking finding is put back for re-review."))
+    revision = _revision_create(item=item, user=user, findings=findings)
+    item.flag_for_rereview(
+        revision=revision,
+        at=timezone.now(),
+        by=user,
+        description=note or ", ".join(f["code"] for f in blocking(findings)),
+    )
+    item.save()
+    notification_send_to_account(
+        account=item.account,
+        kind="rereview",
+        subject=item,
+        render=lambda: (
+            _("Re-review: %(item)s") % {"item": _label(item)},
+            _("%(item)s is being reviewed again because the rules changed:")
+            % {"item": _label(item)}
+            + "\n"
+            + "\n".join(f"- {f['message']}" for f in blocking(findings)),
+        ),
+    )
+    return item
+
+
+@lifecycle_service
+def review_confirm(*, item: ReviewableModel, user: User, comment: str = "") -> ReviewDecision:
+    """Keep an item under re-review approved (rereview → approved; senior reviewers only)."""
+    item = lock(item)
+    require_action(item, user, Action.CONFIRM)
+    decision = ReviewDecision.objects.create(
+        revision=item.current_revision,
+        reviewer=user,
+        outcome=DecisionOutcome.CONFIRM,
+        customer_comment=_check_text(comment, _("comment")),
+        findings=list(item.current_revision.findings),
+    )
+    item.confirm(at=timezone.now(), by=user, description=comment or None)
+    item.save()
+    return decision
+
+
+@lifecycle_service
+def review_revoke(
+    *,
+    item: ReviewableModel,
+    user: User,
+    reasons: Iterable[ReasonCode | str],
+    comment: str = "",
+    internal_note: str = "",
+) -> ReviewDecision:
+    """Revoke an item under re-review (rereview → revoked) with at least one reason, which the
+    customer is shown."""
+    item = lock(item)
+    require_action(item, user, Action.REVOKE)
+    codes = _reason_codes(reasons)
+    decision = ReviewDecision.objects.create(
+        revision=item.current_revision,
+        reviewer=user,
+        outcome=DecisionOutcome.REVOKE,
+        customer_comment=_check_text(comment, _("comment")),
+        internal_note=_check_text(internal_note, _("internal note")),
+        findings=list(item.current_revision.findings),
+    )
+    decision.reasons.set(codes)
+    item.revoke(at=timezone.now(), by=user, description=", ".join(c.code for c in codes))
+    item.save()
+    notification_send_to_account(
+        account=item.account,
+        kind="rereview",
+        subject=item,
+        render=lambda: (
+            _("Revoked: %(item)s") % {"item": _label(item)},
+            _("%(item)s can no longer be used. Reasons:") % {"item": _label(item)}
+            + "\n"
+            + _reasons_text(codes),
+        ),
+    )
+    return decision

@@ -1,0 +1,412 @@
+"""Writes for qualifications, trademarks, authorizations, materials and signature applications.
+
+Every service checks that the acting customer belongs to the account it writes to: another
+account's objects are reported as not found, exactly as if they did not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from reviewportal.errors import NotFoundForUser, ReviewError, TransitionRefused
+from reviewportal.models import Account, ReviewState, User
+from reviewportal.permissions import Action, require_action
+from reviewportal.services.lifecycle import (
+    LIFECYCLE_EXCLUDE,
+    lifecycle_service,
+    lock,
+    review_resubmit,
+    review_submit,
+)
+from reviewportal.validators import normalize_resident_id, normalize_uscc
+from signatures.models import (
+    Authorization,
+    Material,
+    Qualification,
+    SignatureApplication,
+    SignaturePurpose,
+    SignatureType,
+    Trademark,
+)
+from signatures.uploads import inspect_upload
+
+#: Qualification states a signature may rely on (a draft or a refused entity may not).
+USABLE_QUALIFICATION_STATES = (
+    ReviewState.PENDING_REVIEW,
+    ReviewState.UNDER_REVIEW,
+    ReviewState.APPROVED,
+    ReviewState.REREVIEW,
+)
+
+
+def _require_member(user: User, account: Account) -> None:
+    if not (user and user.is_authenticated and user.account_id == account.pk):
+        raise NotFoundForUser(_("Not found."))
+
+
+def _same_account(obj, account: Account, what: str) -> None:
+    if obj is not None and obj.account_id != account.pk:
+        raise NotFoundForUser(_("%(what)s not found.") % {"what": what})
+
+
+def _clean(instance, exclude: Iterable[str] = ()) -> None:
+    """Run model validation and re-raise it as a ValidationError listing every field."""
+    instance.full_clean(exclude=list(exclude))
+
+
+# --- materials --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def material_create(
+    *, account: Account, user: User, kind: str, data: bytes, original_name: str
+) -> Material:
+    """Store an uploaded file after checking it by content (see ``signatures.uploads``).
+
+    Raises ``ValidationError`` (nothing stored) for a bad file. Effects: the cleaned bytes are
+    written through the default (private) storage under a name derived from their checksum;
+    a Material row records kind, checksum, size and dimensions."""
+    _require_member(user, account)
+    valid_kinds = {k for k, _label in Material._meta.get_field("kind").choices}
+    if kind not in valid_kinds:
+        raise ValidationError(_("Unknown material kind: %(kind)s") % {"kind": kind})
+    clean = inspect_upload(data=data, kind=kind)
+    material = Material(
+        account=account,
+        kind=kind,
+        original_name=(original_name or "upload")[:255],
+        mime_type=clean.mime_type,
+        extension=clean.extension,
+        size=len(clean.data),
+        sha256=clean.sha256,
+        width=clean.width,
+        height=clean.height,
+        uploaded_by=user,
+    )
+    material.file.save("upload", ContentFile(clean.data), save=False)
+    # If the row cannot be written, do not leave an orphan file behind.
+    try:
+        material.save()
+    except Exception:
+        material.file.storage.delete(material.file.name)
+        raise
+    return material
+
+
+def _materials(account: Account, materials: Iterable[Material] | None) -> list[Material]:
+    materials = list(materials or [])
+    for material in materials:
+        _same_account(material, account, _("Material"))
+    return materials
+
+
+# --- qualifications ---------------------------------------------------------------------------
+
+
+def _normalise_qualification_fields(fields: dict) -> dict:
+    fields = dict(fields)
+    if "uscc" in fields:
+        fields["uscc"] = normalize_uscc(fields["uscc"])
+    for key in ("legal_rep_id_number", "agent_id_number"):
+        if key in fields:
+            fields[key] = normalize_resident_id(fields[key] or "")
+    if "verified_domains" in fields:
+        fields["verified_domains"] = sorted(
+            {d.strip().lower().rstrip(".") for d in fields["verified_domains"] or [] if d.strip()}
+        )
+    return fields
+
+
+@transaction.atomic
+def qualification_create(
+    *,
+    account: Account,
+    user: User,
+    materials: Iterable[Material] | None = None,
+    submit: bool = False,
+    **fields,
+) -> Qualification:
+    """Create a qualification as a draft (and submit it when ``submit``).
+
+    Raises ``ValidationError`` for bad data (USCC and ID check digits are verified)."""
+    _require_member(user, account)
+    materials = _materials(account, materials)
+    qualification = Qualification(
+        account=account, created_by=user, **_normalise_qualification_fields(fields)
+    )
+    _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of"])
+    qualification.save()
+    qualification.materials.set(materials)
+    if submit:
+        qualification = review_submit(item=qualification, user=user)
+    return qualification
+
+
+@lifecycle_service
+def qualification_update(
+    *,
+    qualification: Qualification,
+    user: User,
+    materials: Iterable[Material] | None = None,
+    **fields,
+) -> Qualification:
+    """Edit a qualification that is not approved: a draft changes in place; a submitted one is
+    resubmitted as a new revision. An approved qualification is never edited in place: start a
+    change with ``qualification_change_start``."""
+    qualification = lock(qualification)
+    _require_member(user, qualification.account)
+    if qualification.state in (ReviewState.APPROVED, ReviewState.REREVIEW):
+        raise TransitionRefused(
+            _("%(item)s is approved and stays in force; submit a change instead.")
+            % {"item": qualification}
+        )
+    require_action(qualification, user, Action.EDIT)
+    for key, value in _normalise_qualification_fields(fields).items():
+        if key not in Qualification.DATA_FIELDS:
+            raise ReviewError(_("Unknown field: %(field)s") % {"field": key})
+        setattr(qualification, key, value)
+    _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of"])
+    qualification.save()
+    if materials is not None:
+        qualification.materials.set(_materials(qualification.account, materials))
+    if qualification.state != ReviewState.DRAFT:
+        qualification = review_resubmit(item=qualification, user=user)
+    return qualification
+
+
+@lifecycle_service
+def qualification_change_start(
+    *,
+    qualification: Qualification,
+    user: User,
+    materials: Iterable[Material] | None = None,
+    submit: bool = True,
+    **fields,
+) -> Qualification:
+    """Start a change of an approved qualification: a new Qualification row (``change_of`` set)
+    carrying the new data, reviewed on its own while the approved one stays in force. At most
+    one change is under way at a time."""
+    original = lock(qualification)
+    _require_member(user, original.account)
+    if original.state != ReviewState.APPROVED or original.change_of_id:
+        raise TransitionRefused(
+            _("Only an approved qualification can be changed; edit %(item)s instead.")
+            % {"item": original}
+        )
+    if original.changes.filter(
+        state__in=[
+            ReviewState.DRAFT,
+            ReviewState.PENDING_REVIEW,
+            ReviewState.UNDER_REVIEW,
+            ReviewState.REJECTED,
+        ]
+    ).exists():
+        raise TransitionRefused(
+            _("A change of %(item)s is already under way; edit or withdraw it first.")
+            % {"item": original}
+        )
+    data = {f: getattr(original, f) for f in Qualification.DATA_FIELDS}
+    data.update(_normalise_qualification_fields(fields))
+    change = Qualification(account=original.account, created_by=user, change_of=original, **data)
+    _clean(change, exclude=LIFECYCLE_EXCLUDE)
+    change.save()
+    change.materials.set(
+        _materials(original.account, materials)
+        if materials is not None
+        else original.materials.all()
+    )
+    if submit:
+        change = review_submit(item=change, user=user)
+    return change
+
+
+def qualification_change_apply(*, change: Qualification, user: User) -> Qualification:
+    """Copy an approved change onto the qualification in force (called by ``review_approve``
+    inside its transaction). The original keeps its identity, state and signatures; its data
+    and materials become the change's, and a new revision of it records the new snapshot."""
+    from reviewportal.services.lifecycle import _revision_create
+
+    original = Qualification.objects.select_for_update().get(pk=change.change_of_id)
+    for field in Qualification.DATA_FIELDS:
+        setattr(original, field, getattr(change, field))
+    original.materials.set(change.materials.all())
+    revision = _revision_create(
+        item=original, user=user, findings=list(change.current_revision.findings)
+    )
+    original.current_revision = revision
+    original.save()
+    return original
+
+
+# --- trademarks and authorizations ------------------------------------------------------------
+
+
+@transaction.atomic
+def trademark_create(
+    *,
+    qualification: Qualification,
+    user: User,
+    name: str,
+    registration_number: str,
+    owner_name: str,
+    certificate: Material | None = None,
+) -> Trademark:
+    """Record a registered trademark of the qualification's entity."""
+    _require_member(user, qualification.account)
+    _same_account(certificate, qualification.account, _("Material"))
+    trademark = Trademark(
+        account=qualification.account,
+        qualification=qualification,
+        name=name.strip(),
+        registration_number=registration_number.strip(),
+        owner_name=owner_name.strip(),
+        certificate=certificate,
+    )
+    _clean(trademark)
+    trademark.save()
+    return trademark
+
+
+@transaction.atomic
+def authorization_create(
+    *,
+    qualification: Qualification,
+    user: User,
+    partner_name: str,
+    partner_uscc: str,
+    partner_legal_rep_name: str,
+    partner_legal_rep_id_number: str,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    partner_entity_kind: str = "enterprise",
+    letter: Material | None = None,
+    partner_materials: Iterable[Material] | None = None,
+) -> Authorization:
+    """Record a partner's authorization to use its name as a signature (other-use)."""
+    _require_member(user, qualification.account)
+    _same_account(letter, qualification.account, _("Material"))
+    partner_materials = _materials(qualification.account, partner_materials)
+    if valid_until < valid_from:
+        raise ValidationError({"valid_until": _("The end date is before the start date.")})
+    authorization = Authorization(
+        account=qualification.account,
+        qualification=qualification,
+        partner_name=partner_name.strip(),
+        partner_entity_kind=partner_entity_kind,
+        partner_uscc=normalize_uscc(partner_uscc),
+        partner_legal_rep_name=partner_legal_rep_name.strip(),
+        partner_legal_rep_id_number=normalize_resident_id(partner_legal_rep_id_number),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        letter=letter,
+    )
+    _clean(authorization)
+    authorization.save()
+    authorization.partner_materials.set(partner_materials)
+    return authorization
+
+
+# --- signature applications -------------------------------------------------------------------
+
+SIGNATURE_FIELDS = (
+    "qualification",
+    "sig_type",
+    "content",
+    "purpose",
+    "authorization",
+    "trademark",
+    "use_case",
+)
+
+
+def _check_signature_links(application: SignatureApplication) -> None:
+    account = application.account
+    _same_account(application.qualification, account, _("Qualification"))
+    _same_account(application.authorization, account, _("Authorization"))
+    _same_account(application.trademark, account, _("Trademark"))
+    if application.qualification.state not in USABLE_QUALIFICATION_STATES:
+        raise ValidationError(
+            {"qualification": _("The qualification must be submitted for review first.")}
+        )
+    if application.qualification.change_of_id:
+        raise ValidationError(
+            {"qualification": _("Choose the qualification in force, not a pending change of it.")}
+        )
+    if (
+        application.authorization
+        and application.authorization.qualification_id != application.qualification_id
+    ):
+        raise ValidationError(
+            {"authorization": _("This authorization was given to another qualification.")}
+        )
+    if (
+        application.trademark
+        and application.trademark.qualification_id != application.qualification_id
+    ):
+        raise ValidationError({"trademark": _("This trademark belongs to another qualification.")})
+    if application.purpose == SignaturePurpose.SELF and application.authorization_id:
+        raise ValidationError(
+            {"authorization": _("A self-use signature does not take a partner authorization.")}
+        )
+    if application.sig_type != SignatureType.TRADEMARK and application.trademark_id:
+        raise ValidationError({"trademark": _("Only a trademark signature takes a trademark.")})
+
+
+@transaction.atomic
+def signature_application_create(
+    *,
+    account: Account,
+    user: User,
+    materials: Iterable[Material] | None = None,
+    submit: bool = False,
+    **fields,
+) -> SignatureApplication:
+    """Create a signature application as a draft, and submit it when ``submit`` (the pre-check
+    then refuses ``block`` findings and nothing is kept)."""
+    _require_member(user, account)
+    unknown = set(fields) - set(SIGNATURE_FIELDS)
+    if unknown:
+        raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
+    application = SignatureApplication(account=account, created_by=user, **fields)
+    application.content = (application.content or "").strip()
+    _clean(application, exclude=LIFECYCLE_EXCLUDE)
+    _check_signature_links(application)
+    application.save()
+    application.materials.set(_materials(account, materials))
+    if submit:
+        application = review_submit(item=application, user=user)
+    return application
+
+
+@lifecycle_service
+def signature_application_update(
+    *,
+    application: SignatureApplication,
+    user: User,
+    materials: Iterable[Material] | None = None,
+    **fields,
+) -> SignatureApplication:
+    """Edit a signature application (seed 000 §1: pending, under review and not approved ones
+    can be edited, and an edit resubmits). A draft changes in place."""
+    application = lock(application)
+    _require_member(user, application.account)
+    require_action(application, user, Action.EDIT)
+    unknown = set(fields) - set(SIGNATURE_FIELDS)
+    if unknown:
+        raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
+    for key, value in fields.items():
+        setattr(application, key, value.strip() if key == "content" else value)
+    _clean(application, exclude=LIFECYCLE_EXCLUDE)
+    _check_signature_links(application)
+    application.save()
+    if materials is not None:
+        application.materials.set(_materials(application.account, materials))
+    if application.state != ReviewState.DRAFT:
+        application = review_resubmit(item=application, user=user)
+    return application

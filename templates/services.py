@@ -1,0 +1,96 @@
+"""Writes for template applications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from reviewportal.errors import NotFoundForUser, ReviewError
+from reviewportal.models import Account, ReviewState, User
+from reviewportal.permissions import Action, require_action
+from reviewportal.services.lifecycle import (
+    LIFECYCLE_EXCLUDE,
+    lifecycle_service,
+    lock,
+    review_resubmit,
+    review_submit,
+)
+from signatures.models import Material
+from templates.models import TemplateApplication
+
+TEMPLATE_FIELDS = ("signature", "name", "content", "kind", "industry", "remark")
+
+
+def _check(application: TemplateApplication) -> None:
+    account = application.account
+    if application.signature.account_id != account.pk:
+        raise NotFoundForUser(_("Signature not found."))
+    if application.signature.state != ReviewState.APPROVED:
+        raise ValidationError(
+            {"signature": _("A template can only be sent with an approved signature.")}
+        )
+
+
+def _materials(account: Account, materials: Iterable[Material] | None) -> list[Material]:
+    materials = list(materials or [])
+    for material in materials:
+        if material.account_id != account.pk:
+            raise NotFoundForUser(_("Material not found."))
+    return materials
+
+
+@transaction.atomic
+def template_application_create(
+    *,
+    account: Account,
+    user: User,
+    materials: Iterable[Material] | None = None,
+    submit: bool = False,
+    **fields,
+) -> TemplateApplication:
+    """Create a template application as a draft (submitted when ``submit``). Its signature must
+    belong to the account and be approved (seed 003: signature first, then templates)."""
+    if not (user and user.account_id == account.pk):
+        raise NotFoundForUser(_("Not found."))
+    unknown = set(fields) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
+    application = TemplateApplication(account=account, created_by=user, **fields)
+    application.full_clean(exclude=LIFECYCLE_EXCLUDE)
+    _check(application)
+    application.save()
+    application.materials.set(_materials(account, materials))
+    if submit:
+        application = review_submit(item=application, user=user)
+    return application
+
+
+@lifecycle_service
+def template_application_update(
+    *,
+    application: TemplateApplication,
+    user: User,
+    materials: Iterable[Material] | None = None,
+    **fields,
+) -> TemplateApplication:
+    """Edit a template application; a submitted one is resubmitted as a new revision."""
+    application = lock(application)
+    if user.account_id != application.account_id:
+        raise NotFoundForUser(_("Not found."))
+    require_action(application, user, Action.EDIT)
+    unknown = set(fields) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
+    for key, value in fields.items():
+        setattr(application, key, value)
+    application.full_clean(exclude=LIFECYCLE_EXCLUDE)
+    _check(application)
+    application.save()
+    if materials is not None:
+        application.materials.set(_materials(application.account, materials))
+    if application.state != ReviewState.DRAFT:
+        application = review_resubmit(item=application, user=user)
+    return application

@@ -1,0 +1,103 @@
+import os
+
+import pytest
+
+from tests.factories import (
+    AccountFactory,
+    CustomerFactory,
+    QualificationFactory,
+    SignatureApplicationFactory,
+    StaffFactory,
+)
+
+SERVICES_CONFIGURED = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``services`` need the real PostgreSQL and Redis. Without DATABASE_URL and
+    REDIS_URL (a fresh machine) they are skipped; with them set they run, and fail if the
+    services are unreachable."""
+    if SERVICES_CONFIGURED:
+        return
+    skip = pytest.mark.skip(reason="needs DATABASE_URL and REDIS_URL (PostgreSQL and Redis)")
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Each test stores uploads in its own temporary folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private-media")},
+        },
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Real hashing costs ~0.3 s a user; tests create many users and test no hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def account(db):
+    return AccountFactory()
+
+
+@pytest.fixture
+def customer(account):
+    return CustomerFactory(account=account)
+
+
+@pytest.fixture
+def other_customer(db):
+    return CustomerFactory()
+
+
+@pytest.fixture
+def reviewer(db):
+    return StaffFactory(role="Reviewer")
+
+
+@pytest.fixture
+def reviewer2(db):
+    return StaffFactory(role="Reviewer")
+
+
+@pytest.fixture
+def senior(db):
+    return StaffFactory(role="Senior reviewer")
+
+
+@pytest.fixture
+def senior2(db):
+    return StaffFactory(role="Senior reviewer")
+
+
+@pytest.fixture
+def support(db):
+    return StaffFactory(role="Support")
+
+
+@pytest.fixture
+def auditor(db):
+    return StaffFactory(role="Auditor")
+
+
+@pytest.fixture
+def approved_qualification(account, customer, reviewer):
+    from tests.states import walk_to
+
+    qualification = QualificationFactory(account=account)
+    return walk_to(qualification, "approved", customer=customer, reviewer=reviewer, senior=None)
+
+
+@pytest.fixture
+def signature(approved_qualification):
+    return SignatureApplicationFactory(qualification=approved_qualification)
+
+
+@pytest.fixture
+def actors(customer, reviewer, senior):
+    return {"customer": customer, "reviewer": reviewer, "senior": senior}
