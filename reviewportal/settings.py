@@ -165,6 +165,10 @@ STORAGES = {
         )
     },
 }
+# Static files are served from the apps' folders too, so that a checkout runs without a
+# collectstatic step; production runs collectstatic and gets compressed, hashed files.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 

@@ -9,6 +9,7 @@ only once the transaction has committed. A service either does everything or not
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
 
@@ -123,15 +124,20 @@ def _refuse_blocking(item: ReviewableModel, findings: list[dict]) -> None:
 
 
 @lifecycle_service
-def review_submit(*, item: ReviewableModel, user: User) -> ReviewableModel:
+def review_submit(
+    *, item: ReviewableModel, user: User, checks_as_of: dt.date | None = None
+) -> ReviewableModel:
     """Submit a draft for review.
+
+    ``checks_as_of`` runs the pre-check as of an earlier date; only operators importing items
+    that were accepted under earlier rules pass it (the portal never does).
 
     Effects, in order: the pre-check runs as of today and refuses any ``block`` finding; a
     revision (number 1) freezes the snapshot and the findings; the item moves draft →
     pending_review with ``submitted_at`` = now (the SLA starts); the transition is logged."""
     item = lock(item)
     require_action(item, user, Action.SUBMIT)
-    findings = findings_for(item)
+    findings = findings_for(item, on=checks_as_of)
     _refuse_blocking(item, findings)
     revision = _revision_create(item=item, user=user, findings=findings)
     item.submit(revision=revision, at=timezone.now(), by=user)
@@ -248,7 +254,12 @@ def _reason_codes(reasons: Iterable[ReasonCode | str]) -> list[ReasonCode]:
 
 @lifecycle_service
 def review_approve(
-    *, item: ReviewableModel, user: User, comment: str = "", internal_note: str = ""
+    *,
+    item: ReviewableModel,
+    user: User,
+    comment: str = "",
+    internal_note: str = "",
+    checks_as_of: dt.date | None = None,
 ) -> ReviewDecision:
     """Approve the item under review, or record the first half of a four-eyes approval.
 
@@ -259,13 +270,13 @@ def review_approve(
     Otherwise: an ``approve`` decision with the findings it saw; under_review → approved; one
     CarrierFiling per active carrier for items filed with carriers (sent after commit); an
     approved qualification change is applied to the qualification in force; the customer is
-    told. Returns the decision written."""
+    told. Returns the decision written. ``checks_as_of`` as for ``review_submit``."""
     item = lock(item)
     require_action(item, user, Action.APPROVE)
     comment = _check_text(comment, _("comment"))
     internal_note = _check_text(internal_note, _("internal note"))
     revision = item.current_revision
-    findings = findings_for(item)
+    findings = findings_for(item, on=checks_as_of)
     blocks = blocking(findings) or blocking(revision.findings)
     if blocks:
         firsts = list(

@@ -1,0 +1,92 @@
+"""Who reaches the reviewer console, the roles created by migration, and /health/."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import IntegrityError
+
+from reviewportal.permissions import Action, available_actions
+from reviewportal.services import lifecycle as lc
+from tests.factories import CustomerFactory, StaffFactory
+
+
+def test_customer_never_reaches_admin(client, customer):
+    client.force_login(customer)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("role", ["Reviewer", "Senior reviewer", "Support", "Auditor"])
+def test_staff_of_every_role_reaches_admin(client, db, role):
+    client.force_login(StaffFactory(role=role))
+    response = client.get("/admin/")
+    assert response.status_code == 200
+
+
+def test_staff_login_form_accepts_a_staff_password(client, reviewer):
+    from tests.factories import PASSWORD
+
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": reviewer.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_customer_user_cannot_be_staff(db):
+    user = CustomerFactory()
+    user.is_staff = True
+    with pytest.raises(IntegrityError):
+        user.save()
+
+
+def test_roles_exist_with_their_permissions(db):
+    perms = {
+        group.name: set(group.permissions.values_list("codename", flat=True))
+        for group in Group.objects.all()
+    }
+    assert {"review_items"} <= perms["Reviewer"]
+    assert "override_findings" not in perms["Reviewer"]
+    assert {"review_items", "override_findings", "reassign_items", "view_sensitive"} <= perms[
+        "Senior reviewer"
+    ]
+    assert "handle_urgent" in perms["Support"] and "review_items" not in perms["Support"]
+    assert "view_audit" in perms["Auditor"] and "review_items" not in perms["Auditor"]
+    for role in perms.values():
+        assert "view_signatureapplication" in role
+
+
+def test_available_actions_follow_role_and_state(signature, customer, reviewer, senior, support):
+    assert available_actions(signature, customer) == [Action.SUBMIT, Action.EDIT, Action.WITHDRAW]
+    assert available_actions(signature, reviewer) == []
+    item = lc.review_submit(item=signature, user=customer)
+    assert available_actions(item, reviewer) == [Action.CLAIM]
+    assert available_actions(item, support) == []
+    item = lc.review_claim(item=item, user=reviewer)
+    assert available_actions(item, reviewer) == [Action.RELEASE, Action.APPROVE, Action.REJECT]
+    assert Action.REASSIGN in available_actions(item, senior)
+    assert available_actions(item, customer) == [Action.EDIT, Action.WITHDRAW]
+
+
+def test_health_reports_database_broker_and_storage(client, db):
+    response = client.get("/health/")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert {"database", "broker", "storage"} <= set(body["checks"])
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_health_fails_when_storage_is_unwritable(client, db, settings, tmp_path):
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where a folder should be")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocked)},
+        },
+    }
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"]["ok"] is False
