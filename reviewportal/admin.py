@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.models import (
@@ -9,8 +10,10 @@ from reviewportal.models import (
     ReasonCode,
     ReviewDecision,
     Revision,
+    SlaPolicy,
     UrgentTicket,
     User,
+    WorkingDay,
 )
 
 
@@ -92,3 +95,60 @@ class AccessLogAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("reviewportal.view_audit")
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = _("year")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = WorkingDay.objects.dates("date", "year", order="DESC")
+        return [(str(d.year), str(d.year)) for d in years]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(date__year=int(self.value()))
+        return queryset
+
+
+@admin.register(WorkingDay)
+class WorkingDayAdmin(admin.ModelAdmin):
+    """The business calendar: flags and notes are edited here; whole years are entered with
+    ``manage.py calendar_import``. An edit is seen by every process on its next due-time
+    computation; due times already computed stay as they were."""
+
+    list_display = ("date", "weekday", "is_working", "note")
+    list_editable = ("is_working", "note")
+    list_filter = (YearFilter, "is_working")
+    search_fields = ("note",)
+    readonly_fields = ("date", "updated_at")
+    list_per_page = 100
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, obj: WorkingDay) -> str:
+        return date_format(obj.date, "l")
+
+    def has_add_permission(self, request) -> bool:
+        # A single added day would leave its year incomplete, hence uncovered: years are
+        # entered whole by the import command.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a day would make its whole year "not configured" and stop every submission.
+        return False
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """SLA targets (SPEC §6). A change applies to clocks started after it."""
+
+    list_display = ("code", "target_value", "target_unit", "updated_at")
+    list_editable = ("target_value", "target_unit")
+    readonly_fields = ("code", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        # The code reads these four policies by name; another one would never be used.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -4,13 +4,16 @@ the lifecycle services item by item and report per item what happened."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.errors import ReviewError
+from reviewportal.precheck import findings_from_dicts
 from reviewportal.services.lifecycle import review_claim, review_release
 
 LIFECYCLE_FIELDS = (
     "public_id",
+    "findings",
     "state",
     "current_revision",
     "claimed_by",
@@ -36,6 +39,21 @@ def run_per_item(modeladmin, request, queryset, service, done_message) -> None:
         modeladmin.message_user(request, done_message % {"n": ok}, messages.SUCCESS)
 
 
+def render_findings(findings: list[dict]) -> str:
+    """Stored findings as a list for a reviewer, re-rendered in the reviewer's language."""
+    if not findings:
+        return format_html("<span>{}</span>", _("No findings"))
+    rows = format_html_join(
+        "",
+        '<li class="finding finding-{}"><strong>{}</strong> <code>{}</code> {}</li>',
+        (
+            (f.severity, str(f.severity).upper(), f.code, f.message)
+            for f in findings_from_dicts(findings)
+        ),
+    )
+    return format_html('<ul class="findings">{}</ul>', rows)
+
+
 class ReviewableAdmin(admin.ModelAdmin):
     """Base admin of everything under review: the lifecycle is changed only by actions that
     call the services, never by editing fields."""
@@ -53,6 +71,11 @@ class ReviewableAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("automatic findings"))
+    def findings(self, obj) -> str:
+        revision = obj.current_revision
+        return render_findings(revision.findings if revision else [])
 
     @admin.action(description=_("Claim selected items"))
     def claim_selected(self, request, queryset):

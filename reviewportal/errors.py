@@ -6,6 +6,8 @@ written when one is raised, because every service runs inside one transaction.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 class ReviewError(Exception):
     """A request that cannot be carried out, with a message meant for the person who made it."""
@@ -53,3 +55,21 @@ class PrecheckBlocked(ReviewError):
     def __init__(self, message: str, *, findings: list[dict]) -> None:
         super().__init__(message, code="precheck_blocked")
         self.findings = findings
+
+
+class CalendarNotConfiguredError(ReviewError):
+    """A due time or SLA state needs a date in a year the business calendar does not cover.
+
+    Never answered with a guess (SPEC §6): an operator enters the year with
+    ``manage.py calendar_import``."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            _(
+                "calendar not configured for %(year)s: the business calendar has no working "
+                "days for %(year)s; an operator enters them with manage.py calendar_import."
+            )
+            % {"year": year},
+            code="calendar_not_configured",
+        )
+        self.year = year

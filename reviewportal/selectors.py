@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import heapq
+from itertools import islice
+
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django_fsm_log.models import StateLog
 
-from reviewportal.models import Notification, ReviewDecision, Revision
+from reviewportal.models import (
+    Notification,
+    ReviewableModel,
+    ReviewDecision,
+    Revision,
+    User,
+)
+from reviewportal.models.lifecycle import QUEUE_STATES
 
 
 def revisions_for(item) -> QuerySet[Revision]:
@@ -41,3 +52,62 @@ def transition_log_for(item) -> QuerySet[StateLog]:
 def notifications_about(item) -> QuerySet[Notification]:
     content_type = ContentType.objects.get_for_model(item)
     return Notification.objects.filter(content_type=content_type, object_id=item.pk)
+
+
+def reviewable_models() -> list[type[ReviewableModel]]:
+    """Every concrete model under review (qualifications, signatures, templates), by label."""
+    return sorted(
+        (m for m in apps.get_models() if issubclass(m, ReviewableModel)),
+        key=lambda m: m._meta.label,
+    )
+
+
+def review_queue(model: type[ReviewableModel]) -> QuerySet[ReviewableModel]:
+    """Items of ``model`` waiting for a reviewer (pending_review, under_review, rereview) in queue
+    order: urgent items first, then the earliest due time (items without one last), then the
+    oldest submission. Account, claimer and SLA policy come in the same query."""
+    return (
+        model._default_manager.filter(state__in=QUEUE_STATES)
+        .select_related("account", "claimed_by", "sla_policy")
+        .order_by("-is_urgent", F("due_at").asc(nulls_last=True), "submitted_at", "pk")
+    )
+
+
+def _queue_key(item: ReviewableModel) -> tuple:
+    # review_queue's ORDER BY as a sort key, for merging the per-model queues (items in the
+    # queue always have submitted_at; the model label breaks ties between kinds).
+    return (
+        not item.is_urgent,
+        item.due_at is None,
+        item.due_at or item.submitted_at,
+        item.submitted_at,
+        item._meta.label,
+        item.pk,
+    )
+
+
+def review_queue_all(*, limit: int = 50) -> list[ReviewableModel]:
+    """The first ``limit`` items of the whole queue, every kind of item merged in queue order
+    (as ``review_queue``). One query per kind of item, whatever ``limit`` is."""
+    queues = [review_queue(model)[:limit] for model in reviewable_models()]
+    return list(islice(heapq.merge(*queues, key=_queue_key), limit))
+
+
+def staff_with_permission(perm: str) -> QuerySet[User]:
+    """Active staff users who hold ``perm`` (``"app_label.codename"``) through a group, directly,
+    or as superusers; one query."""
+    app_label, codename = perm.split(".", 1)
+    through_group = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    )
+    direct = Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(through_group | direct | Q(is_superuser=True))
+        .distinct()
+        .order_by("pk")
+    )

@@ -60,10 +60,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "reviewportal.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -121,7 +121,6 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "reviewportal" / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
@@ -194,15 +193,27 @@ else:
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+    # kombu expects the folders to exist; every process (web, worker, beat) may be first.
+    for _folder in ("out", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Records SLA breaches and flags items at risk (reviewportal.services.sla.sla_sweep_run).
+    "sla-sweep": {"task": "reviewportal.tasks.sla_sweep", "schedule": 300.0},
+    # E-mails whose task was lost or never sent (broker down when the notification was made).
+    "notification-email-sweep": {
+        "task": "reviewportal.tasks.notification_email_sweep",
+        "schedule": 300.0,
+    },
+}
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -222,6 +233,12 @@ REVIEW_POLICY = {
     "CLAIM_IDLE_MINUTES": env_int("REVIEW_CLAIM_IDLE_MINUTES", 60),
     # Maximum length of customer-facing comments and internal notes.
     "COMMENT_MAX_LENGTH": 2000,
+    # Reviewers' opening hours on working days, local time of BUSINESS_TIMEZONE (seed 000 §2.2).
+    "BUSINESS_HOURS": ("09:00", "18:00"),
+    "BUSINESS_TIMEZONE": "Asia/Shanghai",
+    # Urgent tickets an account may have open or accepted per calendar month (declined ones do
+    # not count: they cost no reviewer time).
+    "URGENT_TICKETS_PER_MONTH": env_int("REVIEW_URGENT_TICKETS_PER_MONTH", 5),
 }
 
 LOGGING = {

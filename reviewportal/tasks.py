@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from reviewportal.services.email import notification_email_deliver
+from reviewportal.services.email import notification_email_deliver, notification_email_sweep_run
+from reviewportal.services.sla import sla_sweep_run
 
 
 @shared_task(
@@ -18,3 +19,16 @@ from reviewportal.services.email import notification_email_deliver
 def notification_email_send(self, notification_id: int) -> None:
     """E-mail one notification; does nothing if it was already e-mailed."""
     notification_email_deliver(notification_id=notification_id)
+
+
+@shared_task
+def sla_sweep() -> None:
+    """Record SLA breaches and flag items at risk, telling senior reviewers (every 5 minutes,
+    CELERY_BEAT_SCHEDULE). Safe to run twice: each item is recorded once."""
+    sla_sweep_run()
+
+
+@shared_task
+def notification_email_sweep() -> None:
+    """Send notification e-mails whose task never ran (CELERY_BEAT_SCHEDULE)."""
+    notification_email_sweep_run()

@@ -6,3 +6,10 @@ class SignaturesConfig(AppConfig):
     name = "signatures"
     verbose_name = _("Signatures and qualifications")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from reviewportal.services.findings import register_findings_provider
+        from signatures.models import SignatureApplication
+        from signatures.selectors import signature_findings
+
+        register_findings_provider(SignatureApplication, signature_findings)

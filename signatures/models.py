@@ -110,6 +110,7 @@ class Qualification(ReviewableModel):
     data onto the original (which keeps its identity and its signatures)."""
 
     PUBLIC_ID_PREFIX = "QUA"
+    SLA_POLICY = "qualification"
 
     entity_kind = models.CharField(
         _("entity kind"), max_length=30, choices=EntityKind.choices, default=EntityKind.ENTERPRISE
@@ -156,6 +157,7 @@ class Qualification(ReviewableModel):
         verbose_name = _("qualification")
         verbose_name_plural = _("qualifications")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "due_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(legal_rep_id_number="") | ~Q(agent_id_number=""),
@@ -317,6 +319,24 @@ class Authorization(models.Model):
         }
 
 
+class NeutralWord(models.Model):
+    """A neutral or generic word that is not accepted as a signature (SIG_NEUTRAL; seed 004).
+    The list is kept by staff in the admin and seeded by a migration."""
+
+    word = models.CharField(_("word"), max_length=40, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("neutral word")
+        verbose_name_plural = _("neutral words")
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class SignatureType(models.TextChoices):
     COMPANY = "company", _("Company")
     INSTITUTION = "institution", _("Government / institution / other organisation")
@@ -378,6 +398,7 @@ class SignatureApplication(ReviewableModel):
             models.Index(fields=["state", "submitted_at"]),
             models.Index(fields=["content"]),
             models.Index(fields=["account", "state"]),
+            models.Index(fields=["state", "due_at"]),
         ]
 
     def __str__(self) -> str:

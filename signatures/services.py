@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from reviewportal.errors import NotFoundForUser, ReviewError, TransitionRefused
 from reviewportal.models import Account, ReviewState, User
 from reviewportal.permissions import Action, require_action
+from reviewportal.precheck.text import normalize
 from reviewportal.services.lifecycle import (
     LIFECYCLE_EXCLUDE,
     lifecycle_service,
@@ -325,6 +326,12 @@ SIGNATURE_FIELDS = (
 )
 
 
+def _canonical_content(content: str) -> str:
+    """Signatures are stored NFKC-normalised, so that full-width and half-width spellings of one
+    signature are one signature (for uniqueness and for carriers)."""
+    return normalize(content or "").strip()
+
+
 def _check_signature_links(application: SignatureApplication) -> None:
     account = application.account
     _same_account(application.qualification, account, _("Qualification"))
@@ -374,7 +381,7 @@ def signature_application_create(
     if unknown:
         raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
     application = SignatureApplication(account=account, created_by=user, **fields)
-    application.content = (application.content or "").strip()
+    application.content = _canonical_content(application.content)
     _clean(application, exclude=LIFECYCLE_EXCLUDE)
     _check_signature_links(application)
     application.save()
@@ -401,7 +408,7 @@ def signature_application_update(
     if unknown:
         raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
     for key, value in fields.items():
-        setattr(application, key, value.strip() if key == "content" else value)
+        setattr(application, key, _canonical_content(value) if key == "content" else value)
     _clean(application, exclude=LIFECYCLE_EXCLUDE)
     _check_signature_links(application)
     application.save()

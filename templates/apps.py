@@ -7,3 +7,10 @@ class TemplatesConfig(AppConfig):
     label = "templates"
     verbose_name = _("SMS templates")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from reviewportal.services.findings import register_findings_provider
+        from templates.models import TemplateApplication
+        from templates.selectors import template_findings
+
+        register_findings_provider(TemplateApplication, template_findings)

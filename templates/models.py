@@ -58,6 +58,7 @@ class TemplateApplication(ReviewableModel):
         indexes = [
             models.Index(fields=["state", "submitted_at"]),
             models.Index(fields=["account", "state"]),
+            models.Index(fields=["state", "due_at"]),
         ]
 
     def __str__(self) -> str:

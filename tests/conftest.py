@@ -1,6 +1,9 @@
 import os
+from datetime import datetime
 
 import pytest
+import time_machine
+from django.utils import translation
 
 from tests.factories import (
     AccountFactory,
@@ -23,6 +26,28 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+#: The suite runs as of this instant (a Monday inside the seeded working-day calendar, after the
+#: 2026-05-01 app-name ban), so that its results do not depend on the day it runs: due times need
+#: the calendar of the year ahead, and dated rules depend on "today". The clock keeps ticking from
+#: there. Tests that need another instant move it with time-machine themselves.
+SUITE_NOW = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+
+
+@pytest.fixture(autouse=True)
+def _suite_clock():
+    with time_machine.travel(SUITE_NOW, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _english_for_direct_calls():
+    """Services called directly by a test speak English, so that tests can match messages;
+    requests through the test client still get the product's own language choice (Chinese by
+    default), and notifications the recipient's."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

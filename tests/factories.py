@@ -7,8 +7,8 @@ import datetime as dt
 import io
 
 import factory
-from PIL import Image
 from django.contrib.auth.models import Group
+from PIL import Image
 
 from reviewportal.models import Account, User
 from reviewportal.sample_ids import sample_resident_id, sample_uscc

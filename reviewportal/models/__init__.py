@@ -1,8 +1,10 @@
 """Shared models: accounts and users, the review lifecycle every application shares, revisions,
-decisions with their reason catalogue, urgent tickets, notifications and the access log."""
+decisions with their reason catalogue, urgent tickets, notifications, the access log, and the
+business calendar with its SLA policies."""
 
 from reviewportal.models.accounts import Account, User
 from reviewportal.models.audit import AccessLog
+from reviewportal.models.calendar import SlaPolicy, WorkingDay
 from reviewportal.models.lifecycle import ReviewableModel, ReviewState
 from reviewportal.models.notifications import Notification
 from reviewportal.models.review import DecisionOutcome, ReasonCode, ReviewDecision, Revision
@@ -18,6 +20,8 @@ __all__ = [
     "ReviewState",
     "ReviewableModel",
     "Revision",
+    "SlaPolicy",
     "UrgentTicket",
     "User",
+    "WorkingDay",
 ]

@@ -45,6 +45,8 @@ class ReviewableModel(ConcurrentTransitionMixin, models.Model):
     PUBLIC_ID_PREFIX = ""
     #: Whether an approval is forwarded to the carriers (signatures and templates are).
     FILED_WITH_CARRIERS = False
+    #: Code of the SlaPolicy whose target applies while the item waits for a reviewer.
+    SLA_POLICY = "standard"
 
     public_id = models.CharField(_("ID"), max_length=20, unique=True, editable=False)
     account = models.ForeignKey(
@@ -76,6 +78,26 @@ class ReviewableModel(ConcurrentTransitionMixin, models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The SLA clock (SPEC §6), set by reviewportal.services.sla whenever it (re)starts: on
+    # submission, resubmission, re-review and urgent acceptance.
+    sla_policy = models.ForeignKey(
+        "reviewportal.SlaPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The target the clock started with, kept so that editing a policy later does not change
+    # how an item already under way is judged at risk.
+    sla_target = models.DurationField(_("SLA target"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # From this instant less than the at-risk share of the target is left; stored so that the
+    # periodic sweep finds at-risk items with one query instead of walking each item's calendar.
+    at_risk_at = models.DateTimeField(_("at risk from"), null=True, blank=True)
+    is_urgent = models.BooleanField(_("urgent"), default=False)
+    at_risk_flagged_at = models.DateTimeField(_("flagged at risk at"), null=True, blank=True)
+    breach_recorded_at = models.DateTimeField(_("SLA breach recorded at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

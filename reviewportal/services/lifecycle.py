@@ -46,7 +46,7 @@ from reviewportal.permissions import (
 )
 from reviewportal.services.findings import blocking, findings_for
 from reviewportal.services.notifications import notification_send, notification_send_to_account
-
+from reviewportal.services.sla import sla_clock_start
 
 #: Fields that model validation of customer input must leave alone: the lifecycle owns them.
 LIFECYCLE_EXCLUDE = (
@@ -58,6 +58,13 @@ LIFECYCLE_EXCLUDE = (
     "submitted_at",
     "decided_at",
     "created_by",
+    "sla_policy",
+    "sla_target",
+    "due_at",
+    "at_risk_at",
+    "is_urgent",
+    "at_risk_flagged_at",
+    "breach_recorded_at",
 )
 
 
@@ -134,13 +141,16 @@ def review_submit(
 
     Effects, in order: the pre-check runs as of today and refuses any ``block`` finding; a
     revision (number 1) freezes the snapshot and the findings; the item moves draft →
-    pending_review with ``submitted_at`` = now (the SLA starts); the transition is logged."""
+    pending_review with ``submitted_at`` = now; the SLA clock starts (due time from the item's
+    policy; a calendar that does not cover it refuses with CalendarNotConfiguredError); the
+    transition is logged."""
     item = lock(item)
     require_action(item, user, Action.SUBMIT)
     findings = findings_for(item, on=checks_as_of)
     _refuse_blocking(item, findings)
     revision = _revision_create(item=item, user=user, findings=findings)
     item.submit(revision=revision, at=timezone.now(), by=user)
+    sla_clock_start(item=item, start=item.submitted_at)
     item.save()
     return item
 
@@ -151,8 +161,8 @@ def review_resubmit(*, item: ReviewableModel, user: User) -> ReviewableModel:
 
     Called by the entity's update service after it saved the new field values in the same
     transaction. Effects: pre-check (``block`` refuses, rolling back the edit too); a new
-    revision; the claim is released and the SLA restarts; the reviewer who had claimed it is
-    told."""
+    revision; the claim is released and the SLA clock restarts under the item's own policy (an
+    earlier urgent acceptance ends); the reviewer who had claimed it is told."""
     item = lock(item)
     require_action(item, user, Action.EDIT)
     if item.state not in EDITABLE_STATES:
@@ -162,6 +172,7 @@ def review_resubmit(*, item: ReviewableModel, user: User) -> ReviewableModel:
     _refuse_blocking(item, findings)
     revision = _revision_create(item=item, user=user, findings=findings)
     item.resubmit(revision=revision, at=timezone.now(), by=user)
+    sla_clock_start(item=item, start=item.submitted_at)
     item.save()
     if previous_claimer is not None:
         notification_send(
@@ -428,7 +439,8 @@ def review_flag_for_rereview(
 ) -> ReviewableModel:
     """Put an approved item back in front of reviewers after a policy change (approved →
     rereview). The findings that no longer pass become a new revision's findings (same
-    snapshot), so reviewers see exactly why; the customer is told."""
+    snapshot), so reviewers see exactly why; the SLA clock starts again; the customer is
+    told."""
     item = lock(item)
     require_action(item, user, Action.FLAG_FOR_REREVIEW)
     if not blocking(findings):
@@ -440,6 +452,7 @@ def review_flag_for_rereview(
         by=user,
         description=note or ", ".join(f["code"] for f in blocking(findings)),
     )
+    sla_clock_start(item=item, start=item.submitted_at)
     item.save()
     notification_send_to_account(
         account=item.account,

@@ -3,6 +3,7 @@ language) and an e-mail sent by a Celery task once the transaction has committed
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 
 from django.contrib.contenttypes.models import ContentType
@@ -10,6 +11,8 @@ from django.db import transaction
 from django.utils import translation
 
 from reviewportal.models import Account, Notification, User
+
+logger = logging.getLogger(__name__)
 
 #: ``render()`` is called once per recipient with that recipient's language active and returns
 #: ``(title, body)``.
@@ -49,10 +52,22 @@ def notification_send(
                 object_id=subject.pk if subject is not None else None,
             )
         )
-    for notification in created:
-        if notification.recipient.email:
-            notification_email_send.delay_on_commit(notification.pk)
+    ids = [n.pk for n in created if n.recipient.email]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_emails(notification_email_send, ids))
     return created
+
+
+def _enqueue_emails(task, ids: list[int]) -> None:
+    """Hand the e-mails to the broker. If the broker is unreachable the notifications are kept
+    (they are already committed) and ``notification_email_sweep`` sends them later: a broker
+    outage never fails the request that caused the notification."""
+    for pk in ids:
+        try:
+            task.delay(pk)
+        except Exception:  # kombu raises transport-specific errors; any of them means "later"
+            logger.warning("broker unavailable; notification %s will be e-mailed by the sweep", pk)
+            return
 
 
 def notification_send_to_account(

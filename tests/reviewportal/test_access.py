@@ -90,3 +90,25 @@ def test_health_fails_when_storage_is_unwritable(client, db, settings, tmp_path)
     response = client.get("/health/")
     assert response.status_code == 503
     assert response.json()["checks"]["storage"]["ok"] is False
+
+
+def test_console_speaks_chinese_by_default_even_to_an_english_browser(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "zh-hans"
+    assert "注销" in response.content.decode()  # Django's own zh-hans catalogue: "Log out"
+
+
+def test_language_switch_gives_english(client, reviewer):
+    client.force_login(reviewer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    response = client.get("/admin/")
+    assert response["Content-Language"] == "en"
+    assert "Log out" in response.content.decode()
+
+
+def test_user_preference_gives_english(client, reviewer):
+    reviewer.language = "en"
+    reviewer.save()
+    client.force_login(reviewer)
+    assert client.get("/admin/")["Content-Language"] == "en"

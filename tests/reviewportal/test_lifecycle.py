@@ -43,8 +43,13 @@ ALLOWED = {
     "revoke": {S.REREVIEW: S.REVOKED},
 }
 
-BLOCK = {"code": "SIG_TYPE_NOT_ACCEPTED", "severity": "block", "field": "sig_type",
-         "message": "app names are no longer accepted", "params": {}}
+BLOCK = {
+    "code": "SIG_TYPE_NOT_ACCEPTED",
+    "severity": "block",
+    "field": "sig_type",
+    "message": "app names are no longer accepted",
+    "params": {},
+}
 
 
 def _act(action, item, a):
@@ -60,7 +65,9 @@ def _act(action, item, a):
     if action == "reject":
         return lc.review_reject(item=item, user=a["reviewer"], reasons=["sig_not_entity_name"])
     if action == "edit":
-        return signature_application_update(application=item, user=a["customer"], use_case="新的用途说明")
+        return signature_application_update(
+            application=item, user=a["customer"], use_case="新的用途说明"
+        )
     if action == "withdraw":
         return lc.review_withdraw(item=item, user=a["customer"])
     if action == "flag_for_rereview":
@@ -134,16 +141,22 @@ def test_submit_creates_revision_one_with_snapshot(signature, actors):
 
 
 def test_edit_of_draft_changes_it_in_place(signature, actors):
-    item = signature_application_update(application=signature, user=actors["customer"], use_case="改过")
+    item = signature_application_update(
+        application=signature, user=actors["customer"], use_case="改过"
+    )
     assert item.state == S.DRAFT
     assert item.current_revision is None
     assert revisions_for(item).count() == 0
 
 
 def test_edit_under_review_releases_claim_and_creates_new_revision(signature, actors):
-    item = walk_to(signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")})
+    item = walk_to(
+        signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")}
+    )
     first = item.current_revision
-    item = signature_application_update(application=item, user=actors["customer"], use_case="补充说明")
+    item = signature_application_update(
+        application=item, user=actors["customer"], use_case="补充说明"
+    )
     assert item.state == S.PENDING_REVIEW
     assert item.claimed_by is None
     assert item.current_revision.number == first.number + 1
@@ -153,7 +166,9 @@ def test_edit_under_review_releases_claim_and_creates_new_revision(signature, ac
 
 
 def test_reject_requires_a_reason(signature, actors):
-    item = walk_to(signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")})
+    item = walk_to(
+        signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")}
+    )
     with pytest.raises(ReviewError, match="at least one reason"):
         lc.review_reject(item=item, user=actors["reviewer"], reasons=[])
     with pytest.raises(ReviewError, match="Unknown or inactive reason code"):
@@ -162,15 +177,25 @@ def test_reject_requires_a_reason(signature, actors):
     assert item.state == S.UNDER_REVIEW
 
 
-def test_reject_records_reasons_and_tells_the_customer(signature, actors, mailoutbox, django_capture_on_commit_callbacks):
-    item = walk_to(signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")})
+def test_reject_records_reasons_and_tells_the_customer(
+    signature, actors, mailoutbox, django_capture_on_commit_callbacks
+):
+    item = walk_to(
+        signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         decision = lc.review_reject(
-            item=item, user=actors["reviewer"], reasons=["sig_neutral", "materials_unclear"],
-            comment="营业执照照片不清晰", internal_note="疑似PS",
+            item=item,
+            user=actors["reviewer"],
+            reasons=["sig_neutral", "materials_unclear"],
+            comment="营业执照照片不清晰",
+            internal_note="疑似PS",
         )
     assert decision.outcome == DecisionOutcome.REJECT
-    assert sorted(decision.reasons.values_list("code", flat=True)) == ["materials_unclear", "sig_neutral"]
+    assert sorted(decision.reasons.values_list("code", flat=True)) == [
+        "materials_unclear",
+        "sig_neutral",
+    ]
     notification = notifications_about(item).get(recipient=actors["customer"])
     assert "中性签名" in notification.body and "营业执照照片不清晰" in notification.body
     assert "疑似PS" not in notification.body, "internal notes never reach the customer"
@@ -193,7 +218,9 @@ def test_second_claim_gets_a_clear_error(signature, actors, reviewer2):
 
 
 def test_only_the_claimer_or_a_senior_decides(signature, actors, reviewer2):
-    item = walk_to(signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")})
+    item = walk_to(
+        signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")}
+    )
     with pytest.raises(PermissionRefused):
         lc.review_approve(item=item, user=reviewer2)
     with pytest.raises(PermissionRefused):
@@ -204,7 +231,9 @@ def test_only_the_claimer_or_a_senior_decides(signature, actors, reviewer2):
 
 
 def test_reassign_by_senior_only(signature, actors, reviewer2):
-    item = walk_to(signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")})
+    item = walk_to(
+        signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")}
+    )
     with pytest.raises(PermissionRefused):
         lc.review_reassign(item=item, user=actors["reviewer"], to=reviewer2)
     with pytest.raises(PermissionRefused, match="not a reviewer"):
@@ -227,7 +256,9 @@ def test_approve_creates_one_filing_per_active_carrier(signature, actors):
     from carriers.models import Carrier, CarrierFiling
 
     Carrier.objects.filter(code="ctcc").update(is_active=False)
-    item = walk_to(signature, S.APPROVED, **{k: actors[k] for k in ("customer", "reviewer", "senior")})
+    item = walk_to(
+        signature, S.APPROVED, **{k: actors[k] for k in ("customer", "reviewer", "senior")}
+    )
     filings = CarrierFiling.objects.filter(signature=item)
     assert sorted(f.carrier.code for f in filings) == ["cmcc", "cucc"]
     assert {f.state for f in filings} == {"queued"}

@@ -30,7 +30,9 @@ def test_validate_uscc_refuses_invalid_codes(value, code):
     assert excinfo.value.code == code
 
 
-@pytest.mark.parametrize("value", [sample_resident_id(1), sample_resident_id(77), "11010519491231002X"])
+@pytest.mark.parametrize(
+    "value", [sample_resident_id(1), sample_resident_id(77), "11010519491231002X"]
+)
 def test_validate_resident_id_accepts_valid_numbers(value):
     validate_resident_id(value)
 

@@ -80,7 +80,9 @@ def test_materials_of_another_account_cannot_be_attached(account, customer, othe
 
 def test_approved_qualification_is_not_edited_in_place(approved_qualification, customer):
     with pytest.raises(TransitionRefused, match="submit a change"):
-        qualification_update(qualification=approved_qualification, user=customer, legal_rep_name="王五")
+        qualification_update(
+            qualification=approved_qualification, user=customer, legal_rep_name="王五"
+        )
     approved_qualification.refresh_from_db()
     assert approved_qualification.legal_rep_name == "张三"
 
@@ -89,7 +91,9 @@ def test_qualification_change_is_reviewed_while_original_stays_in_force(
     approved_qualification, customer, reviewer
 ):
     change = qualification_change_start(
-        qualification=approved_qualification, user=customer, legal_rep_name="王五",
+        qualification=approved_qualification,
+        user=customer,
+        legal_rep_name="王五",
         legal_rep_id_number=sample_resident_id(555),
     )
     assert change.change_of == approved_qualification
@@ -99,7 +103,9 @@ def test_qualification_change_is_reviewed_while_original_stays_in_force(
     assert approved_qualification.legal_rep_name == "张三"
 
     with pytest.raises(TransitionRefused, match="already under way"):
-        qualification_change_start(qualification=approved_qualification, user=customer, legal_rep_name="赵六")
+        qualification_change_start(
+            qualification=approved_qualification, user=customer, legal_rep_name="赵六"
+        )
 
     change = lc.review_claim(item=change, user=reviewer)
     lc.review_approve(item=change, user=reviewer)
@@ -124,14 +130,20 @@ def test_rejected_change_leaves_original_untouched(approved_qualification, custo
 def test_change_of_unapproved_qualification_is_refused(account, customer):
     qualification = qualification_create(account=account, user=customer, **_qualification_fields())
     with pytest.raises(TransitionRefused):
-        qualification_change_start(qualification=qualification, user=customer, legal_rep_name="王五")
+        qualification_change_start(
+            qualification=qualification, user=customer, legal_rep_name="王五"
+        )
 
 
 def test_signature_create_needs_submitted_qualification(account, customer):
     draft = qualification_create(account=account, user=customer, **_qualification_fields())
     with pytest.raises(ValidationError) as excinfo:
         signature_application_create(
-            account=account, user=customer, qualification=draft, sig_type="company", content="云栖数据"
+            account=account,
+            user=customer,
+            qualification=draft,
+            sig_type="company",
+            content="云栖数据",
         )
     assert "qualification" in excinfo.value.message_dict
     assert not SignatureApplication.objects.exists()
@@ -218,8 +230,11 @@ def test_trademark_certificate_from_another_account_is_refused(
     foreign = make_material(other_customer.account, "trademark_certificate", user=other_customer)
     with pytest.raises(NotFoundForUser):
         trademark_create(
-            qualification=approved_qualification, user=customer, name="极光",
-            registration_number="12345678", owner_name=approved_qualification.name,
+            qualification=approved_qualification,
+            user=customer,
+            name="极光",
+            registration_number="12345678",
+            owner_name=approved_qualification.name,
             certificate=foreign,
         )
 

@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand
+
+from reviewportal.demo import DEMO_PASSWORD, demo_seed, demo_state_counts
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts, staff users and applications in every review state (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password", default=DEMO_PASSWORD, help="password for every demo login"
+        )
+        parser.add_argument("--quiet-logins", action="store_true", help="do not print the logins")
+
+    def handle(self, *args, password: str, quiet_logins: bool, **options):
+        result = demo_seed(password=password)
+        for name in result.created_accounts:
+            self.stdout.write(f"created demo account {name}")
+        for name in result.existing_accounts:
+            self.stdout.write(f"kept existing demo account {name}")
+        for label, counts in demo_state_counts().items():
+            by_state = ", ".join(f"{state} {n}" for state, n in counts.items())
+            self.stdout.write(f"{label} by state: {by_state}")
+        if quiet_logins:
+            return
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {password})")
+        for login in result.logins:
+            self.stdout.write(f"  {login.username:<10} {login.role:<16} {login.note}")

@@ -1,0 +1,126 @@
+"""Reads for signatures: what the pre-check needs from the database, and the findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from reviewportal.models import ReviewState
+from reviewportal.precheck import findings_to_dicts, run_signature_checks
+from reviewportal.precheck.text import normalize
+from signatures.models import NeutralWord, SignatureApplication
+from signatures.rules import SignatureCheckInput
+
+#: A signature in one of these states holds its content: another qualification may not apply for
+#: the same one (SIG_TAKEN: "approved or pending").
+HOLDING_STATES = (
+    ReviewState.PENDING_REVIEW,
+    ReviewState.UNDER_REVIEW,
+    ReviewState.APPROVED,
+    ReviewState.REREVIEW,
+)
+
+
+def neutral_words() -> tuple[str, ...]:
+    return tuple(NeutralWord.objects.filter(is_active=True).values_list("word", flat=True))
+
+
+def signature_is_taken(
+    *,
+    content: str,
+    qualification_id: int | None = None,
+    entity_name: str | None = None,
+    exclude_pk: int | None = None,
+) -> bool:
+    """Is this signature approved or pending for another qualification (or, when only a name is
+    known, for an entity of another name)?"""
+    holders = SignatureApplication.objects.filter(
+        content=normalize(content).strip(), state__in=HOLDING_STATES
+    )
+    if qualification_id is not None:
+        holders = holders.exclude(qualification_id=qualification_id)
+    if entity_name is not None:
+        holders = holders.exclude(qualification__name=normalize(entity_name).strip())
+    if exclude_pk is not None:
+        holders = holders.exclude(pk=exclude_pk)
+    return holders.exists()
+
+
+def signature_check_input(application: SignatureApplication, *, on: dt.date) -> SignatureCheckInput:
+    """Gather everything the signature rules need about ``application`` as of ``on``."""
+    qualification = application.qualification
+    kinds = {m.kind for m in application.materials.all()}
+    kinds |= {m.kind for m in qualification.materials.all()}
+    trademark = application.trademark
+    if trademark is not None and trademark.certificate_id:
+        kinds.add("trademark_certificate")
+    authorization = application.authorization
+    letter_valid = bool(
+        authorization is not None
+        and authorization.letter_id
+        and authorization.valid_from <= on <= authorization.valid_until
+    )
+    if authorization is not None:
+        kinds |= {m.kind for m in authorization.partner_materials.all()}
+        if letter_valid:
+            kinds.add("authorization_letter")
+    return SignatureCheckInput(
+        content=application.content,
+        sig_type=application.sig_type,
+        purpose=application.purpose,
+        entity_name=qualification.name,
+        entity_kind=qualification.entity_kind,
+        is_mainland=qualification.is_mainland,
+        material_kinds=frozenset(kinds),
+        trademark_name=trademark.name if trademark else "",
+        trademark_owner=trademark.owner_name if trademark else "",
+        partner_name=authorization.partner_name if authorization else "",
+        has_authorization_letter=letter_valid,
+        neutral_words=neutral_words(),
+        taken=signature_is_taken(
+            content=application.content,
+            qualification_id=application.qualification_id,
+            exclude_pk=application.pk,
+        ),
+    )
+
+
+def signature_findings(application: SignatureApplication, *, on: dt.date) -> list[dict]:
+    """The pre-check findings of ``application`` as of ``on``, as stored on a revision."""
+    return findings_to_dicts(run_signature_checks(signature_check_input(application, on=on), on=on))
+
+
+def signature_precheck_values(
+    *,
+    content: str,
+    sig_type: str,
+    entity_name: str,
+    on: dt.date,
+    purpose: str = "self",
+    entity_kind: str = "enterprise",
+    is_mainland: bool = True,
+    material_kinds: frozenset[str] = frozenset(),
+    trademark_name: str = "",
+    trademark_owner: str = "",
+    partner_name: str = "",
+    has_authorization_letter: bool = False,
+) -> list:
+    """Check a signature given as plain values (the ``precheck`` command, the portal's live
+    check): the rules plus the database's neutral words and existing signatures."""
+    data = SignatureCheckInput(
+        content=content,
+        sig_type=sig_type,
+        purpose=purpose,
+        entity_name=entity_name,
+        entity_kind=entity_kind,
+        is_mainland=is_mainland,
+        material_kinds=material_kinds,
+        trademark_name=trademark_name,
+        trademark_owner=trademark_owner,
+        partner_name=partner_name,
+        has_authorization_letter=has_authorization_letter,
+        neutral_words=neutral_words(),
+        taken=signature_is_taken(
+            content=content, entity_name=partner_name if purpose == "other" else entity_name
+        ),
+    )
+    return run_signature_checks(data, on=on)

@@ -1,0 +1,214 @@
+"""``manage.py sla due`` and ``manage.py calendar_import``: outputs and exit statuses."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from reviewportal.calendar_seed import statutory_days
+from reviewportal.models import WorkingDay
+
+pytestmark = pytest.mark.django_db
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "calendar-csv-format.md"
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def fails(*args: str) -> CommandError:
+    with pytest.raises(CommandError) as failed:
+        run(*args)
+    return failed.value
+
+
+# --- sla due ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "printed"),
+    [
+        # SPEC §6's example: the 2026 National Day week is skipped.
+        (["--start", "2026-09-30T17:30:00+08:00"], "2026-10-08T17:30:00+08:00"),
+        (
+            ["--start", "2026-09-30T17:30:00+08:00", "--policy", "standard"],
+            "2026-10-08T17:30:00+08:00",
+        ),
+        (
+            ["--start", "2026-09-30T17:30:00+08:00", "--policy", "urgent"],
+            "2026-10-08T10:30:00+08:00",
+        ),
+        # Another offset is converted: 09:30 UTC is 17:30 in Beijing.
+        (["--start", "2026-09-30T09:30:00+00:00"], "2026-10-08T17:30:00+08:00"),
+        # Without an offset the start is Beijing time.
+        (["--start", "2026-09-30T17:30"], "2026-10-08T17:30:00+08:00"),
+        # A make-up Saturday (2026-10-10) counts.
+        (["--start", "2026-10-09T17:30:00+08:00"], "2026-10-10T17:30:00+08:00"),
+        (
+            ["--start", "2026-02-14T17:30:00+08:00", "--policy", "qualification"],
+            "2026-03-06T17:30:00+08:00",
+        ),
+    ],
+)
+def test_sla_due_prints_iso_due_time_with_offset(args, printed):
+    assert run("sla", "due", *args) == printed + "\n"
+
+
+@pytest.mark.parametrize(
+    ("start", "year"),
+    [("2026-12-31T17:30:00+08:00", "2027"), ("2003-12-31T12:00:00+08:00", "2003")],
+)
+def test_sla_due_uncovered_calendar_exits_2(start, year):
+    error = fails("sla", "due", "--start", start)
+    assert error.returncode == 2
+    assert f"calendar not configured for {year}" in str(error)
+
+
+@pytest.mark.parametrize("start", ["2026-13-01T10:00:00+08:00", "yesterday", ""])
+def test_sla_due_bad_date_exits_2(start):
+    error = fails("sla", "due", "--start", start)
+    assert error.returncode == 2
+    assert "not an ISO 8601 date" in str(error)
+
+
+def test_sla_due_unknown_policy_is_refused():
+    with pytest.raises(CommandError, match="invalid choice"):
+        run("sla", "due", "--start", "2026-09-30T17:30:00+08:00", "--policy", "express")
+
+
+# --- calendar_import --------------------------------------------------------------------------
+
+
+def csv_2026() -> str:
+    """The 2026 example of docs/calendar-csv-format.md, typed from the State Council notice."""
+    return re.search(r"```csv\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S).group(1)
+
+
+# A made-up year for the tests (2027's schedule is not in this repository): a few holidays and
+# one make-up Saturday.
+CSV_2027 = """date,kind,name
+# Test data, not the State Council's 2027 notice.
+2027-01-01,holiday,元旦 / New Year's Day
+2027-02-06,workday,春节 / Spring Festival
+2027-02-08,holiday,春节 / Spring Festival
+2027-02-09,holiday,春节 / Spring Festival
+2027-02-10,holiday,春节 / Spring Festival
+2027-02-11,holiday,春节 / Spring Festival
+2027-02-12,holiday,春节 / Spring Festival
+2027-10-01,holiday,国庆节 / National Day
+"""
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    def write(text: str, name: str = "calendar.csv") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_calendar_import_csv_dry_run_shows_days_and_writes_nothing(csv_file):
+    out = run("calendar_import", "--year", "2027", "--csv", str(csv_file(CSV_2027)))
+
+    assert "2027: 365 days" in out
+    assert "1 make-up working days" in out
+    assert "2027-02-06 Sat  workday  调休上班 / make-up working day (春节 / Spring Festival)" in out
+    assert "2027-02-08 Mon  holiday  春节 / Spring Festival" in out
+    assert "Dry run: nothing written" in out
+    assert not WorkingDay.objects.filter(date__year=2027).exists()
+
+
+def test_calendar_import_csv_commit_writes_the_year(csv_file):
+    out = run("calendar_import", "--year", "2027", "--csv", str(csv_file(CSV_2027)), "--commit")
+
+    assert "Wrote 365 days for 2027" in out
+    assert WorkingDay.objects.filter(date__year=2027).count() == 365
+    assert not WorkingDay.objects.get(date=date(2027, 2, 8)).is_working
+    assert WorkingDay.objects.get(date=date(2027, 2, 6)).is_working
+    # The command that could not answer before now reaches into 2027.
+    assert run("sla", "due", "--start", "2026-12-31T17:30:00+08:00") == (
+        "2027-01-04T17:30:00+08:00\n"
+    )
+
+
+def test_calendar_import_existing_year_is_refused_without_replace(csv_file):
+    path = str(csv_file(csv_2026()))
+    error = fails("calendar_import", "--year", "2026", "--csv", path, "--commit")
+    assert error.returncode == 1
+    assert "Already in the calendar: 2026" in str(error)
+
+
+def test_calendar_import_replace_rewrites_the_year(csv_file):
+    WorkingDay.objects.filter(date=date(2026, 10, 5)).update(is_working=True, note="")
+    path = str(csv_file(csv_2026()))
+
+    out = run("calendar_import", "--year", "2026", "--csv", path, "--replace", "--commit")
+
+    assert "replaces 365 days in the table, 1 of them change" in out
+    assert "2026-10-05 changes from working to day off" in out
+    assert WorkingDay.objects.filter(date__year=2026).count() == 365
+    day = WorkingDay.objects.get(date=date(2026, 10, 5))
+    assert not day.is_working and day.note == "国庆节 / National Day"
+
+
+def test_calendar_import_invalid_csv_exits_2_naming_the_line(csv_file):
+    bad = CSV_2027.replace("2027-02-08,holiday", "2027-02-30,holiday")
+    error = fails("calendar_import", "--year", "2027", "--csv", str(csv_file(bad)), "--commit")
+    assert error.returncode == 2
+    assert "line 5: '2027-02-30' is not a valid date" in str(error)
+    assert not WorkingDay.objects.filter(date__year=2027).exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--csv", "x.csv"], "--csv needs --year"),
+        (["--from-package", "--year", "2026"], "--year goes with --csv"),
+        (["--from-package", "--years", "2031"], "has no schedule for 2031"),
+    ],
+)
+def test_calendar_import_bad_arguments_exit_2(args, message):
+    error = fails("calendar_import", *args)
+    assert error.returncode == 2
+    assert message in str(error)
+
+
+def test_calendar_import_missing_file_exits_2(tmp_path):
+    error = fails("calendar_import", "--year", "2027", "--csv", str(tmp_path / "none.csv"))
+    assert error.returncode == 2
+    assert "Cannot read" in str(error)
+
+
+def test_calendar_import_from_package_fills_missing_years():
+    WorkingDay.objects.filter(date__year=2025).delete()
+
+    dry = run("calendar_import", "--from-package")
+    assert "2025: 365 days" in dry and "2024:" not in dry
+    assert not WorkingDay.objects.filter(date__year=2025).exists()
+
+    run("calendar_import", "--from-package", "--commit")
+    stored = list(
+        WorkingDay.objects.filter(date__year=2025).values_list("date", "is_working", "note")
+    )
+    assert stored == statutory_days([2025])
+
+
+def test_calendar_import_from_package_nothing_missing():
+    assert "Nothing to import" in run("calendar_import", "--from-package", "--commit")
+
+
+def test_calendar_import_from_package_named_years_refused_when_present():
+    error = fails("calendar_import", "--from-package", "--years", "2025", "2026")
+    assert error.returncode == 1
+    assert "2025, 2026" in str(error)
