@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from reviewportal.errors import ReviewError
 from reviewportal.precheck import findings_from_dicts
@@ -27,7 +28,8 @@ LIFECYCLE_FIELDS = (
 
 
 def run_per_item(modeladmin, request, queryset, service, done_message) -> None:
-    """Call ``service(item=…, user=…)`` for each selected item and report each outcome."""
+    """Call ``service(item=…, user=…)`` for each selected item and report each outcome.
+    ``done_message(n)`` words the summary of the items that succeeded."""
     ok = 0
     for item in queryset.order_by("pk"):
         try:
@@ -36,7 +38,7 @@ def run_per_item(modeladmin, request, queryset, service, done_message) -> None:
         except ReviewError as exc:
             modeladmin.message_user(request, f"{item}: {exc.message}", messages.WARNING)
     if ok:
-        modeladmin.message_user(request, done_message % {"n": ok}, messages.SUCCESS)
+        modeladmin.message_user(request, done_message(ok), messages.SUCCESS)
 
 
 def render_findings(findings: list[dict]) -> str:
@@ -62,6 +64,9 @@ class ReviewableAdmin(admin.ModelAdmin):
     list_select_related = ("account", "claimed_by")
     actions = ["claim_selected", "release_selected"]
 
+    class Media:
+        css = {"all": ["reviewportal/console.css"]}
+
     def has_add_permission(self, request) -> bool:
         # Applications are made by customers in the portal, not typed in by staff.
         return False
@@ -79,8 +84,20 @@ class ReviewableAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Claim selected items"))
     def claim_selected(self, request, queryset):
-        run_per_item(self, request, queryset, review_claim, _("Claimed %(n)s item(s)."))
+        run_per_item(
+            self,
+            request,
+            queryset,
+            review_claim,
+            lambda n: ngettext("Claimed %(n)s item.", "Claimed %(n)s items.", n) % {"n": n},
+        )
 
     @admin.action(description=_("Release selected items"))
     def release_selected(self, request, queryset):
-        run_per_item(self, request, queryset, review_release, _("Released %(n)s item(s)."))
+        run_per_item(
+            self,
+            request,
+            queryset,
+            review_release,
+            lambda n: ngettext("Released %(n)s item.", "Released %(n)s items.", n) % {"n": n},
+        )

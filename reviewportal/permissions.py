@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from reviewportal.errors import PermissionRefused, TransitionRefused
 from reviewportal.models.lifecycle import EDITABLE_STATES, OPEN_STATES, ReviewState
@@ -107,47 +107,77 @@ def available_actions(item, user) -> list[Action]:
 def require_action(item, user, action: Action) -> None:
     """Raise a readable error unless ``user`` may take ``action`` on ``item`` now."""
     if not _user_may(item, user, action):
-        raise PermissionRefused(
-            _("You may not %(action)s %(item)s.") % {"action": action_label(action), "item": item}
-        )
+        raise PermissionRefused(REFUSED_MESSAGES[action] % {"item": item})
     if item.state not in ACTION_STATES[action]:
         raise TransitionRefused(
-            _("%(item)s is %(state)s, so it cannot be %(done)s.")
-            % {
-                "item": item,
-                "state": item.get_state_display(),
-                "done": action_done_label(action),
-            }
+            WRONG_STATE_MESSAGES[action] % {"item": item, "state": item.get_state_display()}
         )
 
 
 def action_label(action: Action) -> str:
-    return {
-        Action.SUBMIT: _("submit"),
-        Action.EDIT: _("edit"),
-        Action.WITHDRAW: _("withdraw"),
-        Action.CLAIM: _("claim"),
-        Action.RELEASE: _("release"),
-        Action.REASSIGN: _("reassign"),
-        Action.APPROVE: _("approve"),
-        Action.REJECT: _("reject"),
-        Action.FLAG_FOR_REREVIEW: _("flag for re-review"),
-        Action.CONFIRM: _("confirm"),
-        Action.REVOKE: _("revoke"),
-    }[action]
+    """The label of an action's button."""
+    return ACTION_LABELS[action]
 
 
-def action_done_label(action: Action) -> str:
-    return {
-        Action.SUBMIT: _("submitted"),
-        Action.EDIT: _("edited"),
-        Action.WITHDRAW: _("withdrawn"),
-        Action.CLAIM: _("claimed"),
-        Action.RELEASE: _("released"),
-        Action.REASSIGN: _("reassigned"),
-        Action.APPROVE: _("approved"),
-        Action.REJECT: _("rejected"),
-        Action.FLAG_FOR_REREVIEW: _("flagged for re-review"),
-        Action.CONFIRM: _("confirmed"),
-        Action.REVOKE: _("revoked"),
-    }[action]
+# Whole sentences per action, so that each language can word them naturally.
+ACTION_LABELS = {
+    Action.SUBMIT: pgettext_lazy("action", "Submit"),
+    Action.EDIT: pgettext_lazy("action", "Edit"),
+    Action.WITHDRAW: pgettext_lazy("action", "Withdraw"),
+    Action.CLAIM: pgettext_lazy("action", "Claim"),
+    Action.RELEASE: pgettext_lazy("action", "Release"),
+    Action.REASSIGN: pgettext_lazy("action", "Reassign"),
+    Action.APPROVE: pgettext_lazy("action", "Approve"),
+    Action.REJECT: pgettext_lazy("action", "Reject"),
+    Action.FLAG_FOR_REREVIEW: pgettext_lazy("action", "Flag for re-review"),
+    Action.CONFIRM: pgettext_lazy("action", "Confirm"),
+    Action.REVOKE: pgettext_lazy("action", "Revoke"),
+}
+
+REFUSED_MESSAGES = {
+    Action.SUBMIT: gettext_lazy("You may not submit %(item)s."),
+    Action.EDIT: gettext_lazy("You may not edit %(item)s."),
+    Action.WITHDRAW: gettext_lazy("You may not withdraw %(item)s."),
+    Action.CLAIM: gettext_lazy("You may not claim %(item)s."),
+    Action.RELEASE: gettext_lazy("You may not release %(item)s."),
+    Action.REASSIGN: gettext_lazy("You may not reassign %(item)s."),
+    Action.APPROVE: gettext_lazy("You may not approve %(item)s."),
+    Action.REJECT: gettext_lazy("You may not reject %(item)s."),
+    Action.FLAG_FOR_REREVIEW: gettext_lazy("You may not flag %(item)s for re-review."),
+    Action.CONFIRM: gettext_lazy("You may not confirm %(item)s after re-review."),
+    Action.REVOKE: gettext_lazy("You may not revoke %(item)s."),
+}
+
+WRONG_STATE_MESSAGES = {
+    Action.SUBMIT: gettext_lazy(
+        "%(item)s is in status “%(state)s”; only a draft can be submitted."
+    ),
+    Action.EDIT: gettext_lazy("%(item)s is in status “%(state)s” and can no longer be edited."),
+    Action.WITHDRAW: gettext_lazy(
+        "%(item)s is in status “%(state)s” and can no longer be withdrawn."
+    ),
+    Action.CLAIM: gettext_lazy(
+        "%(item)s is in status “%(state)s”; only an item pending review can be claimed."
+    ),
+    Action.RELEASE: gettext_lazy(
+        "%(item)s is in status “%(state)s”; only a claimed item can be released."
+    ),
+    Action.REASSIGN: gettext_lazy(
+        "%(item)s is in status “%(state)s”; only a claimed item can be reassigned."
+    ),
+    Action.APPROVE: gettext_lazy(
+        "%(item)s is in status “%(state)s”; only an item under review can be approved."
+    ),
+    Action.REJECT: gettext_lazy(
+        "%(item)s is in status “%(state)s”; only an item under review can be rejected."
+    ),
+    Action.FLAG_FOR_REREVIEW: gettext_lazy(
+        "%(item)s is in status “%(state)s”; only an approved item can be flagged for re-review."
+    ),
+    Action.CONFIRM: gettext_lazy(
+        "%(item)s is in status “%(state)s”; only an item under re-review can be confirmed."
+    ),
+    Action.REVOKE: gettext_lazy(
+        "%(item)s is in status “%(state)s”; only an item under re-review can be revoked."
+    ),
+}

@@ -30,7 +30,7 @@ def _check(application: TemplateApplication) -> None:
         raise NotFoundForUser(_("Signature not found."))
     if application.signature.state != ReviewState.APPROVED:
         raise ValidationError(
-            {"signature": _("A template can only be sent with an approved signature.")}
+            {"signature": _("A template can only be submitted with an approved signature.")}
         )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils.translation import gettext as _
 
 from reviewportal.calendar_seed import parse_calendar_csv
@@ -55,6 +55,8 @@ class Command(BaseCommand):
             "--replace", action="store_true", help=_("overwrite years already in the table")
         )
 
+    # Operators' tools and scripts read this output: stable English, like /health/.
+    @no_translations
     def handle(self, *args, csv, from_package, year, years, commit, replace, **options):
         try:
             if csv is not None:

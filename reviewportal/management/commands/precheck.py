@@ -71,7 +71,9 @@ class Command(BaseCommand):
             p.add_argument("--materials", default="", help="material kinds, comma-separated")
             p.add_argument("--on", default=None, help="check as of this date (YYYY-MM-DD)")
             p.add_argument("--json", action="store_true", help="print JSON")
-            p.add_argument("--lang", default=None, choices=["zh-hans", "en"])
+            p.add_argument(
+                "--lang", default=None, choices=["zh-hans", "en"], help="message language (en)"
+            )
             # Sub-parsers do not inherit the command's own options; accept the common ones.
             p.add_argument("--verbosity", type=int, default=1, choices=[0, 1, 2, 3])
             for flag in ("--settings", "--pythonpath"):
@@ -83,7 +85,9 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         on = _date(o["on"]) if o["on"] else timezone.localdate()
         materials = _materials(o["materials"])
-        with translation.override(o["lang"] or translation.get_language() or "zh-hans"):
+        # English unless asked otherwise, like the other operators' commands; support staff
+        # who want the customer's wording pass --lang zh-hans.
+        with translation.override(o["lang"] or "en"):
             if o["what"] == "signature":
                 findings = signature_precheck_values(
                     content=o["content"],

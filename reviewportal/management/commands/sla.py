@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils.translation import gettext as _
 
 from reviewportal.errors import CalendarNotConfiguredError, ReviewError
@@ -51,6 +51,8 @@ class Command(BaseCommand):
             help=_("SLA policy whose target applies (default: standard)"),
         )
 
+    # Operators' tools and scripts read this output: stable English, like /health/.
+    @no_translations
     def handle(self, *args, action: str, start: str, policy: str, **options):
         begin = parse_start(start)
         try:
