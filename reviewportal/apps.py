@@ -6,3 +6,8 @@ class ReviewPortalConfig(AppConfig):
     name = "reviewportal"
     verbose_name = _("Review Portal")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from reviewportal.audit import register_audited_models
+
+        register_audited_models()

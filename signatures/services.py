@@ -417,3 +417,40 @@ def signature_application_update(
     if application.state != ReviewState.DRAFT:
         application = review_resubmit(item=application, user=user)
     return application
+
+
+# --- reading materials ------------------------------------------------------------------------
+
+
+def material_may_view(*, material: Material, user: User) -> bool:
+    """Customers see their own account's materials; staff whose role lets them view
+    applications see any."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.account_id is not None:
+        return user.account_id == material.account_id
+    return user.is_staff and user.has_perm("signatures.view_material")
+
+
+@transaction.atomic
+def material_open(*, material: Material, user: User, ip_address: str | None = None):
+    """Open a material's file for ``user`` and record the view.
+
+    Raises ``NotFoundForUser`` when the user may not see it (another account's material looks
+    exactly like a missing one). Effects: an AccessLog row (``view_material``) for staff and
+    customers alike; returns the open file (the caller streams and closes it)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from reviewportal.models import AccessLog
+
+    if not material_may_view(material=material, user=user):
+        raise NotFoundForUser(_("Material not found."))
+    AccessLog.objects.create(
+        user=user,
+        action=AccessLog.Action.VIEW_MATERIAL,
+        content_type=ContentType.objects.get_for_model(Material),
+        object_id=material.pk,
+        detail=f"{material.kind} {material.sha256[:12]}",
+        ip_address=ip_address,
+    )
+    return material.file.storage.open(material.file.name, "rb")

@@ -54,3 +54,20 @@ def test_each_resubmission_freezes_a_new_numbered_revision(signature, customer):
     )
     assert numbers == [(1, "注册登录验证码与订单通知"), (2, "第二版"), (3, "第三版")]
     assert item.current_revision.number == 3
+
+
+def test_field_changes_are_audited_with_id_numbers_masked(approved_qualification, customer):
+    from auditlog.models import LogEntry
+
+    from signatures.services import qualification_change_start
+
+    entries = LogEntry.objects.get_for_object(approved_qualification)
+    assert entries.exists()
+    qualification_change_start(
+        qualification=approved_qualification, user=customer, legal_rep_name="王五"
+    )
+    change = approved_qualification.changes.get()
+    created = LogEntry.objects.get_for_object(change).get(action=LogEntry.Action.CREATE)
+    assert created.changes_dict["legal_rep_name"][1] == "王五"
+    stored_id = created.changes_dict["legal_rep_id_number"][1]
+    assert stored_id != change.legal_rep_id_number and "*" in stored_id

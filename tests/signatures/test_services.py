@@ -243,3 +243,22 @@ def test_withdraw_by_staff_is_refused(signature, customer, senior):
     item = lc.review_submit(item=signature, user=customer)
     with pytest.raises(PermissionRefused):
         lc.review_withdraw(item=item, user=senior)
+
+
+def test_material_open_records_access_and_scopes_to_account(customer, other_customer, reviewer):
+    from reviewportal.models import AccessLog
+    from signatures.services import material_open
+
+    material = make_material(customer.account, "legal_rep_id_front", user=customer)
+    with material_open(material=material, user=reviewer, ip_address="127.0.0.1") as fh:
+        assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+    with material_open(material=material, user=customer) as fh:
+        assert fh.read(4)
+    with pytest.raises(NotFoundForUser):
+        material_open(material=material, user=other_customer)
+    logs = AccessLog.objects.filter(object_id=material.pk).order_by("pk")
+    assert [(log.user, log.action) for log in logs] == [
+        (reviewer, "view_material"),
+        (customer, "view_material"),
+    ]
+    assert logs[0].ip_address == "127.0.0.1"
