@@ -209,55 +209,44 @@ def _hexun(account: Account, customer: User, staff: dict[str, User]) -> None:
     withdrawn = signature("和讯")
     lc.review_withdraw(item=withdrawn, user=customer, reason="改用全称")
 
-    # App names, accepted until 2026-04-30: approved back then, now back for re-review.
-    app_sig = signature_application_create(
-        account=account,
-        user=customer,
-        qualification=qualification,
-        sig_type="app",
-        content="极光推送",
-        use_case="APP推送通知",
-        materials=_materials(account, customer, "icp_screenshot"),
-    )
-    app_sig = lc.review_submit(item=app_sig, user=customer, checks_as_of=BEFORE_APP_BAN)
-    app_sig = _approve(app_sig, reviewer, checks_as_of=BEFORE_APP_BAN)
-    push_template = _approve(
-        template_application_create(
+    def legacy_app_signature(content, use_case, template_name, template_content):
+        """An app-name signature and a template on it, both approved while app names were
+        still accepted (seed 004, 2026.4.23)."""
+        sig = signature_application_create(
             account=account,
             user=customer,
-            signature=app_sig,
-            name="推送验证码",
-            content="您的验证码为${code}，10分钟内有效。",
+            qualification=qualification,
+            sig_type="app",
+            content=content,
+            use_case=use_case,
+            materials=_materials(account, customer, "icp_screenshot"),
+        )
+        sig = lc.review_submit(item=sig, user=customer, checks_as_of=BEFORE_APP_BAN)
+        sig = _approve(sig, reviewer, checks_as_of=BEFORE_APP_BAN)
+        tpl = template_application_create(
+            account=account,
+            user=customer,
+            signature=sig,
+            name=template_name,
+            content=template_content,
             kind="verification",
             submit=True,
-        ),
-        reviewer,
+        )
+        return sig, _approve(tpl, reviewer)
+
+    # Now back for re-review: the signature, and its template, which can no longer be sent
+    # once the signature is not approved.
+    app_sig, push_template = legacy_app_signature(
+        "极光推送", "APP推送通知", "推送验证码", "您的验证码为${code}，10分钟内有效。"
     )
     _flag(app_sig, senior)
-    # Its template can no longer be sent once the signature is not approved.
     _flag(push_template, senior)
-    app_sig2 = signature_application_create(
-        account=account,
-        user=customer,
-        qualification=qualification,
-        sig_type="app",
-        content="极光认证",
-        use_case="一键登录",
-        materials=_materials(account, customer, "icp_screenshot"),
-    )
-    app_sig2 = lc.review_submit(item=app_sig2, user=customer, checks_as_of=BEFORE_APP_BAN)
-    app_sig2 = _approve(app_sig2, reviewer, checks_as_of=BEFORE_APP_BAN)
-    login_template = _approve(
-        template_application_create(
-            account=account,
-            user=customer,
-            signature=app_sig2,
-            name="一键登录",
-            content="您正在使用本机号码一键登录，验证码${code}，如非本人操作请忽略。",
-            kind="verification",
-            submit=True,
-        ),
-        reviewer,
+    # Re-reviewed and revoked, with its template.
+    app_sig2, login_template = legacy_app_signature(
+        "极光认证",
+        "一键登录",
+        "一键登录",
+        "您正在使用本机号码一键登录，验证码${code}，如非本人操作请忽略。",
     )
     app_sig2 = _flag(app_sig2, senior)
     lc.review_revoke(
