@@ -154,10 +154,19 @@ def _flag(item, operator):
     return lc.review_flag_for_rereview(item=item, user=operator, findings=findings)
 
 
-def _hexun(account: Account, customer: User, staff: dict[str, User]) -> None:
-    """An enterprise with a long history: items in every state."""
-    reviewer, senior = staff["reviewer"], staff["senior"]
-    qualification = qualification_create(
+def _enterprise(
+    account: Account,
+    customer: User,
+    *,
+    name: str,
+    seq: int,
+    legal_rep: str,
+    region: str,
+    id_region: str,
+    **extra,
+):
+    """Submit an enterprise qualification with licence and legal-representative ID card."""
+    return qualification_create(
         account=account,
         user=customer,
         submit=True,
@@ -165,10 +174,25 @@ def _hexun(account: Account, customer: User, staff: dict[str, User]) -> None:
             account, customer, "business_license", "legal_rep_id_front", "legal_rep_id_back"
         ),
         entity_kind="enterprise",
+        name=name,
+        uscc=sample_uscc(seq, region=region),
+        legal_rep_name=legal_rep,
+        legal_rep_id_number=sample_resident_id(seq, region=id_region),
+        **extra,
+    )
+
+
+def _hexun(account: Account, customer: User, staff: dict[str, User]) -> None:
+    """An enterprise with a long history: items in every state."""
+    reviewer, senior = staff["reviewer"], staff["senior"]
+    qualification = _enterprise(
+        account,
+        customer,
         name="深圳市和讯华谷信息技术有限公司",
-        uscc=sample_uscc(1001),
-        legal_rep_name="罗伟",
-        legal_rep_id_number=sample_resident_id(1001),
+        seq=1001,
+        legal_rep="罗伟",
+        region="440300",
+        id_region="110105",
         license_valid_from=dt.date(2011, 5, 3),
         verified_domains=["jiguang.cn", "jpush.cn"],
     )
@@ -361,18 +385,14 @@ def _hospital(account: Account, customer: User, staff: dict[str, User]) -> None:
 def _streaming(account: Account, customer: User, staff: dict[str, User]) -> None:
     """A live-streaming business: templates need a commitment letter (seed 003)."""
     reviewer = staff["reviewer"]
-    qualification = qualification_create(
-        account=account,
-        user=customer,
-        submit=True,
-        materials=_materials(
-            account, customer, "business_license", "legal_rep_id_front", "legal_rep_id_back"
-        ),
-        entity_kind="enterprise",
+    qualification = _enterprise(
+        account,
+        customer,
         name="杭州星河互娱文化传媒有限公司",
-        uscc=sample_uscc(3001, region="330100"),
-        legal_rep_name="吴婷",
-        legal_rep_id_number=sample_resident_id(3001, region="330102"),
+        seq=3001,
+        legal_rep="吴婷",
+        region="330100",
+        id_region="330102",
         verified_domains=["xinghe.tv"],
     )
     qualification = _approve(qualification, reviewer)
@@ -404,18 +424,14 @@ def _streaming(account: Account, customer: User, staff: dict[str, User]) -> None
 def _travel(account: Account, customer: User, staff: dict[str, User]) -> None:
     """An agency using its partner's name (other-use) with an authorization letter."""
     reviewer = staff["reviewer"]
-    qualification = qualification_create(
-        account=account,
-        user=customer,
-        submit=True,
-        materials=_materials(
-            account, customer, "business_license", "legal_rep_id_front", "legal_rep_id_back"
-        ),
-        entity_kind="enterprise",
+    qualification = _enterprise(
+        account,
+        customer,
         name="上海云程信息服务有限公司",
-        uscc=sample_uscc(4001, region="310000"),
-        legal_rep_name="郑浩",
-        legal_rep_id_number=sample_resident_id(4001, region="310101"),
+        seq=4001,
+        legal_rep="郑浩",
+        region="310000",
+        id_region="310101",
     )
     qualification = _approve(qualification, reviewer)
     letter = _materials(account, customer, "authorization_letter")[0]
@@ -447,18 +463,14 @@ def _travel(account: Account, customer: User, staff: dict[str, User]) -> None:
 def _newcomer(account: Account, customer: User, staff: dict[str, User]) -> None:
     """A new customer whose first submission was rejected (illegible licence) and whose second
     revision waits for review."""
-    qualification = qualification_create(
-        account=account,
-        user=customer,
-        submit=True,
-        materials=_materials(
-            account, customer, "business_license", "legal_rep_id_front", "legal_rep_id_back"
-        ),
-        entity_kind="enterprise",
+    qualification = _enterprise(
+        account,
+        customer,
         name="杭州云栖数据科技有限公司",
-        uscc=sample_uscc(5001, region="330100"),
-        legal_rep_name="李四",
-        legal_rep_id_number=sample_resident_id(5001, region="330106"),
+        seq=5001,
+        legal_rep="李四",
+        region="330100",
+        id_region="330106",
     )
     _reject(
         qualification,
