@@ -19,7 +19,19 @@ SERVICES_CONFIGURED = bool(os.environ.get("DATABASE_URL") and os.environ.get("RE
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``services`` need the real PostgreSQL and Redis. Without DATABASE_URL and
     REDIS_URL (a fresh machine) they are skipped; with them set they run, and fail if the
-    services are unreachable."""
+    services are unreachable.
+
+    A transactional test empties the database when it ends; the data the migrations made
+    (roles, reason codes, carriers, the working-day calendar) comes back only for tests with
+    serialized rollback, so every transactional test must ask for it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get(
+            "serialized_rollback"
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use django_db(transaction=True, serialized_rollback=True)"
+            )
     if SERVICES_CONFIGURED:
         return
     skip = pytest.mark.skip(reason="needs DATABASE_URL and REDIS_URL (PostgreSQL and Redis)")

@@ -31,10 +31,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def _playwright():
     # Playwright's sync API runs an event loop in this thread; the Django ORM calls the tests
-    # make between page actions are synchronous and safe here.
+    # make between page actions are synchronous and safe here. It is started per test: while it
+    # runs, Django sees a different per-context database connection, and the tests after a
+    # browser test need the original one back.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -42,7 +44,7 @@ def _playwright():
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium(_playwright):
     browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
     yield browser
@@ -50,9 +52,11 @@ def chromium(_playwright):
 
 
 @pytest.fixture
-def page(chromium, live_server):
+def page(chromium, live_server, django_db_serialized_rollback):
     """A fresh browser context (no cookies) with ``page.base_url`` set to the live server.
-    The browser asks for English content, which the product ignores (Chinese by default)."""
+    The browser asks for English content, which the product ignores (Chinese by default).
+    The live server needs a transactional database; serialized rollback restores the data the
+    migrations made (roles, reason codes, carriers, calendar) for the tests that follow."""
     context = chromium.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
     )
