@@ -1,6 +1,23 @@
-from django.contrib import admin
+"""Carrier filings in the reviewer console: read-only rows, changed only through actions that
+call the services (re-file/retry, check now, test send, enter a result, availability)."""
 
-from carriers.models import Carrier, CarrierFiling
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from carriers.gateways import GatewayRefused, GatewayTransientError
+from carriers.models import Carrier, CarrierFiling, FilingAttempt
+from carriers.services import (
+    FilingError,
+    filing_availability_set,
+    filing_check,
+    filing_probe,
+    filing_refile,
+    filing_result_enter,
+)
 
 
 @admin.register(Carrier)
@@ -9,15 +26,145 @@ class CarrierAdmin(admin.ModelAdmin):
     list_editable = ("is_active", "sort_order")
 
 
+class FilingAttemptInline(admin.TabularInline):
+    model = FilingAttempt
+    extra = 0
+    can_delete = False
+    fields = (
+        "generation",
+        "number",
+        "idempotency_key",
+        "outcome",
+        "error",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ResultForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("carrier result"),
+        choices=[
+            ("registered", _("Registered")),
+            ("rejected", _("Rejected by carrier")),
+            ("cleared", _("Cleared by carrier")),
+        ],
+    )
+    reason = forms.CharField(label=_("carrier reason"), max_length=200, required=False)
+
+
+def _each(modeladmin, request, queryset, call, done_message) -> None:
+    """Call a service per filing and report per filing (never a bulk update)."""
+    done = 0
+    for filing in queryset.select_related("carrier"):
+        try:
+            if call(filing) is not False:
+                done += 1
+        except FilingError as exc:
+            modeladmin.message_user(request, f"{filing}: {exc}", messages.WARNING)
+        except (GatewayTransientError, GatewayRefused) as exc:
+            modeladmin.message_user(
+                request,
+                _("%(filing)s: carrier unreachable (%(error)s)") % {"filing": filing, "error": exc},
+                messages.WARNING,
+            )
+    if done:
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+
 @admin.register(CarrierFiling)
 class CarrierFilingAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "carrier", "state", "availability", "attempts", "updated_at")
+    list_display = (
+        "__str__", "carrier", "state", "availability", "ready", "attempts", "generation",
+        "carrier_reason", "updated_at",
+    )  # fmt: skip
     list_filter = ("carrier", "state", "availability")
     list_select_related = ("carrier", "signature", "template")
+    search_fields = ("signature__public_id", "template__public_id", "carrier_ticket_id")
     readonly_fields = [f.name for f in CarrierFiling._meta.fields]
+    inlines = [FilingAttemptInline]
+    actions = ["refile", "check_now", "send_test", "enter_result", "mark_active", "mark_inactive"]
+
+    @admin.display(boolean=True, description=_("ready"))
+    def ready(self, obj: CarrierFiling) -> bool:
+        return obj.is_ready
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.action(
+        description=_("File again / retry (rejected, cleared, failed)"), permissions=["change"]
+    )
+    def refile(self, request, queryset):
+        _each(
+            self, request, queryset,
+            lambda f: filing_refile(filing=f, user=request.user),
+            _("%(count)s filing(s) queued again."),
+        )  # fmt: skip
+
+    @admin.action(description=_("Ask the carrier for the result now"), permissions=["change"])
+    def check_now(self, request, queryset):
+        _each(
+            self, request, queryset,
+            lambda f: filing_check(filing_id=f.pk),
+            _("%(count)s filing(s) checked."),
+        )  # fmt: skip
+
+    @admin.action(description=_("Send a test message"), permissions=["change"])
+    def send_test(self, request, queryset):
+        def probe(filing):
+            result = filing_probe(filing=filing)
+            if result is None:
+                raise FilingError(_("No test sends to this carrier at this hour."))
+            return result
+
+        _each(self, request, queryset, probe, _("%(count)s test message(s) sent."))
+
+    @admin.action(description=_("Enter the carrier's result…"), permissions=["change"])
+    def enter_result(self, request, queryset):
+        if "apply" in request.POST:
+            form = ResultForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                _each(
+                    self, request, queryset,
+                    lambda f: filing_result_enter(
+                        filing=f, user=request.user, status=data["status"], reason=data["reason"]
+                    ),
+                    _("Result recorded for %(count)s filing(s)."),
+                )  # fmt: skip
+                return None
+        else:
+            form = ResultForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Enter the carrier's result"),
+            "form": form,
+            "filings": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/carriers/enter_result.html", context)
+
+    @admin.action(description=_("Mark active on the carrier"), permissions=["change"])
+    def mark_active(self, request, queryset):
+        _each(
+            self, request, queryset,
+            lambda f: filing_availability_set(filing=f, user=request.user, active=True),
+            _("%(count)s filing(s) marked active."),
+        )  # fmt: skip
+
+    @admin.action(description=_("Mark inactive on the carrier"), permissions=["change"])
+    def mark_inactive(self, request, queryset):
+        _each(
+            self, request, queryset,
+            lambda f: filing_availability_set(filing=f, user=request.user, active=False),
+            _("%(count)s filing(s) marked inactive."),
+        )  # fmt: skip

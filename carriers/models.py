@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -37,8 +38,8 @@ class FilingState(models.TextChoices):
 
 
 class Availability(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    INACTIVE = "inactive", _("Inactive")
+    ACTIVE = "active", pgettext_lazy("filing availability", "Active")
+    INACTIVE = "inactive", pgettext_lazy("filing availability", "Inactive")
 
 
 F = FilingState
@@ -159,3 +160,114 @@ class CarrierFiling(ConcurrentTransitionMixin, models.Model):
         self.carrier_reason = ""
         self.submitted_at = None
         self.result_at = None
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key of this generation's submission: a redelivered message or a retry after a lost
+        response carries the same key, so the carrier files it once; a re-file has a new one."""
+        return f"rp-{self.carrier.code}-r{self.revision_id}-g{self.generation}"
+
+
+class AttemptOutcome(models.TextChoices):
+    STARTED = "started", _("Started")
+    ACCEPTED = "accepted", _("Accepted by carrier")
+    TRANSIENT = "transient", _("Transient fault")
+    REFUSED = "refused", _("Refused by carrier")
+
+
+class FilingAttempt(models.Model):
+    """One call to a carrier's ``submit`` for a filing: recorded before the call (``started``)
+    and completed after it, so that a worker killed in between leaves a trace."""
+
+    filing = models.ForeignKey(
+        CarrierFiling,
+        verbose_name=_("filing"),
+        on_delete=models.CASCADE,
+        related_name="attempts_log",
+    )
+    generation = models.PositiveSmallIntegerField(_("generation"))
+    number = models.PositiveSmallIntegerField(_("attempt"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=80, db_index=True)
+    outcome = models.CharField(
+        _("attempt outcome"),
+        max_length=10,
+        choices=AttemptOutcome.choices,
+        default=AttemptOutcome.STARTED,
+    )
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("filing attempt")
+        verbose_name_plural = _("filing attempts")
+        ordering = ["filing", "generation", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} #{self.number}: {self.outcome}"
+
+
+class CallbackNonce(models.Model):
+    """A nonce of an accepted carrier callback, kept so that a replayed request is refused."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "nonce"], name="callback_nonce_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.nonce
+
+
+class SignatureUsage(models.Model):
+    """When a signature was last used for sending, as reported by the sending platform; carriers
+    clear signatures left unused too long (seed 004 "invalidation")."""
+
+    signature = models.OneToOneField(
+        "signatures.SignatureApplication",
+        verbose_name=_("signature"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="usage",
+    )
+    last_used_at = models.DateTimeField(_("last used at"))
+    warned_at = models.DateTimeField(_("inactivity warning sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signature usage")
+        verbose_name_plural = _("signature usage")
+
+    def __str__(self) -> str:
+        return f"{self.signature_id}: {self.last_used_at:%Y-%m-%d %H:%M}"
+
+
+class StubFiling(models.Model):
+    """The stub carriers' own ledger — what a carrier's system holds, not ours. One row per
+    idempotency key the carrier accepted; ``deliveries`` counts every submit it received with
+    that key, so a test can prove that a revision was filed once however often it was sent."""
+
+    carrier_code = models.CharField(max_length=10)
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    ticket_id = models.CharField(max_length=80, unique=True)
+    revision_id = models.PositiveBigIntegerField(db_index=True)
+    generation = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10)
+    subject_public_id = models.CharField(max_length=20, db_index=True)
+    content = models.TextField()
+    deliveries = models.PositiveIntegerField(default=1)
+    received_at = models.DateTimeField()
+    decide_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10)  # registered / rejected, effective from decide_at
+    reason_code = models.CharField(max_length=40, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stub carrier record")
+        verbose_name_plural = _("stub carrier records")
+
+    def __str__(self) -> str:
+        return f"{self.carrier_code} {self.ticket_id} ({self.idempotency_key})"

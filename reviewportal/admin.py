@@ -75,9 +75,30 @@ class ReviewDecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(UrgentTicket)
 class UrgentTicketAdmin(ReadOnlyAdmin):
-    list_display = ("public_id", "account", "state", "requested_by", "created_at", "handled_by")
+    """Support's list of urgent requests; each is answered on its item's review page, where the
+    accept and decline buttons call the urgent-ticket services."""
+
+    list_display = (
+        "public_id",
+        "item_link",
+        "account",
+        "state",
+        "reason",
+        "requested_by",
+        "created_at",
+        "handled_by",
+    )
     list_filter = ("state",)
-    list_select_related = ("account", "requested_by", "handled_by")
+    list_select_related = ("account", "requested_by", "handled_by", "content_type")
+
+    @admin.display(description=_("application"))
+    def item_link(self, obj: UrgentTicket) -> str:
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        ct = obj.content_type
+        url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[obj.object_id])
+        return format_html('<a href="{}">{}</a>', url, _("Open the review page"))
 
 
 @admin.register(Notification)

@@ -8,9 +8,24 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from reviewportal.console.queue import (
+    QUEUE_ORDERING,
+    AccountFilter,
+    CappedCountPaginator,
+    ClaimFilter,
+    QueueStateFilter,
+    SlaStateFilter,
+    current_calendar,
+    sla_badge,
+)
 from reviewportal.errors import ReviewError
 from reviewportal.precheck import findings_from_dicts
-from reviewportal.services.lifecycle import review_claim, review_release
+from reviewportal.services.lifecycle import (
+    review_approve,
+    review_claim,
+    review_reject,
+    review_release,
+)
 
 LIFECYCLE_FIELDS = (
     "public_id",
@@ -57,12 +72,22 @@ def render_findings(findings: list[dict]) -> str:
 
 
 class ReviewableAdmin(admin.ModelAdmin):
-    """Base admin of everything under review: the lifecycle is changed only by actions that
-    call the services, never by editing fields."""
+    """Base admin of everything under review: the changelist is the queue, the change page is
+    the review page, and the lifecycle changes only through views and actions that call the
+    services, never by editing fields."""
 
     readonly_fields = LIFECYCLE_FIELDS
-    list_select_related = ("account", "claimed_by")
-    actions = ["claim_selected", "release_selected"]
+    list_select_related = ("account", "claimed_by", "sla_policy")
+    actions = ["claim_selected", "release_selected", "approve_selected", "reject_selected"]
+    ordering = QUEUE_ORDERING
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    # Facet counts would run a COUNT per filter choice on every page load.
+    show_facets = admin.ShowFacets.NEVER
+    change_list_template = "admin/reviewportal/queue.html"
+    #: The model's own filters (type, kind…), shown after the shared queue filters.
+    extra_list_filter: tuple = ()
 
     class Media:
         css = {"all": ["reviewportal/console.css"]}
@@ -76,6 +101,86 @@ class ReviewableAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_list_filter(self, request):
+        return (
+            QueueStateFilter,
+            SlaStateFilter,
+            ClaimFilter,
+            *self.extra_list_filter,
+            AccountFilter,
+        )
+
+    def get_urls(self):
+        from django.urls import path
+
+        from reviewportal.console import review
+
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+
+        def wrap(view):
+            def wrapper(request, *args, **kwargs):
+                return view(self, request, *args, **kwargs)
+
+            return self.admin_site.admin_view(wrapper)
+
+        return [
+            path("claim-next/", wrap(review.claim_next_view), name=f"{prefix}_claim_next"),
+            path(
+                "<int:object_id>/act/<str:action>/",
+                wrap(review.action_view),
+                name=f"{prefix}_act",
+            ),
+            path(
+                "<int:object_id>/material/<int:material_id>/",
+                wrap(review.material_view),
+                name=f"{prefix}_material",
+            ),
+            path("<int:object_id>/unmask/", wrap(review.unmask_view), name=f"{prefix}_unmask"),
+            path(
+                "<int:object_id>/urgent/<int:ticket_id>/",
+                wrap(review.urgent_view),
+                name=f"{prefix}_urgent",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        from reviewportal.services.sla import business_calendar
+
+        token = current_calendar.set(business_calendar())
+        try:
+            response = super().changelist_view(request, extra_context=extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        finally:
+            current_calendar.reset(token)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        from reviewportal.console.review import review_page
+
+        try:
+            obj = self.get_object(request, object_id)
+        except (ValueError, TypeError):
+            obj = None
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return review_page(self, request, obj)
+
+    @admin.display(description=_("account"), ordering="account__name")
+    def account_name(self, obj) -> str:
+        # A link that filters the queue to this account's items.
+        return format_html('<a href="?account={}">{}</a>', obj.account_id, obj.account.name)
+
+    @admin.display(description=_("SLA"), ordering="due_at")
+    def sla(self, obj) -> str:
+        return sla_badge(obj)
 
     @admin.display(description=_("automatic findings"))
     def findings(self, obj) -> str:
@@ -101,3 +206,72 @@ class ReviewableAdmin(admin.ModelAdmin):
             review_release,
             lambda n: ngettext("Released %(n)s item.", "Released %(n)s items.", n) % {"n": n},
         )
+
+    @admin.action(description=_("Approve selected items"))
+    def approve_selected(self, request, queryset):
+        """Approve each item through ``review_approve``; an item with blocking findings gets a
+        first approval only, and is reported as such."""
+        from reviewportal.models import DecisionOutcome
+
+        approved = 0
+        for item in queryset.order_by("pk"):
+            try:
+                decision = review_approve(item=item, user=request.user)
+            except ReviewError as exc:
+                self.message_user(request, f"{item}: {exc.message}", messages.WARNING)
+                continue
+            if decision.outcome == DecisionOutcome.FIRST_APPROVAL:
+                self.message_user(
+                    request,
+                    _(
+                        "%(item)s: first approval recorded; its blocking findings need a second "
+                        "senior reviewer."
+                    )
+                    % {"item": item},
+                    messages.WARNING,
+                )
+            else:
+                approved += 1
+        if approved:
+            self.message_user(
+                request,
+                ngettext("Approved %(n)s item.", "Approved %(n)s items.", approved)
+                % {"n": approved},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Reject selected items…"))
+    def reject_selected(self, request, queryset):
+        """Asks for the reasons, the customer comment and the internal note first, then rejects
+        each item through ``review_reject`` and reports each outcome."""
+        from django.template.response import TemplateResponse
+
+        from reviewportal.console.review import REASON_SCOPE
+        from reviewportal.models import ReasonCode
+
+        if request.POST.get("confirm"):
+            reasons = request.POST.getlist("reasons")
+            comment = request.POST.get("comment", "")
+            note = request.POST.get("internal_note", "")
+            run_per_item(
+                self,
+                request,
+                queryset,
+                lambda *, item, user: review_reject(
+                    item=item, user=user, reasons=reasons, comment=comment, internal_note=note
+                ),
+                lambda n: ngettext("Rejected %(n)s item.", "Rejected %(n)s items.", n) % {"n": n},
+            )
+            return None
+        scope = REASON_SCOPE.get(self.opts.model_name)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reject selected items"),
+            "opts": self.opts,
+            "items": list(queryset.order_by("pk")),
+            "reason_codes": ReasonCode.objects.filter(
+                is_active=True, applies_to__in=[ReasonCode.AppliesTo.ANY, scope]
+            ),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/reviewportal/reject_selected.html", context)

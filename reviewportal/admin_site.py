@@ -15,6 +15,16 @@ class ReviewAdminSite(admin.AdminSite):
         # Belt and braces: the database also forbids a customer user from being staff.
         return bool(user.is_active and user.is_staff and getattr(user, "account_id", None) is None)
 
+    def index(self, request, extra_context=None):
+        """The admin index with the console's dashboard above the list of models."""
+        from reviewportal.console.queue import business_hours_text
+        from reviewportal.selectors import console_dashboard
+
+        dashboard = console_dashboard()
+        if dashboard["median_wait"] is not None:
+            dashboard["median_wait_text"] = business_hours_text(dashboard["median_wait"])
+        return super().index(request, {"dashboard": dashboard, **(extra_context or {})})
+
 
 class ReviewAdminConfig(AdminConfig):
     default_site = "reviewportal.admin_site.ReviewAdminSite"

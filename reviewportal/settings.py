@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reviewportal.portal.context.portal",
             ],
         },
     },
@@ -110,6 +111,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "reviewportal.User"
 LOGIN_URL = "/portal/login/"
+LOGIN_REDIRECT_URL = "/portal/"
+LOGOUT_REDIRECT_URL = "/portal/login/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -213,6 +216,22 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviewportal.tasks.notification_email_sweep",
         "schedule": 300.0,
     },
+    # Returns claims idle longer than REVIEW_POLICY["CLAIM_IDLE_MINUTES"] to the queue.
+    "claims-expire": {"task": "reviewportal.tasks.claims_expire", "schedule": 300.0},
+    # Carrier outbox: re-sends filings left queued (a lost message loses nothing).
+    "carrier-filings-sweep": {"task": "carriers.tasks.filings_sweep_task", "schedule": 120.0},
+    # Carrier results: polls queryable carriers, probes the others (never ctcc at night).
+    "carrier-results-poll": {"task": "carriers.tasks.filings_poll_task", "schedule": 600.0},
+    # Carriers' clearance of unused signatures, noticed by a daily check.
+    "carrier-clearance-check": {
+        "task": "carriers.tasks.filings_clearance_task",
+        "schedule": 24 * 3600.0,
+    },
+    # Customers warned before carriers clear their unused signatures.
+    "carrier-inactivity-warn": {
+        "task": "carriers.tasks.inactivity_warn_task",
+        "schedule": 6 * 3600.0,
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -225,6 +244,8 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
+# The portal's login gets a page in the portal's layout; the console keeps axes' plain answer.
+AXES_LOCKOUT_CALLABLE = "reviewportal.portal.views.lockout"
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
 # --- Policy: the numbers that are our own choices live here, in one place -----------------
@@ -255,3 +276,55 @@ UPLOAD_POLICY = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# --- Carrier forwarding (SPEC §5) -------------------------------------------------------------
+# Gateways are chosen per carrier code; the stubs behave like carriers (working days, their own
+# rules, transient faults); the HTTP adapter talks to `manage.py carrier_stub_server` (loopback).
+_STUB_GATEWAY = "carriers.gateways.stub.StubGateway"
+CARRIER_POLICY = {
+    "GATEWAYS": {
+        code: os.environ.get(f"CARRIER_GATEWAY_{code.upper()}", _STUB_GATEWAY)
+        for code in ("cmcc", "cucc", "ctcc")
+    },
+    # Submissions per filing generation before it is `failed`; retries back off exponentially
+    # with jitter from RETRY_BACKOFF_SECONDS up to RETRY_BACKOFF_MAX_SECONDS (below the broker's
+    # visibility timeout, so a waiting retry is never redelivered to a second worker).
+    "MAX_ATTEMPTS": env_int("CARRIER_MAX_ATTEMPTS", 8),
+    "RETRY_BACKOFF_SECONDS": env_int("CARRIER_RETRY_BACKOFF_SECONDS", 30),
+    "RETRY_BACKOFF_MAX_SECONDS": env_int("CARRIER_RETRY_BACKOFF_MAX_SECONDS", 3600),
+    # A queued filing untouched this long is re-sent by the sweep; an attempt started this long
+    # ago without an answer is taken to be dead (its worker was killed).
+    "SWEEP_STALE_SECONDS": env_int("CARRIER_SWEEP_STALE_SECONDS", 300),
+    # First result check after a submission; later ones come from the periodic poll.
+    "FIRST_CHECK_SECONDS": env_int("CARRIER_FIRST_CHECK_SECONDS", 600),
+    "HTTP_TIMEOUT_SECONDS": float(os.environ.get("CARRIER_HTTP_TIMEOUT_SECONDS", "5")),
+    "HTTP_STUB_URL": os.environ.get("CARRIER_HTTP_STUB_URL", "http://127.0.0.1:8765"),
+    # Signed callbacks: HMAC-SHA256 secret per carrier and the accepted clock skew (nonces are
+    # kept at least twice as long, for replay protection).
+    "CALLBACK_SECRETS": {
+        code: os.environ.get(f"CARRIER_CALLBACK_SECRET_{code.upper()}", f"demo-callback-{code}")
+        for code in ("cmcc", "cucc", "ctcc")
+    },
+    "CALLBACK_MAX_SKEW_SECONDS": 300,
+    # Bearer token of the sending platform that reports signature use (POST /carriers/usage/).
+    "USAGE_TOKEN": os.environ.get("CARRIER_USAGE_TOKEN", "demo-usage-token"),
+    # Carriers clear signatures unused this long; customers are warned WARN_DAYS_BEFORE.
+    "INACTIVITY_CLEAR_DAYS": env_int("CARRIER_INACTIVITY_CLEAR_DAYS", 90),
+    "INACTIVITY_WARN_DAYS_BEFORE": env_int("CARRIER_INACTIVITY_WARN_DAYS_BEFORE", 14),
+    # No test sends in these local hours (Asia/Shanghai): China Telecom rate-limits its SMS
+    # channels 23:00–07:00 (seed 004 2025.5.20).
+    "TEST_SEND_QUIET_HOURS": {"ctcc": ("23:00", "07:00")},
+    "STUB": {
+        # 1 = real working days; 86400 makes a working day last one second (demos, tests).
+        "TIME_SCALE": float(os.environ.get("CARRIER_STUB_TIME_SCALE", "1")),
+        # Share of calls that fail transiently (timeouts, 5xx, lost responses).
+        "FAULT_RATE": float(os.environ.get("CARRIER_STUB_FAULT_RATE", "0.05")),
+        # Working days each carrier takes, and whether it answers queries at all (seed 004: some
+        # do not; their status comes from test sends, callbacks or staff).
+        "CARRIERS": {
+            "cmcc": {"WORKING_DAYS": 3, "QUERYABLE": True},
+            "cucc": {"WORKING_DAYS": 5, "QUERYABLE": False},
+            "ctcc": {"WORKING_DAYS": 4, "QUERYABLE": True},
+        },
+    },
+}

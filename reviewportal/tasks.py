@@ -32,3 +32,12 @@ def sla_sweep() -> None:
 def notification_email_sweep() -> None:
     """Send notification e-mails whose task never ran (CELERY_BEAT_SCHEDULE)."""
     notification_email_sweep_run()
+
+
+@shared_task
+def claims_expire() -> None:
+    """Return claims idle for longer than REVIEW_POLICY["CLAIM_IDLE_MINUTES"] to the queue
+    (CELERY_BEAT_SCHEDULE). Safe to run twice."""
+    from reviewportal.services.claims import review_claims_expire_run
+
+    review_claims_expire_run()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.admin_base import LIFECYCLE_FIELDS, ReviewableAdmin
-from reviewportal.permissions import PERM_SENSITIVE
+from reviewportal.console.queue import CarrierStateFilter
 from reviewportal.validators import mask_id_number
 from signatures.models import (
     Authorization,
@@ -19,12 +19,13 @@ class QualificationAdmin(ReviewableAdmin):
         "public_id",
         "name",
         "entity_kind",
-        "account",
+        "account_name",
         "state",
+        "sla",
         "submitted_at",
         "claimed_by",
     )
-    list_filter = ("state", "entity_kind", "is_mainland")
+    extra_list_filter = ("entity_kind", "is_mainland")
     search_fields = ("public_id", "name", "uscc", "account__name")
     fields = (
         *LIFECYCLE_FIELDS,
@@ -51,15 +52,9 @@ class QualificationAdmin(ReviewableAdmin):
     def agent_id(self, obj):
         return mask_id_number(obj.agent_id_number)
 
-    def get_fields(self, request, obj=None):
-        # Staff without the "view sensitive" permission see masked ID numbers only.
-        if request.user.has_perm(PERM_SENSITIVE):
-            swap = {"legal_rep_id": "legal_rep_id_number", "agent_id": "agent_id_number"}
-            return [swap.get(f, f) for f in self.fields]
-        return list(self.fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
+    # ID numbers are always shown masked; the review page unmasks them on request for users
+    # with the "view sensitive" permission, and logs it.
+    readonly_fields = fields
 
 
 @admin.register(SignatureApplication)
@@ -68,15 +63,15 @@ class SignatureApplicationAdmin(ReviewableAdmin):
         "public_id",
         "content",
         "sig_type",
-        "purpose",
-        "account",
+        "account_name",
         "state",
+        "sla",
         "submitted_at",
         "claimed_by",
     )
-    list_filter = ("state", "sig_type", "purpose")
+    extra_list_filter = ("sig_type", "purpose", CarrierStateFilter)
     search_fields = ("public_id", "content", "account__name", "qualification__name")
-    list_select_related = ("account", "claimed_by", "qualification")
+    list_select_related = ("account", "claimed_by", "sla_policy", "qualification")
     fields = (
         *LIFECYCLE_FIELDS,
         "account",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from reviewportal.admin_base import LIFECYCLE_FIELDS, ReviewableAdmin
+from reviewportal.console.queue import CarrierStateFilter
 from templates.models import TemplateApplication
 
 
@@ -11,14 +12,15 @@ class TemplateApplicationAdmin(ReviewableAdmin):
         "name",
         "kind",
         "industry",
-        "account",
+        "account_name",
         "state",
+        "sla",
         "submitted_at",
         "claimed_by",
     )
-    list_filter = ("state", "kind", "industry")
+    extra_list_filter = ("kind", "industry", CarrierStateFilter)
     search_fields = ("public_id", "name", "content", "account__name")
-    list_select_related = ("account", "claimed_by", "signature")
+    list_select_related = ("account", "claimed_by", "sla_policy", "signature")
     fields = (
         *LIFECYCLE_FIELDS,
         "account",

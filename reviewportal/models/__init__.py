@@ -7,6 +7,7 @@ from reviewportal.models.audit import AccessLog
 from reviewportal.models.calendar import SlaPolicy, WorkingDay
 from reviewportal.models.lifecycle import ReviewableModel, ReviewState
 from reviewportal.models.notifications import Notification
+from reviewportal.models.rereview import RereviewRun, RereviewRunItem
 from reviewportal.models.review import DecisionOutcome, ReasonCode, ReviewDecision, Revision
 from reviewportal.models.tickets import UrgentTicket
 
@@ -16,6 +17,8 @@ __all__ = [
     "DecisionOutcome",
     "Notification",
     "ReasonCode",
+    "RereviewRun",
+    "RereviewRunItem",
     "ReviewDecision",
     "ReviewState",
     "ReviewableModel",

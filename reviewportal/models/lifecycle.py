@@ -96,6 +96,13 @@ class ReviewableModel(ConcurrentTransitionMixin, models.Model):
     # periodic sweep finds at-risk items with one query instead of walking each item's calendar.
     at_risk_at = models.DateTimeField(_("at risk from"), null=True, blank=True)
     is_urgent = models.BooleanField(_("urgent"), default=False)
+    # Set by bulk re-review with --suspend: the item may not be used while reviewers decide;
+    # cleared by the decision (confirm or revoke).
+    suspended = models.BooleanField(
+        _("suspended"),
+        default=False,
+        help_text=_("Not usable until the re-review is decided."),
+    )
     at_risk_flagged_at = models.DateTimeField(_("flagged at risk at"), null=True, blank=True)
     breach_recorded_at = models.DateTimeField(_("SLA breach recorded at"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -120,6 +127,12 @@ class ReviewableModel(ConcurrentTransitionMixin, models.Model):
 
             self.public_id = new_public_id(self.PUBLIC_ID_PREFIX)
         super().save(*args, **kwargs)
+
+    @property
+    def is_usable(self) -> bool:
+        """Whether review lets the item be used: approved, or under re-review and not suspended
+        (SPEC §7: "still usable unless --suspend"). Carriers have their own say (SPEC §5)."""
+        return self.state == S.APPROVED or (self.state == S.REREVIEW and not self.suspended)
 
     # --- transitions: field changes only --------------------------------------------------
 
@@ -188,18 +201,21 @@ class ReviewableModel(ConcurrentTransitionMixin, models.Model):
     @fsm_log_by
     @fsm_log_description
     @transition(field="state", source=S.APPROVED, target=S.REREVIEW)
-    def flag_for_rereview(self, *, revision, at, by=None, description=None) -> None:
+    def flag_for_rereview(self, *, revision, at, suspend=False, by=None, description=None) -> None:
         self.current_revision = revision
         self.submitted_at = at
+        self.suspended = suspend
 
     @fsm_log_by
     @fsm_log_description
     @transition(field="state", source=S.REREVIEW, target=S.APPROVED)
     def confirm(self, *, at, by=None, description=None) -> None:
         self.decided_at = at
+        self.suspended = False
 
     @fsm_log_by
     @fsm_log_description
     @transition(field="state", source=S.REREVIEW, target=S.REVOKED)
     def revoke(self, *, at, by=None, description=None) -> None:
         self.decided_at = at
+        self.suspended = False

@@ -435,12 +435,22 @@ def review_withdraw(*, item: ReviewableModel, user: User, reason: str = "") -> R
 
 @lifecycle_service
 def review_flag_for_rereview(
-    *, item: ReviewableModel, user: User, findings: list[dict], note: str = ""
+    *,
+    item: ReviewableModel,
+    user: User,
+    findings: list[dict],
+    note: str = "",
+    suspend: bool = False,
+    notify: bool = True,
 ) -> ReviewableModel:
     """Put an approved item back in front of reviewers after a policy change (approved →
     rereview). The findings that no longer pass become a new revision's findings (same
     snapshot), so reviewers see exactly why; the SLA clock starts again; the customer is
-    told."""
+    told.
+
+    ``suspend`` also makes the item unusable until reviewers confirm or revoke it (otherwise it
+    stays usable meanwhile). ``notify=False`` leaves telling the customer to the caller: bulk
+    re-review sends one message per account listing all of its items instead of one per item."""
     item = lock(item)
     require_action(item, user, Action.FLAG_FOR_REREVIEW)
     if not blocking(findings):
@@ -449,11 +459,14 @@ def review_flag_for_rereview(
     item.flag_for_rereview(
         revision=revision,
         at=timezone.now(),
+        suspend=suspend,
         by=user,
         description=note or ", ".join(f["code"] for f in blocking(findings)),
     )
     sla_clock_start(item=item, start=item.submitted_at)
     item.save()
+    if not notify:
+        return item
     notification_send_to_account(
         account=item.account,
         kind="rereview",
@@ -471,7 +484,8 @@ def review_flag_for_rereview(
 
 @lifecycle_service
 def review_confirm(*, item: ReviewableModel, user: User, comment: str = "") -> ReviewDecision:
-    """Keep an item under re-review approved (rereview → approved; senior reviewers only)."""
+    """Keep an item under re-review approved (rereview → approved; senior reviewers only); a
+    suspension by bulk re-review ends."""
     item = lock(item)
     require_action(item, user, Action.CONFIRM)
     decision = ReviewDecision.objects.create(
@@ -496,7 +510,7 @@ def review_revoke(
     internal_note: str = "",
 ) -> ReviewDecision:
     """Revoke an item under re-review (rereview → revoked) with at least one reason, which the
-    customer is shown."""
+    customer is shown; a suspension by bulk re-review ends (the item is revoked instead)."""
     item = lock(item)
     require_action(item, user, Action.REVOKE)
     codes = _reason_codes(reasons)

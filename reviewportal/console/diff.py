@@ -1,0 +1,42 @@
+""" "What changed since the last revision": two frozen snapshots compared field by field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: Any
+    after: Any
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        flat: dict[str, Any] = {}
+        for key, inner in value.items():
+            if key == "materials":
+                # Materials compare by what they are (kind and checksum), not by row id.
+                flat[f"{prefix}{key}"] = sorted(
+                    f"{m.get('kind')} · {m.get('name')} · {str(m.get('sha256', ''))[:12]}"
+                    for m in inner or []
+                )
+            else:
+                flat.update(_flatten(inner, f"{prefix}{key}."))
+        return flat
+    return {prefix.rstrip("."): value}
+
+
+def snapshot_diff(before: dict | None, after: dict) -> list[Change]:
+    """The fields whose value differs between two snapshots (nested fields as ``a.b``); empty
+    when ``before`` is None (a first submission has nothing to compare with)."""
+    if before is None:
+        return []
+    old, new = _flatten(before), _flatten(after)
+    return [
+        Change(field=key, before=old.get(key), after=new.get(key))
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
+    ]

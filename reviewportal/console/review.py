@@ -1,0 +1,480 @@
+"""The review page of one item (qualification, signature or template) and the POST views its
+buttons call. The buttons come from ``available_actions``, the same list the services check."""
+
+from __future__ import annotations
+
+import functools
+import mimetypes
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from reviewportal.admin_base import render_findings
+from reviewportal.errors import ReviewError
+from reviewportal.models import (
+    DecisionOutcome,
+    ReasonCode,
+    ReviewableModel,
+    UrgentTicket,
+    User,
+)
+from reviewportal.models.lifecycle import QUEUE_STATES
+from reviewportal.permissions import (
+    PERM_REVIEW,
+    PERM_SENSITIVE,
+    PERM_URGENT,
+    Action,
+    action_label,
+    available_actions,
+)
+from reviewportal.selectors import (
+    decisions_for,
+    revisions_for,
+    staff_with_permission,
+    transition_log_for,
+)
+from reviewportal.services import lifecycle as lc
+from reviewportal.services.findings import findings_for
+from reviewportal.services.sla import sla_status
+from reviewportal.services.urgent import urgent_ticket_accept, urgent_ticket_decline
+from reviewportal.validators import mask_id_number
+
+from .diff import snapshot_diff
+
+#: The actions the console offers as buttons, in this order (customer actions and the bulk
+#: re-review flag live elsewhere).
+CONSOLE_ACTIONS = (
+    Action.CLAIM,
+    Action.APPROVE,
+    Action.REJECT,
+    Action.CONFIRM,
+    Action.REVOKE,
+    Action.RELEASE,
+    Action.REASSIGN,
+)
+
+#: Which reason codes of the catalogue apply to each kind of item.
+REASON_SCOPE = {
+    "qualification": ReasonCode.AppliesTo.QUALIFICATION,
+    "signatureapplication": ReasonCode.AppliesTo.SIGNATURE,
+    "templateapplication": ReasonCode.AppliesTo.TEMPLATE,
+}
+
+
+def post_only(view):
+    """``require_POST`` for views that take the model admin first."""
+
+    @functools.wraps(view)
+    def wrapper(modeladmin, request, *args, **kwargs):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(modeladmin, request, *args, **kwargs)
+
+    return wrapper
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def qualification_of(item: ReviewableModel):
+    name = item._meta.model_name
+    if name == "qualification":
+        return item
+    if name == "signatureapplication":
+        return item.qualification
+    if name == "templateapplication":
+        return item.signature.qualification
+    return None
+
+
+def materials_of(item: ReviewableModel) -> list:
+    """Every material a reviewer of ``item`` may need to look at, each once: the item's own, its
+    qualification's, its authorization letter and trademark certificate."""
+    found: dict[int, object] = {}
+    for material in item.materials.all():
+        found.setdefault(material.pk, material)
+    name = item._meta.model_name
+    if name in ("signatureapplication", "templateapplication"):
+        qualification = qualification_of(item)
+        for material in qualification.materials.all():
+            found.setdefault(material.pk, material)
+    if name == "signatureapplication":
+        if item.authorization_id and item.authorization.letter_id:
+            found.setdefault(item.authorization.letter_id, item.authorization.letter)
+        if item.trademark_id and item.trademark.certificate_id:
+            found.setdefault(item.trademark.certificate_id, item.trademark.certificate)
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str
+    who: str
+    title: str
+    text: str = ""
+
+
+def _who(user) -> str:
+    if user is None:
+        return _("system")
+    return user.display_name() if hasattr(user, "display_name") else str(user)
+
+
+def timeline_for(item: ReviewableModel, decisions: list) -> list[Event]:
+    """Transitions, decisions (with internal notes), urgent tickets and carrier filings of
+    ``item``, newest first."""
+    events: list[Event] = []
+    states = dict(type(item)._meta.get_field("state").choices)
+    for log in transition_log_for(item):
+        events.append(
+            Event(
+                at=log.timestamp,
+                kind="transition",
+                who=_who(log.by),
+                title=f"{states.get(log.source_state, log.source_state)} → "
+                f"{states.get(log.state, log.state)}",
+                text=log.description or "",
+            )
+        )
+    for decision in decisions:
+        reasons = ", ".join(r.title for r in decision.reasons.all())
+        text = "\n".join(
+            part
+            for part in (
+                reasons,
+                decision.customer_comment,
+                (_("Internal note: %(note)s") % {"note": decision.internal_note})
+                if decision.internal_note
+                else "",
+            )
+            if part
+        )
+        events.append(
+            Event(
+                at=decision.created_at,
+                kind=f"decision decision-{decision.outcome}",
+                who=_who(decision.reviewer),
+                title=f"{decision.get_outcome_display()} · r{decision.revision.number}",
+                text=text,
+            )
+        )
+    for ticket in urgent_tickets_of(item):
+        events.append(
+            Event(
+                at=ticket.created_at,
+                kind="urgent",
+                who=_who(ticket.requested_by),
+                title=_("Urgent request %(ticket)s") % {"ticket": ticket.public_id},
+                text=ticket.reason,
+            )
+        )
+        if ticket.handled_at:
+            events.append(
+                Event(
+                    at=ticket.handled_at,
+                    kind="urgent",
+                    who=_who(ticket.handled_by),
+                    title=f"{ticket.public_id}: {ticket.get_state_display()}",
+                    text=ticket.note,
+                )
+            )
+    events.sort(key=lambda e: e.at, reverse=True)
+    return events
+
+
+def urgent_tickets_of(item: ReviewableModel) -> list[UrgentTicket]:
+    return list(
+        UrgentTicket.objects.filter(
+            content_type=ContentType.objects.get_for_model(item), object_id=item.pk
+        )
+        .select_related("requested_by", "handled_by")
+        .order_by("-created_at")
+    )
+
+
+def filings_of(item: ReviewableModel) -> list:
+    if not item.FILED_WITH_CARRIERS:
+        return []
+    return list(item.filings.select_related("carrier", "revision").order_by("carrier__sort_order"))
+
+
+def _reason_codes_for(item: ReviewableModel) -> list[ReasonCode]:
+    scope = REASON_SCOPE.get(item._meta.model_name)
+    return list(
+        ReasonCode.objects.filter(is_active=True, applies_to__in=[ReasonCode.AppliesTo.ANY, scope])
+    )
+
+
+def _id_numbers(qualification, unmasked: dict) -> list[dict]:
+    rows = []
+    for field, label in (
+        ("legal_rep_id_number", _("Legal representative ID number")),
+        ("agent_id_number", _("Agent ID number")),
+    ):
+        value = getattr(qualification, field)
+        if value:
+            rows.append(
+                {
+                    "label": label,
+                    "value": unmasked.get(field) or mask_id_number(value),
+                    "unmasked": field in unmasked,
+                }
+            )
+    return rows
+
+
+def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unmasked=None) -> dict:
+    """Everything the review page shows about ``item`` to ``request.user``."""
+    user = request.user
+    revisions = list(revisions_for(item))
+    current = item.current_revision
+    previous = None
+    if current is not None:
+        earlier = [r for r in revisions if r.number < current.number]
+        previous = earlier[-1] if earlier else None
+    decisions = list(decisions_for(item))
+    actions = [a for a in available_actions(item, user) if a in CONSOLE_ACTIONS]
+    # The approval re-runs the pre-check as of today (rules have effective dates), so the page
+    # shows today's findings beside those frozen at submission, and four eyes follows either.
+    findings_now = findings_for(item) if item.state in QUEUE_STATES else None
+    blocking = bool(current and current.has_blocking_findings) or bool(
+        findings_now and any(f.get("severity") == "block" for f in findings_now)
+    )
+    first_approvals = [
+        d
+        for d in decisions
+        if current and d.revision_id == current.pk and d.outcome == DecisionOutcome.FIRST_APPROVAL
+    ]
+    qualification = qualification_of(item)
+    tickets = urgent_tickets_of(item)
+    opts = item._meta
+    info = (opts.app_label, opts.model_name)
+    return {
+        "title": str(item),
+        "opts": opts,
+        "item": item,
+        "kind": opts.model_name,
+        "qualification": qualification,
+        "id_numbers": _id_numbers(qualification, unmasked or {}) if qualification else [],
+        "may_unmask": user.has_perm(PERM_SENSITIVE),
+        "current": current,
+        "previous": previous,
+        "revisions": revisions,
+        "changes": snapshot_diff(previous.snapshot, current.snapshot) if previous else [],
+        "findings_html": modeladmin.findings(item),
+        "findings_now_html": render_findings(findings_now)
+        if findings_now is not None and current and findings_now != current.findings
+        else None,
+        "blocking": blocking,
+        "first_approvals": first_approvals,
+        "decisions": decisions,
+        "materials": materials_of(item),
+        "timeline": timeline_for(item, decisions),
+        "tickets": tickets,
+        "may_answer_urgent": user.has_perm(PERM_URGENT),
+        "filings": filings_of(item),
+        "sla": sla_status(item),
+        "actions": [{"code": str(a), "label": action_label(a)} for a in actions],
+        "action_codes": {str(a) for a in actions},
+        "reason_codes": _reason_codes_for(item)
+        if {Action.REJECT, Action.REVOKE} & set(actions)
+        else [],
+        "reviewers": list(staff_with_permission(PERM_REVIEW).exclude(pk=item.claimed_by_id))
+        if Action.REASSIGN in actions
+        else [],
+        "url_prefix": f"admin:{info[0]}_{info[1]}",
+        "changelist_url": reverse("admin:{}_{}_changelist".format(*info)),
+    }
+
+
+def review_page(modeladmin, request, item, *, unmasked=None) -> TemplateResponse:
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        **review_context(modeladmin, request, item, unmasked=unmasked),
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, "admin/reviewportal/review.html", context)
+
+
+def _item_url(item) -> str:
+    return reverse(f"admin:{item._meta.app_label}_{item._meta.model_name}_change", args=[item.pk])
+
+
+def _first_approval_message(item) -> str:
+    return _(
+        "First approval of %(item)s recorded. It has blocking findings: a senior reviewer other "
+        "than you and the claimer must give the second approval."
+    ) % {"item": item}
+
+
+def action_take(*, item, user, action: Action, data) -> str:
+    """Call the service behind ``action`` with the form's ``data``; return what to tell the
+    user. Raises ReviewError from the service."""
+    comment = data.get("comment", "")
+    note = data.get("internal_note", "")
+    if action == Action.CLAIM:
+        lc.review_claim(item=item, user=user)
+        return _("You have claimed %(item)s.") % {"item": item}
+    if action == Action.RELEASE:
+        lc.review_release(item=item, user=user, reason=comment)
+        return _("%(item)s is back in the queue.") % {"item": item}
+    if action == Action.REASSIGN:
+        try:
+            to = User.objects.get(pk=int(data.get("to") or 0))
+        except (User.DoesNotExist, ValueError):
+            raise ReviewError(_("Choose the reviewer to give the item to.")) from None
+        lc.review_reassign(item=item, user=user, to=to)
+        return _("%(item)s is now claimed by %(user)s.") % {"item": item, "user": to.display_name()}
+    if action == Action.APPROVE:
+        decision = lc.review_approve(item=item, user=user, comment=comment, internal_note=note)
+        if decision.outcome == DecisionOutcome.FIRST_APPROVAL:
+            return _first_approval_message(item)
+        return _("%(item)s is approved.") % {"item": item}
+    if action == Action.REJECT:
+        lc.review_reject(
+            item=item,
+            user=user,
+            reasons=data.getlist("reasons"),
+            comment=comment,
+            internal_note=note,
+        )
+        return _("%(item)s is rejected; the customer will see the reasons.") % {"item": item}
+    if action == Action.CONFIRM:
+        lc.review_confirm(item=item, user=user, comment=comment)
+        return _("%(item)s stays approved.") % {"item": item}
+    if action == Action.REVOKE:
+        lc.review_revoke(
+            item=item,
+            user=user,
+            reasons=data.getlist("reasons"),
+            comment=comment,
+            internal_note=note,
+        )
+        return _("%(item)s is revoked.") % {"item": item}
+    raise ReviewError(_("This action is not available in the console."))
+
+
+@post_only
+def action_view(modeladmin, request, object_id, action):
+    item = get_object_or_404(modeladmin.model, pk=object_id)
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise Http404 from None
+    if chosen not in CONSOLE_ACTIONS:
+        raise Http404
+    try:
+        text = action_take(item=item, user=request.user, action=chosen, data=request.POST)
+    except ReviewError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(_item_url(item))
+    messages.success(request, text)
+    if chosen in (Action.APPROVE, Action.REJECT, Action.CONFIRM, Action.REVOKE, Action.REASSIGN):
+        item.refresh_from_db()
+        if item.state != "under_review" or chosen != Action.APPROVE:
+            return HttpResponseRedirect(
+                reverse(f"admin:{item._meta.app_label}_{item._meta.model_name}_changelist")
+            )
+    return HttpResponseRedirect(_item_url(item))
+
+
+def material_view(modeladmin, request, object_id, material_id):
+    """Stream one of the item's materials through ``material_open`` (right checked, view
+    logged). A material that is not the item's is not found."""
+    from signatures.services import material_open
+
+    item = get_object_or_404(modeladmin.model, pk=object_id)
+    material = next((m for m in materials_of(item) if m.pk == int(material_id)), None)
+    if material is None:
+        raise Http404
+    try:
+        handle = material_open(material=material, user=request.user, ip_address=client_ip(request))
+    except ReviewError:
+        raise Http404 from None
+    content_type = material.mime_type or mimetypes.guess_type(material.original_name)[0]
+    response = FileResponse(handle, content_type=content_type or "application/octet-stream")
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@post_only
+def unmask_view(modeladmin, request, object_id):
+    from reviewportal.services.sensitive import id_numbers_unmask
+
+    item = get_object_or_404(modeladmin.model, pk=object_id)
+    qualification = qualification_of(item)
+    try:
+        shown = id_numbers_unmask(
+            qualification=qualification, user=request.user, ip_address=client_ip(request)
+        )
+    except ReviewError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(_item_url(item))
+    return review_page(modeladmin, request, item, unmasked=shown)
+
+
+@post_only
+def urgent_view(modeladmin, request, object_id, ticket_id):
+    item = get_object_or_404(modeladmin.model, pk=object_id)
+    ticket = get_object_or_404(
+        UrgentTicket,
+        pk=ticket_id,
+        content_type=ContentType.objects.get_for_model(item),
+        object_id=item.pk,
+    )
+    note = request.POST.get("note", "")
+    try:
+        if request.POST.get("answer") == "accept":
+            urgent_ticket_accept(ticket=ticket, user=request.user, note=note)
+            messages.success(
+                request, _("Urgent request %(ticket)s accepted.") % {"ticket": ticket.public_id}
+            )
+        else:
+            urgent_ticket_decline(ticket=ticket, user=request.user, note=note)
+            messages.success(
+                request, _("Urgent request %(ticket)s declined.") % {"ticket": ticket.public_id}
+            )
+    except ReviewError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect(_item_url(item))
+
+
+def claim_next_view(modeladmin, request):
+    """Claim the head of this kind's queue and open it; say so when the queue is empty."""
+    from reviewportal.services.claims import review_claim_next
+
+    if request.method != "POST":
+        return HttpResponseRedirect(
+            reverse(f"admin:{modeladmin.opts.app_label}_{modeladmin.opts.model_name}_changelist")
+        )
+    try:
+        item = review_claim_next(user=request.user, models=[modeladmin.model])
+    except ReviewError as exc:
+        messages.error(request, exc.message)
+        item = None
+    else:
+        if item is None:
+            messages.info(request, _("Nothing is waiting in this queue."))
+    if item is None:
+        return HttpResponseRedirect(
+            reverse(f"admin:{modeladmin.opts.app_label}_{modeladmin.opts.model_name}_changelist")
+        )
+    messages.success(request, _("You have claimed %(item)s.") % {"item": item})
+    return HttpResponseRedirect(_item_url(item))

@@ -1,0 +1,195 @@
+"""What every portal view shares: the customer check, account-scoped lookups, uploads, the
+after-hours notice and findings as JSON."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reviewportal.businesstime import CalendarNotConfigured
+from reviewportal.precheck import Finding, findings_from_dicts
+from signatures.models import PDF_ALLOWED_KINDS, Material
+from signatures.services import material_create
+from signatures.uploads import inspect_upload
+
+#: Seed 000 §2.2: "we recommend submitting your application before 17:00".
+SUBMIT_BEFORE_HOUR = 17
+
+
+def customer_required(view):
+    """Only logged-in users of a customer account reach the portal's pages; staff use the
+    console."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.account_id is None:
+            raise PermissionDenied(_("The portal is for customer users; staff use the console."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def for_account(request, queryset, **lookup):
+    """The object of ``queryset`` matching ``lookup`` in the user's own account, or 404: another
+    account's object looks exactly like a missing one."""
+    return get_object_or_404(queryset, account_id=request.user.account_id, **lookup)
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class MaterialFileField(forms.FileField):
+    """A file input for one material kind, checked by content when the form validates (the same
+    check the upload service runs again when storing it)."""
+
+    def __init__(self, *, kind: str, **kwargs):
+        self.kind = kind
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        accept = "image/jpeg,image/png" + (",application/pdf" if kind in PDF_ALLOWED_KINDS else "")
+        self.widget.attrs.update({"accept": accept, "data-preview": "1"})
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload:
+            return upload
+        content = upload.read()
+        upload.seek(0)
+        try:
+            inspect_upload(data=content, kind=self.kind)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages, code=getattr(exc, "code", None)) from None
+        return upload
+
+
+def material_fields(form: forms.Form) -> list[forms.BoundField]:
+    return [form[name] for name, f in form.fields.items() if isinstance(f, MaterialFileField)]
+
+
+def store_uploads(request, form: forms.Form) -> list[Material]:
+    """Store every file the form's material fields received, through the upload service."""
+    stored = []
+    for name, field in form.fields.items():
+        if not isinstance(field, MaterialFileField):
+            continue
+        upload = form.cleaned_data.get(name)
+        if upload:
+            stored.append(
+                material_create(
+                    account=request.user.account,
+                    user=request.user,
+                    kind=field.kind,
+                    data=upload.read(),
+                    original_name=upload.name,
+                )
+            )
+    return stored
+
+
+def merge_materials(existing: Iterable[Material], new: list[Material]) -> list[Material]:
+    """Existing materials, with each newly uploaded kind replacing the old one of that kind."""
+    replaced = {m.kind for m in new}
+    return [m for m in existing if m.kind not in replaced] + new
+
+
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def after_hours(now=None) -> bool:
+    """Whether an application submitted now waits for the next working day (seed 000: submit
+    before 17:00; reviews run 09:00–18:00 on working days). Unknown calendar years say nothing."""
+    from reviewportal.services.sla import business_calendar, business_tz
+
+    local = (now or timezone.now()).astimezone(business_tz())
+    try:
+        working = business_calendar().is_working_day(local.date())
+    except CalendarNotConfigured:
+        return False
+    return not working or local.hour >= SUBMIT_BEFORE_HOUR
+
+
+def findings_payload(findings: Iterable[Finding]) -> dict:
+    items = [
+        {"code": f.code, "severity": f.severity.value, "field": f.field, "message": f.message}
+        for f in findings
+    ]
+    return {"blocking": any(i["severity"] == "block" for i in items), "findings": items}
+
+
+def stored_findings(item) -> list[Finding]:
+    revision = item.current_revision
+    return findings_from_dicts(revision.findings) if revision else []
+
+
+# --- detail pages -----------------------------------------------------------------------------
+
+#: Decisions a customer is shown (a first approval of four eyes is internal).
+CUSTOMER_DECISIONS = ("approve", "reject", "confirm", "revoke")
+
+
+def item_context(request, item) -> dict:
+    """What every application's detail page shows: status, SLA, actions (from
+    ``available_actions``), timeline, decisions with their reasons, stored findings, filings."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from reviewportal.errors import ReviewError
+    from reviewportal.models import ReviewState, UrgentTicket
+    from reviewportal.permissions import available_actions
+    from reviewportal.selectors import decisions_for, transition_log_for
+    from reviewportal.services.sla import sla_status
+    from reviewportal.services.urgent import URGENT_STATES
+
+    states = dict(ReviewState.choices)
+    timeline = [
+        {
+            "at": log.timestamp,
+            "source": states.get(log.source_state, log.source_state),
+            "target": states.get(log.state, log.state),
+            "target_code": log.state,
+            "by_customer": bool(log.by_id and log.by.account_id == item.account_id),
+            "by": log.by.display_name() if log.by_id and log.by.account_id else "",
+        }
+        for log in transition_log_for(item)
+    ]
+    decisions = [d for d in decisions_for(item) if d.outcome in CUSTOMER_DECISIONS]
+    try:
+        sla = sla_status(item)
+    except ReviewError:
+        sla = None
+    actions = set(available_actions(item, request.user))
+    tickets = UrgentTicket.objects.filter(
+        content_type=ContentType.objects.get_for_model(item), object_id=item.pk
+    ).order_by("-created_at")
+    filings = list(item.filings.select_related("carrier")) if hasattr(item, "filings") else []
+    return {
+        "item": item,
+        "timeline": timeline,
+        "decisions": decisions,
+        "last_rejection": next((d for d in decisions if d.outcome == "reject"), None),
+        "findings": stored_findings(item),
+        "sla": sla,
+        "can_edit": "edit" in actions and item.state != ReviewState.DRAFT,
+        "can_edit_draft": "edit" in actions and item.state == ReviewState.DRAFT,
+        "can_submit": "submit" in actions,
+        "can_withdraw": "withdraw" in actions,
+        "can_urgent": item.state in URGENT_STATES
+        and not item.is_urgent
+        and not tickets.filter(state=UrgentTicket.State.OPEN).exists(),
+        "tickets": tickets,
+        "filings": filings,
+    }

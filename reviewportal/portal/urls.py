@@ -1,0 +1,33 @@
+from django.urls import path
+
+from reviewportal.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("account/", views.account, name="account"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notification_read, name="notifications_read_all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("materials/<int:pk>/", views.material, name="material"),
+]

@@ -1,0 +1,639 @@
+"""Portal pages for qualifications (the real-name wizard and its change flow), trademarks,
+authorizations and signature applications. Every lookup is scoped to the user's account."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from carriers.models import Carrier, CarrierFiling
+from reviewportal.errors import PrecheckBlocked, ReviewError
+from reviewportal.models import ReviewState
+from reviewportal.portal.helpers import (
+    MaterialFileField,
+    add_errors,
+    after_hours,
+    customer_required,
+    findings_payload,
+    for_account,
+    item_context,
+    material_fields,
+    merge_materials,
+    store_uploads,
+)
+from reviewportal.precheck import findings_from_dicts
+from reviewportal.services.lifecycle import review_submit, review_withdraw
+from reviewportal.services.urgent import urgent_ticket_file
+from reviewportal.validators import (
+    mask_id_number,
+    normalize_resident_id,
+    normalize_uscc,
+    validate_resident_id,
+    validate_uscc,
+)
+from signatures.forms import (
+    AuthorizationForm,
+    QualificationForm,
+    SignatureForm,
+    TrademarkForm,
+    UrgentForm,
+    WithdrawForm,
+)
+from signatures.models import (
+    Authorization,
+    Qualification,
+    SignatureApplication,
+    SignaturePurpose,
+    Trademark,
+)
+from signatures.selectors import signature_precheck_values
+from signatures.services import (
+    authorization_create,
+    qualification_change_start,
+    qualification_update,
+    signature_application_create,
+    signature_application_update,
+    trademark_create,
+)
+from signatures.services import qualification_create as qualification_create_service
+
+S = ReviewState
+OPEN_CHANGE_STATES = (S.DRAFT, S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
+
+
+def _qualifications(request):
+    return Qualification.objects.filter(account_id=request.user.account_id)
+
+
+def _signatures(request):
+    return SignatureApplication.objects.filter(account_id=request.user.account_id)
+
+
+# --- qualifications -----------------------------------------------------------------------------
+
+
+@customer_required
+def qualification_list(request):
+    items = (
+        _qualifications(request)
+        .filter(change_of__isnull=True)
+        .prefetch_related(
+            Prefetch(
+                "changes",
+                queryset=Qualification.objects.filter(state__in=OPEN_CHANGE_STATES),
+                to_attr="open_changes",
+            )
+        )
+        .order_by("-created_at")
+    )
+    return render(request, "signatures/qualification_list.html", {"items": items})
+
+
+def _qualification_form_page(request, form, *, title, qualification=None, mode="create"):
+    return render(
+        request,
+        "signatures/qualification_form.html",
+        {
+            "form": form,
+            "title": title,
+            "item": qualification,
+            "mode": mode,
+            "material_fields": material_fields(form),
+            "existing_materials": list(qualification.materials.all()) if qualification else [],
+            "after_hours": after_hours(),
+        },
+    )
+
+
+def _save_errors(form, exc) -> None:
+    if isinstance(exc, ValidationError):
+        add_errors(form, exc)
+    else:
+        form.add_error(None, str(exc))
+
+
+@customer_required
+def qualification_create(request):
+    form = QualificationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                item = qualification_create_from_form(request, form)
+        except (ValidationError, ReviewError) as exc:
+            _save_errors(form, exc)
+        else:
+            if item.state == S.DRAFT:
+                messages.success(request, _("The draft was saved; submit it when it is complete."))
+            else:
+                messages.success(request, _("Your qualification was submitted for review."))
+            return redirect("signatures:qualification_detail", public_id=item.public_id)
+    return _qualification_form_page(request, form, title=_("Register your company"))
+
+
+def qualification_create_from_form(request, form):
+    return qualification_create_service(
+        account=request.user.account,
+        user=request.user,
+        materials=store_uploads(request, form),
+        submit="submit" in request.POST,
+        **form.entity_data(),
+    )
+
+
+@customer_required
+def qualification_detail(request, public_id):
+    item = for_account(request, _qualifications(request), public_id=public_id)
+    context = item_context(request, item)
+    context.update(
+        {
+            "materials": list(item.materials.all()),
+            "legal_rep_id": mask_id_number(item.legal_rep_id_number),
+            "agent_id": mask_id_number(item.agent_id_number),
+            "trademarks": item.trademarks.select_related("certificate"),
+            "authorizations": item.authorizations.select_related("letter"),
+            "open_change": item.changes.filter(state__in=OPEN_CHANGE_STATES).first(),
+            "can_change": item.state == S.APPROVED
+            and not item.change_of_id
+            and not item.changes.filter(state__in=OPEN_CHANGE_STATES).exists(),
+            "can_edit": context["can_edit"] and item.state not in (S.APPROVED, S.REREVIEW),
+        }
+    )
+    return render(request, "signatures/qualification_detail.html", context)
+
+
+@customer_required
+def qualification_edit(request, public_id):
+    item = for_account(request, _qualifications(request), public_id=public_id)
+    form = QualificationForm(
+        request.POST or None, request.FILES or None, initial=QualificationForm.initial_from(item)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                materials = merge_materials(item.materials.all(), store_uploads(request, form))
+                item = qualification_update(
+                    qualification=item, user=request.user, materials=materials, **form.entity_data()
+                )
+                if item.state == S.DRAFT and "submit" in request.POST:
+                    item = review_submit(item=item, user=request.user)
+        except (ValidationError, ReviewError) as exc:
+            _save_errors(form, exc)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("signatures:qualification_detail", public_id=item.public_id)
+    return _qualification_form_page(
+        request, form, title=_("Edit qualification"), qualification=item, mode="edit"
+    )
+
+
+@customer_required
+def qualification_change(request, public_id):
+    item = for_account(request, _qualifications(request), public_id=public_id)
+    form = QualificationForm(
+        request.POST or None, request.FILES or None, initial=QualificationForm.initial_from(item)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                materials = merge_materials(item.materials.all(), store_uploads(request, form))
+                change = qualification_change_start(
+                    qualification=item,
+                    user=request.user,
+                    materials=materials,
+                    **form.entity_data(),
+                )
+        except (ValidationError, ReviewError) as exc:
+            _save_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your change was submitted; the approved data stays in force until "
+                    "the change is approved."
+                ),
+            )
+            return redirect("signatures:qualification_detail", public_id=change.public_id)
+    return _qualification_form_page(
+        request, form, title=_("Change qualification"), qualification=item, mode="change"
+    )
+
+
+def _transition(request, item, service, success: str, **kwargs):
+    try:
+        service(item=item, user=request.user, **kwargs)
+    except ReviewError as exc:
+        if isinstance(exc, PrecheckBlocked):
+            for finding in findings_from_dicts(exc.findings):
+                if finding.is_blocking:
+                    messages.error(request, finding.message)
+        else:
+            messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+
+
+@customer_required
+@require_POST
+def qualification_submit(request, public_id):
+    item = for_account(request, _qualifications(request), public_id=public_id)
+    _transition(request, item, review_submit, _("Your qualification was submitted for review."))
+    return redirect("signatures:qualification_detail", public_id=item.public_id)
+
+
+@customer_required
+@require_POST
+def qualification_withdraw(request, public_id):
+    item = for_account(request, _qualifications(request), public_id=public_id)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _transition(request, item, review_withdraw, _("The application was withdrawn."), reason=reason)
+    return redirect("signatures:qualification_detail", public_id=item.public_id)
+
+
+@customer_required
+@require_GET
+def check_number(request):
+    """Immediate validation of a USCC or resident ID number while it is typed."""
+    kind = request.GET.get("kind")
+    value = request.GET.get("value", "")
+    if kind == "uscc":
+        value, validate = normalize_uscc(value), validate_uscc
+    elif kind == "resident_id":
+        value, validate = normalize_resident_id(value), validate_resident_id
+    else:
+        return JsonResponse({"error": "unknown kind"}, status=400)
+    try:
+        validate(value)
+    except ValidationError as exc:
+        return JsonResponse({"valid": False, "message": " ".join(exc.messages)})
+    return JsonResponse({"valid": True, "message": _("The check digit is correct.")})
+
+
+@customer_required
+def trademark_create_view(request, public_id):
+    qualification = for_account(request, _qualifications(request), public_id=public_id)
+    form = TrademarkForm(
+        request.POST or None, request.FILES or None, initial={"owner_name": qualification.name}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                (certificate,) = store_uploads(request, form)
+                trademark_create(
+                    qualification=qualification,
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    registration_number=form.cleaned_data["registration_number"],
+                    owner_name=form.cleaned_data["owner_name"],
+                    certificate=certificate,
+                )
+        except (ValidationError, ReviewError) as exc:
+            _save_errors(form, exc)
+        else:
+            messages.success(request, _("The trademark was added."))
+            return redirect("signatures:qualification_detail", public_id=public_id)
+    return render(
+        request,
+        "signatures/simple_form.html",
+        {
+            "form": form,
+            "title": _("Add a trademark"),
+            "qualification": qualification,
+            "material_fields": material_fields(form),
+        },
+    )
+
+
+@customer_required
+def authorization_create_view(request, public_id):
+    qualification = for_account(request, _qualifications(request), public_id=public_id)
+    form = AuthorizationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                stored = store_uploads(request, form)
+                letter = next(m for m in stored if m.kind == "authorization_letter")
+                authorization_create(
+                    qualification=qualification,
+                    user=request.user,
+                    partner_name=data["partner_name"],
+                    partner_entity_kind=data["partner_entity_kind"],
+                    partner_uscc=data["partner_uscc"],
+                    partner_legal_rep_name=data["partner_legal_rep_name"],
+                    partner_legal_rep_id_number=data["partner_legal_rep_id_number"],
+                    valid_from=data["valid_from"],
+                    valid_until=data["valid_until"],
+                    letter=letter,
+                    partner_materials=[m for m in stored if m is not letter],
+                )
+        except (ValidationError, ReviewError) as exc:
+            _save_errors(form, exc)
+        else:
+            messages.success(request, _("The partner authorization was added."))
+            return redirect("signatures:qualification_detail", public_id=public_id)
+    return render(
+        request,
+        "signatures/simple_form.html",
+        {
+            "form": form,
+            "title": _("Add a partner authorization"),
+            "qualification": qualification,
+            "material_fields": material_fields(form),
+        },
+    )
+
+
+# --- signatures -------------------------------------------------------------------------------
+
+
+def carriers_and_filings(items, attr="filings"):
+    """Active carriers, and for each item a list of its filing per carrier (None when absent)."""
+    carriers = list(Carrier.objects.filter(is_active=True))
+    for item in items:
+        by_carrier = {f.carrier_id: f for f in getattr(item, attr).all()}
+        item.carrier_filings = [by_carrier.get(c.pk) for c in carriers]
+    return carriers
+
+
+@customer_required
+def signature_list(request):
+    queryset = (
+        _signatures(request)
+        .select_related("qualification")
+        .prefetch_related(
+            Prefetch("filings", queryset=CarrierFiling.objects.select_related("carrier"))
+        )
+        .order_by("-created_at")
+    )
+    status = request.GET.get("status")
+    if status in S.values:
+        queryset = queryset.filter(state=status)
+    items = list(queryset)
+    carriers = carriers_and_filings(items)
+    return render(
+        request,
+        "signatures/signature_list.html",
+        {"items": items, "carriers": carriers, "status": status, "states": S.choices},
+    )
+
+
+def _material_kinds(qualification, authorization, trademark, extra=()) -> frozenset[str]:
+    kinds = set(extra)
+    if qualification is not None:
+        kinds |= {m.kind for m in qualification.materials.all()}
+    if trademark is not None and trademark.certificate_id:
+        kinds.add("trademark_certificate")
+    if authorization is not None:
+        kinds |= {m.kind for m in authorization.partner_materials.all()}
+    return frozenset(kinds)
+
+
+def _precheck(*, qualification, sig_type, content, purpose, authorization, trademark, extra=()):
+    """The live pre-check of a signature as the customer fills the form in."""
+    today = timezone.localdate()
+    letter_valid = bool(
+        authorization is not None
+        and authorization.letter_id
+        and authorization.valid_from <= today <= authorization.valid_until
+    )
+    kinds = set(_material_kinds(qualification, authorization, trademark, extra))
+    if letter_valid:
+        kinds.add("authorization_letter")
+    return signature_precheck_values(
+        content=content,
+        sig_type=sig_type,
+        entity_name=qualification.name if qualification else "",
+        entity_kind=qualification.entity_kind if qualification else "enterprise",
+        is_mainland=qualification.is_mainland if qualification else True,
+        purpose=purpose or SignaturePurpose.SELF,
+        material_kinds=frozenset(kinds),
+        trademark_name=trademark.name if trademark else "",
+        trademark_owner=trademark.owner_name if trademark else "",
+        partner_name=authorization.partner_name if authorization else "",
+        has_authorization_letter=letter_valid,
+        on=today,
+    )
+
+
+@customer_required
+@require_GET
+def signature_precheck(request):
+    """JSON: the pre-check findings of the signature being typed (the form's live check)."""
+    account_id = request.user.account_id
+    get = request.GET
+    qualification = Qualification.objects.filter(
+        account_id=account_id, public_id=get.get("qualification", "")
+    ).first()
+    purpose = get.get("purpose") or SignaturePurpose.SELF
+    authorization = (
+        Authorization.objects.filter(account_id=account_id, pk=get.get("authorization")).first()
+        if purpose == SignaturePurpose.OTHER and get.get("authorization", "").isdigit()
+        else None
+    )
+    trademark = (
+        Trademark.objects.filter(account_id=account_id, pk=get.get("trademark")).first()
+        if get.get("sig_type") == "trademark" and get.get("trademark", "").isdigit()
+        else None
+    )
+    exclude = get.get("exclude", "")
+    extra = [k for k in get.getlist("material") if k]
+    if exclude:
+        existing = _signatures(request).filter(public_id=exclude).first()
+        if existing is not None:
+            extra += [m.kind for m in existing.materials.all()]
+    findings = _precheck(
+        qualification=qualification,
+        sig_type=get.get("sig_type", ""),
+        content=get.get("content", ""),
+        purpose=purpose,
+        authorization=authorization,
+        trademark=trademark,
+        extra=extra,
+    )
+    return JsonResponse(findings_payload(findings))
+
+
+def _signature_form_page(request, form, *, title, item=None, findings=None):
+    return render(
+        request,
+        "signatures/signature_form.html",
+        {
+            "form": form,
+            "title": title,
+            "item": item,
+            "material_fields": material_fields(form),
+            "existing_materials": list(item.materials.all()) if item else [],
+            "after_hours": after_hours(),
+            "findings": findings,
+            "has_qualification": form.fields["qualification"].queryset.exists(),
+        },
+    )
+
+
+def _blocked_by_precheck(form, findings) -> bool:
+    if any(f.is_blocking for f in findings):
+        form.add_error(None, _("Fix the problems marked “blocking” before submitting."))
+        return True
+    return False
+
+
+def _upload_kinds(form) -> list[str]:
+    return [
+        field.kind
+        for name, field in form.fields.items()
+        if isinstance(field, MaterialFileField) and form.cleaned_data.get(name)
+    ]
+
+
+@customer_required
+def signature_create(request):
+    form = SignatureForm(request.POST or None, request.FILES or None, account=request.user.account)
+    findings = None
+    if request.method == "POST" and form.is_valid():
+        data = form.application_data()
+        findings = _precheck(
+            **{
+                k: data[k]
+                for k in (
+                    "qualification",
+                    "sig_type",
+                    "content",
+                    "purpose",
+                    "authorization",
+                    "trademark",
+                )
+            },
+            extra=_upload_kinds(form),
+        )
+        if not _blocked_by_precheck(form, findings):
+            try:
+                with transaction.atomic():
+                    item = signature_application_create(
+                        account=request.user.account,
+                        user=request.user,
+                        materials=store_uploads(request, form),
+                        submit=True,
+                        **data,
+                    )
+            except PrecheckBlocked as exc:
+                findings = findings_from_dicts(exc.findings)
+                _blocked_by_precheck(form, findings)
+            except (ValidationError, ReviewError) as exc:
+                _save_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Signature 【%(content)s】 was submitted for review.")
+                    % {"content": item.content},
+                )
+                return redirect("signatures:signature_detail", public_id=item.public_id)
+    return _signature_form_page(request, form, title=_("Apply for a signature"), findings=findings)
+
+
+@customer_required
+def signature_detail(request, public_id):
+    item = for_account(
+        request, _signatures(request).select_related("qualification"), public_id=public_id
+    )
+    context = item_context(request, item)
+    context.update(
+        {
+            "materials": list(item.materials.all()),
+            "urgent_form": UrgentForm(),
+            "templates": item.templates.order_by("-created_at")[:10],
+        }
+    )
+    return render(request, "signatures/signature_detail.html", context)
+
+
+@customer_required
+def signature_edit(request, public_id):
+    item = for_account(request, _signatures(request), public_id=public_id)
+    initial = {
+        "qualification": item.qualification.public_id,
+        "sig_type": item.sig_type,
+        "content": item.content,
+        "purpose": item.purpose,
+        "authorization": item.authorization_id,
+        "trademark": item.trademark_id,
+        "use_case": item.use_case,
+    }
+    form = SignatureForm(
+        request.POST or None, request.FILES or None, account=request.user.account, initial=initial
+    )
+    findings = None
+    if request.method == "POST" and form.is_valid():
+        data = form.application_data()
+        existing = list(item.materials.all())
+        findings = _precheck(
+            **{
+                k: data[k]
+                for k in (
+                    "qualification",
+                    "sig_type",
+                    "content",
+                    "purpose",
+                    "authorization",
+                    "trademark",
+                )
+            },
+            extra=[m.kind for m in existing] + _upload_kinds(form),
+        )
+        if not _blocked_by_precheck(form, findings):
+            try:
+                with transaction.atomic():
+                    materials = merge_materials(existing, store_uploads(request, form))
+                    item = signature_application_update(
+                        application=item, user=request.user, materials=materials, **data
+                    )
+            except PrecheckBlocked as exc:
+                findings = findings_from_dicts(exc.findings)
+                _blocked_by_precheck(form, findings)
+            except (ValidationError, ReviewError) as exc:
+                _save_errors(form, exc)
+            else:
+                messages.success(request, _("Your changes were saved and resubmitted for review."))
+                return redirect("signatures:signature_detail", public_id=item.public_id)
+    return _signature_form_page(
+        request, form, title=_("Edit signature"), item=item, findings=findings
+    )
+
+
+@customer_required
+@require_POST
+def signature_withdraw(request, public_id):
+    item = for_account(request, _signatures(request), public_id=public_id)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _transition(request, item, review_withdraw, _("The application was withdrawn."), reason=reason)
+    return redirect("signatures:signature_detail", public_id=item.public_id)
+
+
+def request_urgent(request, item) -> None:
+    form = UrgentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please say why the review is urgent."))
+        return
+    _transition(
+        request,
+        item,
+        urgent_ticket_file,
+        _("Your request was sent to support; you will be told when they answer."),
+        reason=form.cleaned_data["reason"],
+    )
+
+
+@customer_required
+@require_POST
+def signature_urgent(request, public_id):
+    item = for_account(request, _signatures(request), public_id=public_id)
+    request_urgent(request, item)
+    return redirect("signatures:signature_detail", public_id=item.public_id)

@@ -1,0 +1,214 @@
+/* Review Portal — small progressive enhancements; every page works without them. */
+(function () {
+  "use strict";
+
+  function debounce(fn, ms) {
+    var timer;
+    return function () {
+      var args = arguments, self = this;
+      clearTimeout(timer);
+      timer = setTimeout(function () { fn.apply(self, args); }, ms);
+    };
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Previews of chosen files, before uploading.
+  function setupPreviews() {
+    document.querySelectorAll("input[type=file][data-preview]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var box = document.querySelector('[data-preview-for="' + input.id + '"]');
+        if (!box) return;
+        var file = input.files && input.files[0];
+        if (!file) return;
+        box.innerHTML = "";
+        if (/^image\/(jpeg|png)$/.test(file.type)) {
+          var img = el("img");
+          img.alt = file.name;
+          img.src = URL.createObjectURL(file);
+          box.appendChild(img);
+        } else {
+          box.appendChild(el("span", "doc", file.name));
+        }
+      });
+    });
+  }
+
+  // Show a field only when another field has a value: data-show-when="purpose=other".
+  function setupConditional(form) {
+    var blocks = form.querySelectorAll("[data-show-when]");
+    function apply() {
+      blocks.forEach(function (block) {
+        var parts = block.getAttribute("data-show-when").split("=");
+        var value = new FormData(form).get(parts[0]);
+        block.hidden = value !== parts[1];
+      });
+    }
+    if (blocks.length) {
+      form.addEventListener("change", apply);
+      apply();
+    }
+  }
+
+  // Immediate check-digit validation of USCC and resident ID numbers.
+  function setupNumberChecks(form) {
+    var url = form.getAttribute("data-check-url");
+    if (!url) return;
+    form.querySelectorAll("input[data-check]").forEach(function (input) {
+      var out = form.querySelector('.live-msg[data-for="' + input.name + '"]');
+      var run = debounce(function () {
+        var value = input.value.trim();
+        if (!out) return;
+        if (value.length < 18) { out.textContent = ""; out.className = "live-msg"; return; }
+        fetch(url + "?kind=" + input.getAttribute("data-check") + "&value=" + encodeURIComponent(value),
+              { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            out.textContent = data.message || "";
+            out.className = "live-msg " + (data.valid ? "ok" : "bad");
+          })
+          .catch(function () {});
+      }, 250);
+      input.addEventListener("input", run);
+      input.addEventListener("blur", run);
+      if (input.value) run();
+    });
+  }
+
+  // Live pre-check: findings as the customer types; blocking findings disable submit.
+  function setupPrecheck(form) {
+    var url = form.getAttribute("data-precheck-url");
+    if (!url) return;
+    var panel = document.getElementById("findings");
+    var list = panel && panel.querySelector(".finding-list");
+    var buttons = form.querySelectorAll("[data-submit]");
+    var note = form.querySelector(".blocked-note");
+    var seq = 0;
+
+    function query() {
+      var params = new URLSearchParams();
+      var data = new FormData(form);
+      data.forEach(function (value, key) {
+        if (key === "csrfmiddlewaretoken") return;
+        if (value instanceof File) {
+          if (value.size) params.append("material", key);
+        } else {
+          params.append(key, value);
+        }
+      });
+      var exclude = form.getAttribute("data-exclude");
+      if (exclude) params.set("exclude", exclude);
+      return params.toString();
+    }
+
+    function render(data) {
+      if (!list) return;
+      list.innerHTML = "";
+      if (!data.findings.length) {
+        list.appendChild(el("li", "finding none", panel.getAttribute("data-empty")));
+      }
+      data.findings.forEach(function (f) {
+        var li = el("li", "finding sev-" + f.severity);
+        li.appendChild(el("span", "sev", panel.getAttribute("data-" + f.severity) || f.severity));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "msg", f.message));
+        li.appendChild(el("code", "", f.code));
+        list.appendChild(li);
+      });
+      // Each finding also shows under the field it is about, where the customer is typing.
+      form.querySelectorAll(".live-msg[data-precheck]").forEach(function (out) {
+        out.textContent = "";
+        out.className = "live-msg";
+        out.removeAttribute("data-precheck");
+      });
+      data.findings.forEach(function (f) {
+        var out = form.querySelector('.live-msg[data-for="' + f.field + '"]');
+        if (!out || f.severity === "info") return;
+        out.setAttribute("data-precheck", "1");
+        out.className = "live-msg " + (f.severity === "block" ? "bad" : "warn");
+        out.appendChild(el("div", "", f.message));
+      });
+      buttons.forEach(function (b) { b.disabled = data.blocking; });
+      if (note) note.hidden = !data.blocking;
+      form.setAttribute("data-blocking", data.blocking ? "1" : "0");
+    }
+
+    var run = debounce(function () {
+      var mine = ++seq;
+      panel && panel.classList.add("checking");
+      fetch(url + "?" + query(), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) { if (mine === seq) render(data); })
+        .catch(function () {})
+        .finally(function () { if (mine === seq && panel) panel.classList.remove("checking"); });
+    }, 300);
+    form.addEventListener("input", run);
+    form.addEventListener("change", run);
+    run();
+  }
+
+  // The signature preview bubble follows the content field.
+  function setupSignaturePreview(form) {
+    var input = form.querySelector("#id_content");
+    var out = document.getElementById("sig-preview-text");
+    if (!input || !out) return;
+    input.addEventListener("input", function () { out.textContent = "【" + (input.value || "…") + "】"; });
+  }
+
+  // ${variable} helpers of the template form.
+  function setupVariables(form) {
+    var tools = form.querySelector(".var-tools");
+    if (!tools) return;
+    var area = document.getElementById(tools.getAttribute("data-target"));
+    var summary = form.querySelector(".var-summary");
+    function insert(text) {
+      var start = area.selectionStart || area.value.length, end = area.selectionEnd || start;
+      area.value = area.value.slice(0, start) + text + area.value.slice(end);
+      area.focus();
+      area.selectionStart = area.selectionEnd = start + text.length;
+      area.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    tools.addEventListener("click", function (event) {
+      var button = event.target.closest("button");
+      if (!button) return;
+      if (button.hasAttribute("data-insert")) insert(button.getAttribute("data-insert"));
+      if (button.hasAttribute("data-insert-custom")) {
+        var name = window.prompt(button.getAttribute("data-prompt") || "", "");
+        if (name && /^[A-Za-z0-9_]+$/.test(name)) insert("${" + name + "}");
+      }
+    });
+    function summarise() {
+      if (!summary) return;
+      var names = (area.value.match(/\$\{([^}]*)\}/g) || []);
+      summary.textContent = (names.length ? summary.getAttribute("data-label") + " " + names.join(" ") + " · " : "") +
+        area.value.length + " " + summary.getAttribute("data-count-label");
+    }
+    area.addEventListener("input", summarise);
+    summarise();
+  }
+
+  function setupConfirm() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupPreviews();
+    setupConfirm();
+    document.querySelectorAll("form").forEach(function (form) {
+      setupConditional(form);
+      setupNumberChecks(form);
+      setupPrecheck(form);
+      setupSignaturePreview(form);
+      setupVariables(form);
+    });
+  });
+})();

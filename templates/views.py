@@ -1,0 +1,235 @@
+"""Portal pages for template applications: form with the live pre-check, list and detail with
+approval per carrier. Every lookup is scoped to the user's account."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from carriers.models import CarrierFiling
+from reviewportal.errors import PrecheckBlocked, ReviewError
+from reviewportal.models import ReviewState
+from reviewportal.portal.helpers import (
+    add_errors,
+    after_hours,
+    customer_required,
+    findings_payload,
+    for_account,
+    item_context,
+    material_fields,
+    merge_materials,
+    store_uploads,
+)
+from reviewportal.precheck import findings_from_dicts
+from reviewportal.services.lifecycle import review_withdraw
+from signatures.forms import WithdrawForm
+from signatures.models import SignatureApplication
+from signatures.views import _transition, carriers_and_filings, request_urgent
+from templates.forms import TemplateForm
+from templates.models import TemplateApplication
+from templates.selectors import template_precheck_values
+from templates.services import template_application_create, template_application_update
+
+S = ReviewState
+
+
+def _templates(request):
+    return TemplateApplication.objects.filter(account_id=request.user.account_id)
+
+
+def _precheck(*, signature, content, kind, industry, material_kinds):
+    return template_precheck_values(
+        content=content,
+        kind=kind,
+        industry=industry,
+        material_kinds=frozenset(material_kinds),
+        verified_domains=tuple(signature.qualification.verified_domains or ()) if signature else (),
+        signature_approved=bool(signature and signature.state == S.APPROVED),
+        on=timezone.localdate(),
+    )
+
+
+@customer_required
+def template_list(request):
+    items = list(
+        _templates(request)
+        .select_related("signature")
+        .prefetch_related(
+            Prefetch("filings", queryset=CarrierFiling.objects.select_related("carrier"))
+        )
+        .order_by("-created_at")
+    )
+    carriers = carriers_and_filings(items)
+    return render(request, "templates/template_list.html", {"items": items, "carriers": carriers})
+
+
+@customer_required
+@require_GET
+def template_precheck(request):
+    """JSON: the pre-check findings of the template being typed."""
+    get = request.GET
+    signature = (
+        SignatureApplication.objects.filter(
+            account_id=request.user.account_id, public_id=get.get("signature", "")
+        )
+        .select_related("qualification")
+        .first()
+    )
+    kinds = [k for k in get.getlist("material") if k]
+    exclude = get.get("exclude", "")
+    if exclude:
+        existing = _templates(request).filter(public_id=exclude).first()
+        if existing is not None:
+            kinds += [m.kind for m in existing.materials.all()]
+    findings = _precheck(
+        signature=signature,
+        content=get.get("content", ""),
+        kind=get.get("kind", ""),
+        industry=get.get("industry", ""),
+        material_kinds=kinds,
+    )
+    return JsonResponse(findings_payload(findings))
+
+
+def _form_page(request, form, *, title, item=None, findings=None):
+    return render(
+        request,
+        "templates/template_form.html",
+        {
+            "form": form,
+            "title": title,
+            "item": item,
+            "material_fields": material_fields(form),
+            "existing_materials": list(item.materials.all()) if item else [],
+            "after_hours": after_hours(),
+            "findings": findings,
+            "has_signature": form.fields["signature"].queryset.exists(),
+        },
+    )
+
+
+def _check_and_save(request, form, save, existing_kinds=()):
+    """Run the pre-check, then ``save(materials)``; returns (item, findings)."""
+    data = form.application_data()
+    uploaded = [
+        name for name in ("live_streaming_commitment_letter",) if form.cleaned_data.get(name)
+    ]
+    findings = _precheck(
+        signature=data["signature"],
+        content=data["content"],
+        kind=data["kind"],
+        industry=data["industry"],
+        material_kinds=[*existing_kinds, *uploaded],
+    )
+    if any(f.is_blocking for f in findings):
+        form.add_error(None, _("Fix the problems marked “blocking” before submitting."))
+        return None, findings
+    try:
+        with transaction.atomic():
+            return save(data, store_uploads(request, form)), findings
+    except PrecheckBlocked as exc:
+        form.add_error(None, _("Fix the problems marked “blocking” before submitting."))
+        return None, findings_from_dicts(exc.findings)
+    except ValidationError as exc:
+        add_errors(form, exc)
+    except ReviewError as exc:
+        form.add_error(None, str(exc))
+    return None, findings
+
+
+@customer_required
+def template_create(request):
+    form = TemplateForm(request.POST or None, request.FILES or None, account=request.user.account)
+    findings = None
+    if request.method == "POST" and form.is_valid():
+
+        def save(data, materials):
+            return template_application_create(
+                account=request.user.account,
+                user=request.user,
+                materials=materials,
+                submit=True,
+                **data,
+            )
+
+        item, findings = _check_and_save(request, form, save)
+        if item is not None:
+            messages.success(request, _("The template was submitted for review."))
+            return redirect("templates:template_detail", public_id=item.public_id)
+    initial_signature = request.GET.get("signature")
+    if request.method == "GET" and initial_signature:
+        form.initial["signature"] = initial_signature
+    return _form_page(request, form, title=_("New template"), findings=findings)
+
+
+@customer_required
+def template_detail(request, public_id):
+    item = for_account(
+        request, _templates(request).select_related("signature"), public_id=public_id
+    )
+    context = item_context(request, item)
+    context["materials"] = list(item.materials.all())
+    from signatures.forms import UrgentForm
+
+    context["urgent_form"] = UrgentForm()
+    return render(request, "templates/template_detail.html", context)
+
+
+@customer_required
+def template_edit(request, public_id):
+    item = for_account(request, _templates(request), public_id=public_id)
+    initial = {
+        "signature": item.signature.public_id,
+        "name": item.name,
+        "kind": item.kind,
+        "industry": item.industry,
+        "content": item.content,
+        "remark": item.remark,
+    }
+    form = TemplateForm(
+        request.POST or None, request.FILES or None, account=request.user.account, initial=initial
+    )
+    findings = None
+    if request.method == "POST" and form.is_valid():
+        existing = list(item.materials.all())
+
+        def save(data, materials):
+            return template_application_update(
+                application=item,
+                user=request.user,
+                materials=merge_materials(existing, materials),
+                **data,
+            )
+
+        saved, findings = _check_and_save(
+            request, form, save, existing_kinds=[m.kind for m in existing]
+        )
+        if saved is not None:
+            messages.success(request, _("Your changes were saved and resubmitted for review."))
+            return redirect("templates:template_detail", public_id=saved.public_id)
+    return _form_page(request, form, title=_("Edit template"), item=item, findings=findings)
+
+
+@customer_required
+@require_POST
+def template_withdraw(request, public_id):
+    item = for_account(request, _templates(request), public_id=public_id)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _transition(request, item, review_withdraw, _("The application was withdrawn."), reason=reason)
+    return redirect("templates:template_detail", public_id=item.public_id)
+
+
+@customer_required
+@require_POST
+def template_urgent(request, public_id):
+    item = for_account(request, _templates(request), public_id=public_id)
+    request_urgent(request, item)
+    return redirect("templates:template_detail", public_id=item.public_id)

@@ -1,0 +1,60 @@
+"""Fixtures of the carrier tests: approved signatures whose filings are queued, and stub carriers
+without faults unless a test asks for them. The stubs are the carriers' stand-ins; nothing of
+ours is mocked."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from carriers.models import CarrierFiling
+from tests.factories import SignatureApplicationFactory
+from tests.states import walk_to
+
+
+@pytest.fixture(autouse=True)
+def carrier_policy(settings):
+    """A private copy of CARRIER_POLICY: no faults, real working days, every gateway a stub."""
+    policy = copy.deepcopy(settings.CARRIER_POLICY)
+    policy["GATEWAYS"] = dict.fromkeys(
+        ("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"
+    )
+    policy["STUB"]["FAULT_RATE"] = 0.0
+    policy["STUB"]["TIME_SCALE"] = 1.0
+    settings.CARRIER_POLICY = policy
+    return policy
+
+
+@pytest.fixture
+def approve(approved_qualification, customer, reviewer, senior):
+    """``approve(content=...)``: a signature walked to approved; its filings are queued."""
+
+    def make(**fields):
+        item = SignatureApplicationFactory(qualification=approved_qualification, **fields)
+        return walk_to(item, "approved", customer=customer, reviewer=reviewer, senior=senior)
+
+    return make
+
+
+@pytest.fixture
+def filings(approve):
+    """The three queued filings (cmcc, cucc, ctcc) of one approved signature."""
+    item = approve()
+    return {f.carrier.code: f for f in CarrierFiling.objects.filter(signature=item)}
+
+
+@pytest.fixture
+def later(time_machine):
+    """``later(days=10)``: move the clock forward (carriers take working days)."""
+
+    def move(**delta):
+        time_machine.move_to(timezone.now() + timedelta(**delta), tick=True)
+
+    return move
+
+
+def fresh(filing: CarrierFiling) -> CarrierFiling:
+    return CarrierFiling.objects.get(pk=filing.pk)
