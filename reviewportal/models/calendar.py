@@ -21,9 +21,11 @@ class WorkingDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     is_working = models.BooleanField(_("working day"))
     note = models.CharField(_("note"), max_length=120, blank=True)
-    # Part of the calendar's version (services.sla): any edit moves it, so every process
-    # reloads its copy of the calendar.
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Part of the calendar's version (services.sla): every save adds one, so the sum over the
+    # table moves on any edit and every process reloads its copy of the calendar. A counter
+    # rather than updated_at, whose maximum does not move when a clock is set back.
+    edits = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("calendar day")
@@ -32,6 +34,12 @@ class WorkingDay(models.Model):
 
     def __str__(self) -> str:
         return self.date.isoformat()
+
+    def save(self, *args, **kwargs) -> None:
+        self.edits += 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "edits"}
+        super().save(*args, **kwargs)
 
 
 class SlaPolicy(models.Model):

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -49,12 +49,12 @@ _cached: tuple[tuple, BusinessCalendar] | None = None
 
 
 def _calendar_version() -> tuple:
-    # Any edit moves updated_at, any insert or delete moves the count or the highest id. Read
+    # Any save moves the sum of edits, any insert or delete moves the count or the highest id. Read
     # from the database rather than a cache key: without Redis every process has its own
     # local-memory cache, and a key bumped by the web process would never reach the worker.
     return tuple(
         WorkingDay.objects.aggregate(
-            n=Count("pk"), edited=Max("updated_at"), top=Max("pk")
+            n=Count("pk"), edits=Sum("edits"), top=Max("pk")
         ).values()
     )
 
