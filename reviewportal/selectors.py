@@ -18,7 +18,7 @@ from reviewportal.models import (
     Revision,
     User,
 )
-from reviewportal.models.lifecycle import QUEUE_STATES
+from reviewportal.models.lifecycle import QUEUE_ORDERING, QUEUE_STATES
 
 
 def revisions_for(item) -> QuerySet[Revision]:
@@ -70,7 +70,7 @@ def review_queue(model: type[ReviewableModel]) -> QuerySet[ReviewableModel]:
     return (
         model._default_manager.filter(state__in=QUEUE_STATES)
         .select_related("account", "claimed_by", "sla_policy")
-        .order_by("-is_urgent", F("due_at").asc(nulls_last=True), "submitted_at", "pk")
+        .order_by(*QUEUE_ORDERING)
     )
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.models import ReviewableModel
+from reviewportal.models.lifecycle import queue_index
 from reviewportal.validators import validate_resident_id, validate_uscc
 
 
@@ -157,7 +158,7 @@ class Qualification(ReviewableModel):
         verbose_name = _("qualification")
         verbose_name_plural = _("qualifications")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "due_at"])]
+        indexes = [models.Index(fields=["state", "due_at"]), queue_index("qualification_queue")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(legal_rep_id_number="") | ~Q(agent_id_number=""),
@@ -399,6 +400,7 @@ class SignatureApplication(ReviewableModel):
             models.Index(fields=["content"]),
             models.Index(fields=["account", "state"]),
             models.Index(fields=["state", "due_at"]),
+            queue_index("signature_queue"),
         ]
 
     def __str__(self) -> str:

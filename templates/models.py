@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.models import ReviewableModel
+from reviewportal.models.lifecycle import queue_index
 
 
 class TemplateKind(models.TextChoices):
@@ -59,6 +60,7 @@ class TemplateApplication(ReviewableModel):
             models.Index(fields=["state", "submitted_at"]),
             models.Index(fields=["account", "state"]),
             models.Index(fields=["state", "due_at"]),
+            queue_index("template_queue"),
         ]
 
     def __str__(self) -> str:

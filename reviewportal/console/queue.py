@@ -7,7 +7,7 @@ from contextvars import ContextVar
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -17,10 +17,9 @@ from django.utils.translation import gettext_lazy
 from reviewportal.businesstime import SlaState
 from reviewportal.errors import ReviewError
 from reviewportal.models import Account
-from reviewportal.models.lifecycle import QUEUE_STATES, ReviewState
+from reviewportal.models.lifecycle import QUEUE_ORDERING, QUEUE_STATES, ReviewState
 
-#: Queue order: urgent items first, then the earliest due time, then the oldest submission.
-QUEUE_ORDERING = ("-is_urgent", F("due_at").asc(nulls_last=True), "submitted_at", "-pk")
+__all__ = ["QUEUE_ORDERING"]
 
 #: The business calendar of the request being rendered: read once per page, not once per row.
 current_calendar: ContextVar = ContextVar("current_calendar", default=None)

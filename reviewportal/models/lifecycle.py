@@ -32,6 +32,22 @@ EDITABLE_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
 OPEN_STATES = (S.DRAFT, S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
 #: States that wait for a reviewer (the queue).
 QUEUE_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW, S.REREVIEW)
+#: Queue order: urgent items first, then the earliest due time (items without one last), then
+#: the oldest submission. The console's queue, "claim next" and the selectors all sort by it,
+#: and ``queue_index`` serves it.
+QUEUE_ORDERING = ("-is_urgent", models.F("due_at").asc(nulls_last=True), "submitted_at", "pk")
+
+
+def queue_index(name: str) -> models.Index:
+    """A partial index over the items waiting for a reviewer, in queue order, so that the first
+    page of a queue (and "claim next") reads a few index entries instead of sorting every
+    waiting row. Its columns and directions match ``QUEUE_ORDERING`` exactly (ASC sorts NULLs
+    last, DESC first), which is what lets the database walk it instead of sorting."""
+    return models.Index(
+        fields=["-is_urgent", "due_at", "submitted_at", "id"],
+        name=name,
+        condition=models.Q(state__in=QUEUE_STATES),
+    )
 
 
 class ReviewableModel(ConcurrentTransitionMixin, models.Model):

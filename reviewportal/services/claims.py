@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reviewportal.errors import PermissionRefused
 from reviewportal.models import ReviewableModel, ReviewState, User
+from reviewportal.models.lifecycle import QUEUE_ORDERING
 from reviewportal.permissions import PERM_REVIEW, is_staff_user
 from reviewportal.selectors import reviewable_models
 from reviewportal.services.lifecycle import lifecycle_service, lock, review_claim
@@ -23,7 +23,7 @@ def _next_candidate(model: type[ReviewableModel]) -> ReviewableModel | None:
     # rows another transaction has locked are skipped, so two reviewers clicking at once get two
     # different items; SQLite serialises writers, which gives the same result one at a time.
     queryset = model._default_manager.filter(state=ReviewState.PENDING_REVIEW).order_by(
-        "-is_urgent", F("due_at").asc(nulls_last=True), "submitted_at", "pk"
+        *QUEUE_ORDERING
     )
     if connection.features.has_select_for_update_skip_locked:
         queryset = queryset.select_for_update(skip_locked=True)

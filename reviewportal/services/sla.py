@@ -53,9 +53,7 @@ def _calendar_version() -> tuple:
     # from the database rather than a cache key: without Redis every process has its own
     # local-memory cache, and a key bumped by the web process would never reach the worker.
     return tuple(
-        WorkingDay.objects.aggregate(
-            n=Count("pk"), edits=Sum("edits"), top=Max("pk")
-        ).values()
+        WorkingDay.objects.aggregate(n=Count("pk"), edits=Sum("edits"), top=Max("pk")).values()
     )
 
 
