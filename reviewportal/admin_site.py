@@ -9,6 +9,10 @@ class ReviewAdminSite(admin.AdminSite):
     site_header = _("Review Portal · reviewer console")
     site_title = _("Review Portal")
     index_title = _("Review console")
+    # The queue and the review page need the width (a laptop screen holds the queue's columns
+    # and its filters, not a third column of links); the breadcrumbs and the index lead
+    # everywhere the sidebar did.
+    enable_nav_sidebar = False
 
     def has_permission(self, request) -> bool:
         user = request.user

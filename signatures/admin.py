@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from reviewportal.admin_base import LIFECYCLE_FIELDS, ReviewableAdmin
+from reviewportal.admin_base import LIFECYCLE_FIELDS, ReviewableAdmin, choice_column
 from reviewportal.console.queue import CarrierStateFilter
 from reviewportal.validators import mask_id_number
 from signatures.models import (
@@ -18,13 +18,14 @@ class QualificationAdmin(ReviewableAdmin):
     list_display = (
         "public_id",
         "name",
-        "entity_kind",
+        "entity_kind_label",
         "account_name",
-        "state",
+        "state_label",
         "sla",
-        "submitted_at",
+        "submitted",
         "claimed_by",
     )
+    entity_kind_label = choice_column("entity_kind", model=Qualification)
     extra_list_filter = ("entity_kind", "is_mainland")
     search_fields = ("public_id", "name", "uscc", "account__name")
     fields = (
@@ -62,13 +63,14 @@ class SignatureApplicationAdmin(ReviewableAdmin):
     list_display = (
         "public_id",
         "content",
-        "sig_type",
+        "sig_type_label",
         "account_name",
-        "state",
+        "state_label",
         "sla",
-        "submitted_at",
+        "submitted",
         "claimed_by",
     )
+    sig_type_label = choice_column("sig_type", model=SignatureApplication)
     extra_list_filter = ("sig_type", "purpose", CarrierStateFilter)
     search_fields = ("public_id", "content", "account__name", "qualification__name")
     list_select_related = ("account", "claimed_by", "sla_policy", "qualification")

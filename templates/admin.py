@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reviewportal.admin_base import LIFECYCLE_FIELDS, ReviewableAdmin
+from reviewportal.admin_base import LIFECYCLE_FIELDS, ReviewableAdmin, choice_column
 from reviewportal.console.queue import CarrierStateFilter
 from templates.models import TemplateApplication
 
@@ -10,14 +10,16 @@ class TemplateApplicationAdmin(ReviewableAdmin):
     list_display = (
         "public_id",
         "name",
-        "kind",
-        "industry",
+        "kind_label",
+        "industry_label",
         "account_name",
-        "state",
+        "state_label",
         "sla",
-        "submitted_at",
+        "submitted",
         "claimed_by",
     )
+    kind_label = choice_column("kind", model=TemplateApplication)
+    industry_label = choice_column("industry", model=TemplateApplication)
     extra_list_filter = ("kind", "industry", CarrierStateFilter)
     search_fields = ("public_id", "name", "content", "account__name")
     list_select_related = ("account", "claimed_by", "sla_policy", "signature")
