@@ -19,6 +19,21 @@ class ReviewAdminSite(admin.AdminSite):
         # Belt and braces: the database also forbids a customer user from being staff.
         return bool(user.is_active and user.is_staff and getattr(user, "account_id", None) is None)
 
+    def each_context(self, request):
+        # Django builds the whole app list on every admin page for the nav sidebar
+        # (``available_apps``), a permission check per model; with the sidebar off no page
+        # reads it. The index builds its own list (``app_list``).
+        request._skip_available_apps = True
+        try:
+            return super().each_context(request)
+        finally:
+            del request._skip_available_apps
+
+    def get_app_list(self, request, app_label=None):
+        if getattr(request, "_skip_available_apps", False):
+            return []
+        return super().get_app_list(request, app_label)
+
     def index(self, request, extra_context=None):
         """The admin index with the console's dashboard above the list of models."""
         from reviewportal.console.queue import business_hours_text
