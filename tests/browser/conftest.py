@@ -1,6 +1,7 @@
 """Browser tests: Playwright driving Debian's Chromium, headless, against pytest-django's
 live server. Marked ``browser``. Without a Chromium on the machine they are skipped, except in CI
-(``CI`` set), where .ci/run installs it and a missing browser must fail the run."""
+(``CI`` set, as .ci/run does), where scripts/test installs it and a missing browser must fail the
+run."""
 
 from __future__ import annotations
 
