@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("REVIEWPORTAL_VAR_DIR", BASE_DIR / "var"))
@@ -204,10 +205,24 @@ else:
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Reliability: a message is acknowledged only when its task has finished, and one whose worker
+# died (SIGKILL, OOM) goes back to the queue; a worker reserves one message per thread at a
+# time. A carrier message carries a batch of filing ids (CARRIER_POLICY["BATCH_SIZE"]), so a
+# redelivery repeats the batch — harmless, as every filing is checked and locked on its own.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Carrier submissions and result checks have queues of their own, so that a check never waits
+# behind a backlog of submissions (nor behind e-mails). A worker started without --queues
+# consumes all three; `carriers.tasks.queue_for` reads the names from CARRIER_POLICY["QUEUES"].
+_CARRIER_QUEUES = {
+    "submit": os.environ.get("CARRIER_SUBMIT_QUEUE", "carriers.submit"),
+    "check": os.environ.get("CARRIER_CHECK_QUEUE", "carriers.check"),
+}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), *map(Queue, _CARRIER_QUEUES.values())]
+CELERY_TASK_ROUTES = ["carriers.tasks.queue_for"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Records SLA breaches and flags items at risk (reviewportal.services.sla.sla_sweep_run).
     "sla-sweep": {"task": "reviewportal.tasks.sla_sweep", "schedule": 300.0},
@@ -290,6 +305,10 @@ CARRIER_POLICY = {
     # with jitter from RETRY_BACKOFF_SECONDS up to RETRY_BACKOFF_MAX_SECONDS (below the broker's
     # visibility timeout, so a waiting retry is never redelivered to a second worker).
     "MAX_ATTEMPTS": env_int("CARRIER_MAX_ATTEMPTS", 8),
+    # Filings per submit or check message (and per carrier batch call): an approval sends its
+    # three filings in one message; the sweep and the poll send backlogs in messages this big.
+    "BATCH_SIZE": env_int("CARRIER_BATCH_SIZE", 50),
+    "QUEUES": _CARRIER_QUEUES,
     "RETRY_BACKOFF_SECONDS": env_int("CARRIER_RETRY_BACKOFF_SECONDS", 30),
     "RETRY_BACKOFF_MAX_SECONDS": env_int("CARRIER_RETRY_BACKOFF_MAX_SECONDS", 3600),
     # A queued filing untouched this long is re-sent by the sweep; an attempt started this long

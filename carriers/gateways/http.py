@@ -17,13 +17,16 @@ from carriers.gateways.base import (
     GatewayRefused,
     GatewayTransientError,
     NotQueryable,
+    OneByOne,
     ProbeResult,
     QueryResult,
     SubmitResult,
 )
 
 
-class HttpGateway:
+class HttpGateway(OneByOne):
+    """One HTTP call per filing: the batch calls are made of single calls."""
+
     def __init__(self, carrier: str, *, base_url: str | None = None, timeout: float | None = None):
         policy = settings.CARRIER_POLICY
         self.carrier = carrier

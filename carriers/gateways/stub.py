@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -89,19 +91,87 @@ class StubCarrier:
         return bool(_carrier_conf(self.code)["QUERYABLE"])
 
     def submit(self, request: FilingRequest) -> SubmitResult:
+        return _one(self.submit_many([request]))
+
+    def submit_many(self, requests: Sequence[FilingRequest]) -> list[SubmitResult | GatewayRefused]:
+        """File each request's key once (one transaction for the batch); a key already on file
+        is a re-delivery: its first ticket is returned and its ``deliveries`` counted."""
+        from carriers.models import StubFiling
+
+        now = timezone.now()
+        delay = _decision_delay(self.code, now) if requests else timedelta(0)
+        ours = [r for r in requests if r.carrier == self.code]
+        sent = Counter(r.idempotency_key for r in ours)
+        try:
+            with transaction.atomic():
+                known = dict(
+                    StubFiling.objects.filter(idempotency_key__in=list(sent)).values_list(
+                        "idempotency_key", "ticket_id"
+                    )
+                )
+                new, seen = [], set()
+                for request in ours:
+                    key = request.idempotency_key
+                    if key in known or key in seen:
+                        continue
+                    seen.add(key)
+                    verdict = carrier_rules(self.code, request)
+                    new.append(
+                        StubFiling(
+                            carrier_code=self.code,
+                            idempotency_key=key,
+                            ticket_id=self._ticket(key),
+                            revision_id=request.revision_id,
+                            generation=request.generation,
+                            kind=request.kind,
+                            subject_public_id=request.subject_public_id,
+                            content=request.content,
+                            deliveries=sent[key],
+                            received_at=now,
+                            decide_at=now + delay,
+                            outcome="rejected" if verdict else "registered",
+                            reason_code=verdict,
+                        )
+                    )
+                StubFiling.objects.bulk_create(new)
+                for times in set(sent[key] for key in known):
+                    StubFiling.objects.filter(
+                        idempotency_key__in=[k for k in known if sent[k] == times]
+                    ).update(deliveries=F("deliveries") + times)
+        except IntegrityError:
+            # Another delivery of one of these keys was filed meanwhile: file them one by one.
+            return [self._submit_alone(r) for r in requests]
+        answers: list[SubmitResult | GatewayRefused] = []
+        firsts: set[str] = set()
+        for request in requests:
+            key = request.idempotency_key
+            if request.carrier != self.code:
+                answers.append(GatewayRefused(f"request for {request.carrier} sent to {self.code}"))
+                continue
+            duplicate = key in known or key in firsts
+            firsts.add(key)
+            answers.append(
+                SubmitResult(ticket_id=known.get(key) or self._ticket(key), duplicate=duplicate)
+            )
+        return answers
+
+    def _ticket(self, key: str) -> str:
+        return f"{_PREFIX.get(self.code, self.code.upper())}{uuid_hex(key)}"
+
+    def _submit_alone(self, request: FilingRequest) -> SubmitResult | GatewayRefused:
         from carriers.models import StubFiling
 
         if request.carrier != self.code:
-            raise GatewayRefused(f"request for {request.carrier} sent to {self.code}")
+            return GatewayRefused(f"request for {request.carrier} sent to {self.code}")
         now = timezone.now()
         verdict = carrier_rules(self.code, request)
-        ticket = f"{_PREFIX.get(self.code, self.code.upper())}{uuid_hex(request.idempotency_key)}"
+        key = request.idempotency_key
         try:
             with transaction.atomic():
                 StubFiling.objects.create(
                     carrier_code=self.code,
-                    idempotency_key=request.idempotency_key,
-                    ticket_id=ticket,
+                    idempotency_key=key,
+                    ticket_id=self._ticket(key),
                     revision_id=request.revision_id,
                     generation=request.generation,
                     kind=request.kind,
@@ -114,53 +184,96 @@ class StubCarrier:
                 )
         except IntegrityError:
             # The idempotency key is known: the same filing delivered again. File nothing.
-            StubFiling.objects.filter(idempotency_key=request.idempotency_key).update(
-                deliveries=F("deliveries") + 1
-            )
-            first = StubFiling.objects.get(idempotency_key=request.idempotency_key)
+            StubFiling.objects.filter(idempotency_key=key).update(deliveries=F("deliveries") + 1)
+            first = StubFiling.objects.get(idempotency_key=key)
             return SubmitResult(ticket_id=first.ticket_id, duplicate=True)
-        return SubmitResult(ticket_id=ticket)
+        return SubmitResult(ticket_id=self._ticket(key))
 
-    def _status(self, ticket_id: str) -> tuple[str, str, object]:
+    def _statuses(self, ticket_ids: Sequence[str]) -> dict[str, tuple[str, str, object]]:
+        """(status, reason, record) of each known ticket; unknown tickets are left out."""
         from carriers.models import SignatureUsage, StubFiling
 
-        try:
-            record = StubFiling.objects.get(carrier_code=self.code, ticket_id=ticket_id)
-        except StubFiling.DoesNotExist:
-            raise GatewayRefused(f"unknown ticket {ticket_id}") from None
+        records = {
+            r.ticket_id: r
+            for r in StubFiling.objects.filter(carrier_code=self.code, ticket_id__in=ticket_ids)
+        }
         now = timezone.now()
-        if now < record.decide_at:
-            return "pending", "", record
-        if record.outcome == "rejected":
-            return "rejected", record.reason_code, record
-        if record.kind == "signature":
-            # The carrier's traffic log: its own test sends, and the platform's reported use.
-            usage = (
-                SignatureUsage.objects.filter(signature__public_id=record.subject_public_id)
-                .values_list("last_used_at", flat=True)
-                .first()
+        decided = [r for r in records.values() if now >= r.decide_at]
+        # The carrier's traffic log: its own test sends, and the platform's reported use.
+        signatures = [r.subject_public_id for r in decided if r.kind == "signature"]
+        used = (
+            dict(
+                SignatureUsage.objects.filter(signature__public_id__in=signatures).values_list(
+                    "signature__public_id", "last_used_at"
+                )
             )
-            seen = max(t for t in (record.decide_at, record.last_sent_at, usage) if t)
-            days = settings.CARRIER_POLICY["INACTIVITY_CLEAR_DAYS"]
-            idle = timedelta(days=days) / max(_stub_policy()["TIME_SCALE"], 1e-9)
-            if now - seen > idle:
-                return "cleared", f"{_PREFIX.get(self.code, self.code.upper())}-C900", record
-        return "registered", "", record
+            if signatures
+            else {}
+        )
+        days = settings.CARRIER_POLICY["INACTIVITY_CLEAR_DAYS"]
+        idle = timedelta(days=days) / max(_stub_policy()["TIME_SCALE"], 1e-9)
+        statuses = {}
+        for ticket, record in records.items():
+            if now < record.decide_at:
+                statuses[ticket] = ("pending", "", record)
+            elif record.outcome == "rejected":
+                statuses[ticket] = ("rejected", record.reason_code, record)
+            elif record.kind == "signature":
+                usage = used.get(record.subject_public_id)
+                seen = max(t for t in (record.decide_at, record.last_sent_at, usage) if t)
+                if now - seen > idle:
+                    reason = f"{_PREFIX.get(self.code, self.code.upper())}-C900"
+                    statuses[ticket] = ("cleared", reason, record)
+                else:
+                    statuses[ticket] = ("registered", "", record)
+            else:
+                statuses[ticket] = ("registered", "", record)
+        return statuses
 
     def query(self, ticket_id: str) -> QueryResult:
+        return _one(self.query_many([ticket_id]))
+
+    def query_many(self, ticket_ids: Sequence[str]) -> list[QueryResult | GatewayRefused]:
         if not self.queryable:
             raise NotQueryable(f"{self.code} offers no filing-status query")
-        status, reason, _record = self._status(ticket_id)
-        return QueryResult(status=status, reason=reason)
+        statuses = self._statuses(ticket_ids)
+        return [
+            QueryResult(status=statuses[t][0], reason=statuses[t][1])
+            if t in statuses
+            else GatewayRefused(f"unknown ticket {t}")
+            for t in ticket_ids
+        ]
 
     def test_send(self, ticket_id: str) -> ProbeResult:
+        return _one(self.test_send_many([ticket_id]))
+
+    def test_send_many(self, ticket_ids: Sequence[str]) -> list[ProbeResult | GatewayRefused]:
         from carriers.models import StubFiling
 
-        status, reason, record = self._status(ticket_id)
-        delivered = status == "registered"
+        statuses = self._statuses(ticket_ids)
+        delivered = [
+            record.pk for status, _r, record in statuses.values() if status == "registered"
+        ]
         if delivered:
-            StubFiling.objects.filter(pk=record.pk).update(last_sent_at=timezone.now())
-        return ProbeResult(delivered=delivered, status=status, reason=reason)
+            StubFiling.objects.filter(pk__in=delivered).update(last_sent_at=timezone.now())
+        return [
+            ProbeResult(
+                delivered=statuses[t][0] == "registered",
+                status=statuses[t][0],
+                reason=statuses[t][1],
+            )
+            if t in statuses
+            else GatewayRefused(f"unknown ticket {t}")
+            for t in ticket_ids
+        ]
+
+
+def _one(answers: list):
+    """The single answer of a batch of one, raised when it is an error."""
+    (answer,) = answers
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
 
 
 def uuid_hex(key: str) -> str:
@@ -184,21 +297,43 @@ class StubGateway:
         return self.rng.choice(("before", "after"))
 
     def _call(self, name: str, *args):
-        fault = self._fault(name)
-        if fault == "before":
-            raise GatewayTransientError(f"{self.carrier} {name}: timed out")
-        result = getattr(self.system, name)(*args)
-        if fault == "after":
-            raise GatewayTransientError(f"{self.carrier} {name}: 503 after processing")
-        return result
+        return _one(self._call_many(name, list(args)))
+
+    def _call_many(self, name: str, items: list) -> list:
+        """Each item meets its own fault: 'before' items never reach the carrier, 'after' items
+        are processed and their answer lost."""
+        faults = [self._fault(name) for _ in items]
+        reached = [item for item, fault in zip(items, faults, strict=True) if fault != "before"]
+        answers = iter(getattr(self.system, f"{name}_many")(reached) if reached else ())
+        out: list = []
+        for fault in faults:
+            if fault == "before":
+                out.append(GatewayTransientError(f"{self.carrier} {name}: timed out"))
+                continue
+            answer = next(answers)
+            if fault == "after" and not isinstance(answer, GatewayRefused):
+                answer = GatewayTransientError(f"{self.carrier} {name}: 503 after processing")
+            out.append(answer)
+        return out
 
     def submit(self, request: FilingRequest) -> SubmitResult:
         return self._call("submit", request)
+
+    def submit_many(self, requests: Sequence[FilingRequest]) -> list:
+        return self._call_many("submit", list(requests))
 
     def query(self, ticket_id: str) -> QueryResult:
         if not self.system.queryable:
             raise NotQueryable(f"{self.carrier} offers no filing-status query")
         return self._call("query", ticket_id)
 
+    def query_many(self, ticket_ids: Sequence[str]) -> list:
+        if not self.system.queryable:
+            raise NotQueryable(f"{self.carrier} offers no filing-status query")
+        return self._call_many("query", list(ticket_ids))
+
     def test_send(self, ticket_id: str) -> ProbeResult:
         return self._call("test_send", ticket_id)
+
+    def test_send_many(self, ticket_ids: Sequence[str]) -> list:
+        return self._call_many("test_send", list(ticket_ids))

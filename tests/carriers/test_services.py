@@ -84,7 +84,7 @@ def test_filing_submit_after_a_worker_died_mid_call_reuses_the_key(filings, carr
         idempotency_key=filing.idempotency_key,
         started_at=timezone.now(),
     )
-    from carriers.services import _request_for
+    from carriers.services import request_for as _request_for
 
     first = StubCarrier("ctcc").submit(_request_for(filing))
     # An attempt in flight is left alone...

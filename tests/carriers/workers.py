@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -40,26 +42,65 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}@{host}{port}/{quote(s['NAME'], safe='')}"
 
 
+def run_queues(queue: str) -> dict[str, str]:
+    """The queues of one run: its default queue and the carriers' submit and check queues."""
+    return {"default": queue, "submit": f"{queue}.submit", "check": f"{queue}.check"}
+
+
 def start_worker(
-    *, queue: str, name: str, log: Path, env: dict[str, str], concurrency: int = 8
+    *,
+    queue: str,
+    name: str,
+    log: Path,
+    env: dict[str, str],
+    concurrency: int = 4,
+    consume: bool = True,
 ) -> subprocess.Popen:
+    """A worker process on the run's three queues (``run_queues``), threads pool. With
+    ``consume=False`` it listens on an empty queue of its own until ``start_consuming``, so
+    that a benchmark can leave the workers' start-up out of its timing."""
+    queues = run_queues(queue)
+    listen = list(queues.values()) if consume else [f"{queue}.idle"]
     full_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "reviewportal.settings",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CARRIER_TEST_QUEUE": queue,
+        "CARRIER_SUBMIT_QUEUE": queues["submit"],
+        "CARRIER_CHECK_QUEUE": queues["check"],
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         **env,
     }
     command = [
         sys.executable, "-c", WORKER_MAIN, "worker",
-        "--queues", queue, "--pool", "threads", "--concurrency", str(concurrency),
+        "--queues", ",".join(listen),
+        "--pool", "threads", "--concurrency", str(concurrency),
         "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle",
         "--without-heartbeat", "--loglevel", "WARNING",
     ]  # fmt: skip
     with log.open("ab") as out:
         return subprocess.Popen(
             command, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def wait_ready(app, names: list[str], *, timeout: float = 60) -> None:
+    """Until every named worker answers a ping (its consumers are up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=0.5) or []
+        seen = {host.split("@")[0] for reply in replies for host in reply}
+        if set(names) <= seen:
+            return
+    raise TimeoutError(f"workers {names} did not answer within {timeout}s")
+
+
+def start_consuming(app, names: list[str], queue: str) -> None:
+    """Tell the named workers to consume the run's queues (remote control, no restart)."""
+    hostname = socket.gethostname()
+    for name in run_queues(queue).values():
+        app.control.add_consumer(
+            name, destination=[f"{n}@{hostname}" for n in names], reply=True, timeout=5
         )
 
 
@@ -79,10 +120,13 @@ def stop_worker(worker: subprocess.Popen) -> None:
             worker.wait(timeout=10)
 
 
-def delete_queue(app, queue: str) -> None:
-    """Remove the test queue (and what is left in it) from the shared Redis."""
+def delete_queues(app, queue: str) -> None:
+    """Remove the run's queues (and what is left in them) from the shared Redis."""
+    from kombu import Queue
+
     with app.connection_for_write() as conn:
-        bound = app.amqp.queues[queue](conn.default_channel)
-        bound.declare()
-        bound.purge()
-        bound.delete()
+        for name in [*run_queues(queue).values(), f"{queue}.idle"]:
+            bound = Queue(name)(conn.default_channel)
+            bound.declare()
+            bound.purge()
+            bound.delete()

@@ -1,0 +1,82 @@
+"""Signature use and carriers' clearance of unused signatures (seed 004 "invalidation")."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carriers.models import FilingState, SignatureUsage
+from carriers.services.common import policy as _policy
+from reviewportal.services.notifications import notification_send_to_account
+
+F = FilingState
+
+
+@transaction.atomic
+def signature_usage_record(*, signature, used_at: datetime | None = None) -> SignatureUsage:
+    """Record that a signature was used for sending at ``used_at`` (default now). Keeps the
+    latest time: reports may arrive out of order."""
+    used_at = used_at or timezone.now()
+    usage, created = SignatureUsage.objects.select_for_update().get_or_create(
+        signature=signature, defaults={"last_used_at": used_at}
+    )
+    if not created and used_at > usage.last_used_at:
+        usage.last_used_at = used_at
+        usage.save(update_fields=["last_used_at"])
+    return usage
+
+
+def inactivity_warn(*, now: datetime | None = None) -> int:
+    """Warn the customer of every signature registered with a carrier and unused for longer
+    than INACTIVITY_CLEAR_DAYS − INACTIVITY_WARN_DAYS_BEFORE, once per idle spell (a later use
+    starts a new spell). Returns how many signatures were warned."""
+    from signatures.models import SignatureApplication
+
+    policy = _policy()
+    now = now or timezone.now()
+    clear_days = policy["INACTIVITY_CLEAR_DAYS"]
+    threshold = now - timedelta(days=clear_days - policy["INACTIVITY_WARN_DAYS_BEFORE"])
+    candidates = (
+        SignatureApplication.objects.filter(filings__state=F.REGISTERED)
+        .distinct()
+        .select_related("usage")
+        .order_by("pk")
+    )
+    warned = 0
+    for signature in candidates.iterator(chunk_size=500):
+        with transaction.atomic():
+            first = (
+                signature.filings.filter(state=F.REGISTERED, result_at__isnull=False)
+                .order_by("result_at")
+                .values_list("result_at", flat=True)
+                .first()
+            )
+            usage = SignatureUsage.objects.select_for_update().filter(signature=signature).first()
+            last = usage.last_used_at if usage else first
+            if last is None or last > threshold:
+                continue
+            if usage and usage.warned_at and usage.warned_at >= usage.last_used_at:
+                continue
+            if usage is None:
+                usage = SignatureUsage.objects.create(signature=signature, last_used_at=last)
+            usage.warned_at = now
+            usage.save(update_fields=["warned_at"])
+            clears_on = last + timedelta(days=clear_days)
+            notification_send_to_account(
+                account=signature.account,
+                kind="carrier",
+                subject=signature,
+                render=lambda s=signature, c=clears_on: (
+                    _("Signature unused: %(item)s") % {"item": s.public_id},
+                    _(
+                        "%(item)s has not been used for a long time. Carriers may clear it "
+                        "from about %(date)s; send with it before then to keep it filed."
+                    )
+                    % {"item": str(s), "date": c.date().isoformat()},
+                ),
+            )
+            warned += 1
+    return warned
