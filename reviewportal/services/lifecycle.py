@@ -9,14 +9,17 @@ only once the transaction has committed. A service either does everything or not
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+import inspect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.db.models import Max
+from django.db import router, transaction
+from django.db.models import Case, Max, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -480,6 +483,318 @@ def review_flag_for_rereview(
         ),
     )
     return item
+
+
+@dataclass
+class FlagBatchResult:
+    """What ``review_flag_for_rereview_batch`` did: the items it flagged (in their new state)
+    and, by primary key, why it left each other item alone."""
+
+    flagged: list[ReviewableModel] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
+
+
+#: The item's foreign keys that are lifecycle bookkeeping, not part of what a reviewer judges;
+#: the others are what ``snapshot_data`` reads, so a batch reads them with the locked rows.
+_BOOKKEEPING_RELATIONS = frozenset(
+    {"account", "current_revision", "claimed_by", "sla_policy", "created_by"}
+)
+#: The fields ``sla_clock_start`` sets on an item; a batch computes them once and copies them.
+_SLA_CLOCK_FIELDS = (
+    "sla_policy",
+    "sla_target",
+    "due_at",
+    "at_risk_at",
+    "is_urgent",
+    "at_risk_flagged_at",
+    "breach_recorded_at",
+)
+
+
+def _snapshot_relations(model: type[ReviewableModel]) -> list[str]:
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.many_to_one and f.name not in _BOOKKEEPING_RELATIONS
+    ]
+
+
+def _transition_in_memory(item: ReviewableModel, name: str, **kwargs) -> tuple[str, str]:
+    """Run the FSM transition ``name`` on ``item`` as django-fsm's ``change_state`` does — the
+    state check, the method's field changes, the new state — without sending the transition
+    signals, whose only receiver (django-fsm-log) would insert one row per item: the batch
+    inserts those rows itself, all at once. Returns (source, target)."""
+    method = getattr(type(item), name)
+    meta = method._django_fsm
+    source = meta.field.get_state(item)
+    if not meta.has_transition(source) or not meta.conditions_met(item, source):
+        raise TransitionNotAllowed(
+            f"Can't switch from state '{source}' using method '{name}'", object=item, method=method
+        )
+    target = meta.next_state(source)
+    inspect.unwrap(method)(item, **kwargs)
+    meta.field.set_proxy(item, target)
+    meta.field.set_state(item, target)
+    return source, target
+
+
+def _state_log_rows(*, model, items, user, source, target, transition_name, descriptions):
+    """The django-fsm-log rows its transition receiver writes for these items, unsaved."""
+    from django_fsm_log.backends import BaseBackend
+    from django_fsm_log.conf import settings as fsm_log_settings
+    from django_fsm_log.models import StateLog
+
+    qualified = BaseBackend._get_model_qualified_name__(model)
+    if qualified in fsm_log_settings.DJANGO_FSM_LOG_IGNORED_MODELS:
+        return []
+    content_type = ContentType.objects.get_for_model(model)
+    return [
+        StateLog(
+            by=user,
+            source_state=source,
+            state=target,
+            transition=transition_name,
+            content_type=content_type,
+            object_id=item.pk,
+            description=descriptions[item.pk],
+        )
+        for item in items
+    ]
+
+
+def _audit_update_rows(model, pairs) -> list:
+    """The django-auditlog "update" entries its ``pre_save`` receiver would write when each new
+    instance of ``pairs`` (old, new) is saved over the old one, unsaved, each as (entry, old,
+    new, the ``pre_log`` answers) for the ``post_log`` signal sent once they are in: the same diff
+    (``model_instance_diff``), representation, correlation id and veto (``pre_log``); actor and
+    remote address come from the receivers auditlog connects to the entries' ``pre_save`` within
+    ``set_actor`` (the middleware), which are sent here for each entry as a save would."""
+    from auditlog.cid import get_cid
+    from auditlog.context import auditlog_disabled
+    from auditlog.diff import model_instance_diff
+    from auditlog.models import LogEntry
+    from auditlog.registry import auditlog
+    from auditlog.signals import pre_log
+    from django.db.models.signals import pre_save
+
+    if not auditlog.contains(model) or auditlog_disabled.get():
+        return []
+    content_type = ContentType.objects.get_for_model(model)
+    cid = get_cid()
+    entries = []
+    for old, new in pairs:
+        vetoes = pre_log.send(model, instance=new, action=LogEntry.Action.UPDATE)
+        if any(answer is False for _receiver, answer in vetoes):
+            continue
+        changes = model_instance_diff(
+            old, new, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
+        )
+        if not changes:
+            continue
+        additional = getattr(new, "get_additional_data", None)
+        entry = LogEntry(
+            content_type=content_type,
+            object_pk=new.pk,
+            object_id=new.pk,
+            object_repr=str(new),
+            serialized_data=LogEntry.objects._get_serialized_data_or_none(new),
+            action=LogEntry.Action.UPDATE,
+            changes=changes,
+            cid=cid,
+            additional_data=additional() if callable(additional) else None,
+        )
+        pre_save.send(
+            sender=LogEntry,
+            instance=entry,
+            raw=False,
+            using=router.db_for_write(LogEntry),
+            update_fields=None,
+        )
+        entries.append((entry, old, new, vetoes))
+    return entries
+
+
+def _bulk_update_changed(model, pairs, *, now, source) -> int:
+    """Write every field that differs between old and new of ``pairs`` with one UPDATE (a CASE
+    per field whose new value differs between items), the ``auto_now`` fields set to ``now`` as
+    ``save()`` would, guarded like ConcurrentTransitionMixin's save by the state the items were
+    read in. Returns the rows updated."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+        and any(getattr(old, f.attname) != getattr(new, f.attname) for old, new in pairs)
+    ]
+    updates = {}
+    for f in fields:
+        values = [(new.pk, getattr(new, f.attname)) for _old, new in pairs]
+        if all(v == values[0][1] for _pk, v in values):
+            updates[f.attname] = values[0][1]
+        else:
+            out = f.target_field if f.is_relation else f
+            updates[f.attname] = Case(
+                *[When(pk=pk, then=Value(v, output_field=out)) for pk, v in values],
+                output_field=out,
+            )
+    for f in model._meta.concrete_fields:
+        if getattr(f, "auto_now", False):
+            updates[f.attname] = now
+            for _old, new in pairs:
+                setattr(new, f.attname, now)
+    state_field = model._meta.get_field("state")
+    return (
+        model._default_manager.filter(pk__in=[new.pk for _old, new in pairs])
+        .filter(**{state_field.attname: source})
+        .update(**updates)
+    )
+
+
+@lifecycle_service
+def review_flag_for_rereview_batch(
+    *,
+    items: Sequence[ReviewableModel],
+    user: User,
+    findings_by_item: Mapping[int, list[dict]],
+    suspend: bool = False,
+    note: str = "",
+) -> FlagBatchResult:
+    """``review_flag_for_rereview`` for a whole batch of items of one model (approved →
+    rereview), with a fixed number of statements however many items there are (plus the
+    snapshot reads of ``snapshot_data``, one per item for its materials). It leaves the
+    database exactly as calling ``review_flag_for_rereview(item=…, findings=…,
+    suspend=suspend, note=note, notify=False)`` for each item would: telling the customers is
+    the caller's job (bulk re-review sends one message per account).
+
+    Effects, in order, in one transaction:
+
+    1. every item must have a blocking finding in ``findings_by_item`` (keyed by primary key),
+       else ReviewError and nothing is written;
+    2. the rows are re-read with one ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL): a row
+       another transaction holds (or that no longer exists) is skipped, not waited for;
+    3. ``require_action`` checks each item (permission, and the state as re-read): an item no
+       longer approved, or one ``user`` may not flag, is skipped with the message the single
+       service would have raised;
+    4. the SLA clock is computed once — every item starts it now, under the model's policy
+       (CalendarNotConfiguredError refuses the whole batch);
+    5. one query reads the items' last revision numbers; one insert writes a revision per item
+       (its snapshot now, the given findings, submitted by ``user``);
+    6. the transition runs on each item in memory (current revision, ``submitted_at`` = now,
+       ``suspended``), then one UPDATE writes what changed, guarded by the approved state
+       (ConcurrentChange, rolling back everything, if a row escaped the lock);
+    7. one insert writes the transition-log rows (django-fsm-log: by ``user``, the note or the
+       blocking codes as description) and one the audit rows (django-auditlog: the field
+       diff of each item, as its ``save()`` would record it).
+
+    Returns which items were flagged and why the others were skipped."""
+    items = list(items)
+    result = FlagBatchResult()
+    if not items:
+        return result
+    model = type(items[0])
+    if any(type(item) is not model for item in items):
+        raise TypeError("A batch holds items of one model.")
+    pks = list(dict.fromkeys(item.pk for item in items))
+    for pk in pks:
+        if not blocking(findings_by_item.get(pk) or []):
+            raise ReviewError(_("Only an item with a blocking finding is put back for re-review."))
+    locked = model._default_manager.select_for_update(skip_locked=True, of=("self",))
+    locked = locked.select_related(*_snapshot_relations(model)).in_bulk(pks)
+    candidates = []
+    for pk in pks:
+        item = locked.get(pk)
+        if item is None:
+            result.skipped[pk] = _(
+                "Another change was holding this item (or it no longer exists); it was not flagged."
+            )
+            continue
+        try:
+            require_action(item, user, Action.FLAG_FOR_REREVIEW)
+        except ReviewError as exc:
+            result.skipped[pk] = str(exc)
+            continue
+        candidates.append(item)
+    if not candidates:
+        return result
+
+    now = timezone.now()
+    clock = model()
+    sla_clock_start(item=clock, start=now)
+    content_type = ContentType.objects.get_for_model(model)
+    last_numbers = dict(
+        Revision.objects.filter(content_type=content_type, object_id__in=[c.pk for c in candidates])
+        .order_by()
+        .values("object_id")
+        .annotate(n=Max("number"))
+        .values_list("object_id", "n")
+    )
+    revisions = Revision.objects.bulk_create(
+        [
+            Revision(
+                content_type=content_type,
+                object_id=item.pk,
+                number=(last_numbers.get(item.pk) or 0) + 1,
+                snapshot=item.snapshot_data(),
+                findings=findings_by_item[item.pk],
+                submitted_by=user,
+            )
+            for item in candidates
+        ]
+    )
+    pairs, descriptions = [], {}
+    source = target = None
+    for item, revision in zip(candidates, revisions, strict=True):
+        old = copy.copy(item)
+        source, target = _transition_in_memory(
+            item, "flag_for_rereview", revision=revision, at=now, suspend=suspend
+        )
+        for name in _SLA_CLOCK_FIELDS:
+            setattr(item, name, getattr(clock, name))
+        descriptions[item.pk] = note or ", ".join(
+            f["code"] for f in blocking(findings_by_item[item.pk])
+        )
+        pairs.append((old, item))
+    # Audited before the write, as auditlog's pre_save receiver compares before save() sets
+    # the auto_now fields.
+    audit_rows = _audit_update_rows(model, pairs)
+    if _bulk_update_changed(model, pairs, now=now, source=source) != len(pairs):
+        raise ConcurrentChange(
+            _("Someone else changed this item at the same moment; reload it and try again.")
+        )
+    from django_fsm_log.models import StateLog
+
+    StateLog.objects.bulk_create(
+        _state_log_rows(
+            model=model,
+            items=candidates,
+            user=user,
+            source=source,
+            target=target,
+            transition_name="flag_for_rereview",
+            descriptions=descriptions,
+        )
+    )
+    if audit_rows:
+        from auditlog.models import LogEntry
+        from auditlog.signals import post_log
+
+        LogEntry.objects.bulk_create([entry for entry, *_rest in audit_rows])
+        for entry, old, new, pre_log_results in audit_rows:
+            post_log.send(
+                model,
+                instance=new,
+                instance_old=old,
+                action=entry.action,
+                error=None,
+                pre_log_results=pre_log_results,
+                changes=entry.changes,
+                log_entry=entry,
+                log_created=True,
+                use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+            )
+    for item in candidates:
+        item._update_initial_state()
+    result.flagged = candidates
+    return result
 
 
 @lifecycle_service

@@ -385,3 +385,31 @@ def test_template_inputs_match_the_per_item_builder(hexun, senior):
     ]
     assert batched == singly
     assert [data.signature_approved for data in batched] == [False, True]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_rereview_batches_read_ahead_outside_a_transaction_match_the_sequential_ones(
+    make_customer,
+):
+    customer = make_customer()
+    for name in ("极光推送", "极光认证", "极光一号"):
+        customer.signature(name, "app")
+    customer.signature("和讯华谷")
+    customer.signature("和讯")
+    assert not connection.in_atomic_block
+
+    def summary(batches):
+        return [
+            ([r.pk for r in b.rows], [(c.row, c.codes) for c in b.noncompliant]) for b in batches
+        ]
+
+    read_ahead = summary(BatchChecker("signatures", on=BAN, batch_size=2))
+    checker = BatchChecker("signatures", on=BAN, batch_size=2)
+    sequential, after = [], 0
+    while (batch := checker.batch(after=after)) is not None:
+        sequential.append(batch)
+        after = batch.last_pk
+
+    assert read_ahead == summary(sequential)
+    assert [len(rows) for rows, _found in read_ahead] == [2, 2, 1]
+    assert sum(len(found) for _rows, found in read_ahead) == 3

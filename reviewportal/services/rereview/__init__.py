@@ -6,12 +6,13 @@ over millions of rows. The inputs of a whole batch are gathered with a fixed num
 (``SignatureInputs``, ``TemplateInputs``) and fed to the same pure rules the
 submission pre-check uses.
 
-A dry run (the default) writes nothing but its CSV report. A committed run flags each item that
-now has a blocking finding through ``review_flag_for_rereview``; each batch's flags, the rows
-recording them and the run's checkpoint commit in one transaction, so an interruption loses at
-most the batch under way and running again with the same options resumes after the checkpoint.
-Items already under re-review are not approved and are therefore never flagged twice. At the end
-every account is told once, in one message listing its items.
+A dry run (the default) writes nothing but its CSV report. A committed run flags the items of
+each batch that now have a blocking finding with one ``review_flag_for_rereview_batch`` (the
+batched twin of ``review_flag_for_rereview``); each batch's flags, the rows recording them and
+the run's checkpoint commit in one transaction, so an interruption loses at most the batch under
+way and running again with the same options resumes after the checkpoint. Items already under
+re-review are not approved and are therefore never flagged twice. At the end every account is
+told once, in one message listing its items.
 
 Modules: ``checks`` reads and checks the batches (no writes), ``run`` runs a dry or committed
 run and writes its report, ``notify`` tells the customers.

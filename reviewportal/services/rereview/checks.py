@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection, connections
 from django.db.models import Max, Min
 
 from reviewportal.models import Account, DecisionOutcome, RereviewRun, ReviewState, Revision
@@ -63,11 +65,47 @@ def _kinds_by(pairs: Iterable[tuple[int, str]]) -> dict[int, set[str]]:
     return kinds
 
 
+def _own_material_kinds(through, owner: str, *, after: int, last: int) -> dict[int, set[str]]:
+    """The material kinds of the items ``after < pk <= last`` of an m2m ``through`` table, by
+    item: the links by primary-key range, then the kinds of the materials linked. Two small
+    queries instead of one join, whose plan reads the whole material table once it is smaller
+    than the batch's share of it would be to look up."""
+    from signatures.models import Material
+
+    links = list(
+        through.objects.filter(**{f"{owner}__gt": after, f"{owner}__lte": last}).values_list(
+            owner, "material_id"
+        )
+    )
+    if not links:
+        return {}
+    kinds = dict(Material.objects.filter(pk__in={m for _o, m in links}).values_list("pk", "kind"))
+    return _kinds_by((o, kinds[m]) for o, m in links)
+
+
+class AccountIds:
+    """The public IDs of the accounts a run meets, read once per run (one query per batch for
+    the accounts not seen yet, none once all are known), in a bounded cache: the batch's rows
+    then need no join."""
+
+    CACHE_SIZE = 100_000
+
+    def __init__(self) -> None:
+        self._ids: dict[int, str] = {}
+
+    def __call__(self, ids: set[int]) -> dict[int, str]:
+        missing = ids - self._ids.keys()
+        if missing:
+            if len(self._ids) + len(missing) > self.CACHE_SIZE:
+                self._ids.clear()
+            self._ids.update(Account.objects.filter(pk__in=missing).values_list("pk", "public_id"))
+        return self._ids
+
+
 SIGNATURE_FIELDS = (
     "pk",
     "public_id",
     "account_id",
-    "account__public_id",
     "qualification_id",
     "sig_type",
     "content",
@@ -79,7 +117,6 @@ TEMPLATE_FIELDS = (
     "pk",
     "public_id",
     "account_id",
-    "account__public_id",
     "name",
     "content",
     "kind",
@@ -143,7 +180,7 @@ class SignatureInputs:
         from signatures.models import SignatureApplication
         from signatures.selectors import HOLDING_STATES
 
-        texts = [normalize(v[6]).strip() for v in values]
+        texts = [normalize(v[5]).strip() for v in values]
         missing = set(texts) - self._holders.keys()
         if missing:
             if len(self._holders) + len(missing) > self.CACHE_SIZE:
@@ -163,14 +200,31 @@ class SignatureInputs:
         taken = set()
         for v, text in zip(values, texts, strict=True):
             holders = self._holders[text]
-            if holders is not None and holders != (v[4], v[4]):
+            if holders is not None and holders != (v[3], v[3]):
                 taken.add(v[0])
         return taken
 
-    def __call__(self, values: Sequence[tuple], *, after: int) -> list:
+    def own_materials(self, values: Sequence[tuple], *, after: int) -> dict[int, set[str]]:
+        """The kinds of the items' own materials (rows ``values``, all above ``after``); may be
+        read ahead of the call, by another thread."""
+        from signatures.models import SignatureApplication
+
+        if not values or not self.need_related:
+            return {}
+        return _own_material_kinds(
+            SignatureApplication.materials.through,
+            "signatureapplication_id",
+            after=after,
+            last=values[-1][0],
+        )
+
+    def __call__(
+        self, values: Sequence[tuple], *, after: int, own: dict[int, set[str]] | None = None
+    ) -> list:
         """The check inputs of ``values`` (rows of ``SIGNATURE_FIELDS`` in primary-key order,
-        all above ``after``)."""
-        from signatures.models import Authorization, SignatureApplication, Trademark
+        all above ``after``); ``own`` is what ``own_materials`` returned for them, read here
+        when not given."""
+        from signatures.models import Authorization, Trademark
         from signatures.rules import SignatureCheckInput
 
         if not values:
@@ -185,18 +239,15 @@ class SignatureInputs:
                     neutral_words=self.neutral_words,
                     taken=pk in taken,
                 )
-                for pk, _p, _a, _ap, _q, sig_type, content, purpose, _t, _au in values
+                for pk, _p, _a, _q, sig_type, content, purpose, _t, _au in values
             ]
-        qualifications = self.qualifications({v[4] for v in values})
-        own = _kinds_by(
-            SignatureApplication.materials.through.objects.filter(
-                signatureapplication_id__gt=after, signatureapplication_id__lte=values[-1][0]
-            ).values_list("signatureapplication_id", "material__kind")
-        )
+        qualifications = self.qualifications({v[3] for v in values})
+        if own is None:
+            own = self.own_materials(values, after=after)
         trademarks: dict[int, tuple] = {}
         authorizations: dict[int, tuple] = {}
         partner_kinds: dict[int, set[str]] = {}
-        t_ids = {v[8] for v in values if v[8]}
+        t_ids = {v[7] for v in values if v[7]}
         if t_ids:
             trademarks = {
                 t[0]: t
@@ -204,7 +255,7 @@ class SignatureInputs:
                     "pk", "name", "owner_name", "certificate_id"
                 )
             }
-        a_ids = {v[9] for v in values if v[9]}
+        a_ids = {v[8] for v in values if v[8]}
         if a_ids:
             authorizations = {
                 a[0]: a
@@ -218,22 +269,27 @@ class SignatureInputs:
                 ).values_list("authorization_id", "material__kind")
             )
         inputs = []
-        for pk, _p, _a, _ap, q_id, sig_type, content, purpose, t_id, a_id in values:
+        for pk, _p, _a, q_id, sig_type, content, purpose, t_id, a_id in values:
             name, entity_kind, is_mainland, q_kinds = qualifications[q_id]
-            kinds = own.get(pk, set()) | q_kinds
+            kinds = q_kinds
             trademark = trademarks.get(t_id)
-            if trademark is not None and trademark[3]:
-                kinds.add("trademark_certificate")
             authorization = authorizations.get(a_id)
-            letter_valid = bool(
-                authorization is not None
-                and authorization[2]
-                and authorization[3] <= self.on <= authorization[4]
-            )
-            if authorization is not None:
-                kinds |= partner_kinds.get(a_id, set())
-                if letter_valid:
-                    kinds.add("authorization_letter")
+            letter_valid = False
+            # Most items have no material of their own, trademark or authorization: they use
+            # the qualification's frozenset as it is.
+            if pk in own or trademark is not None or authorization is not None:
+                kinds = set(q_kinds) | own.get(pk, set())
+                if trademark is not None and trademark[3]:
+                    kinds.add("trademark_certificate")
+                letter_valid = bool(
+                    authorization is not None
+                    and authorization[2]
+                    and authorization[3] <= self.on <= authorization[4]
+                )
+                if authorization is not None:
+                    kinds |= partner_kinds.get(a_id, set())
+                    if letter_valid:
+                        kinds.add("authorization_letter")
             inputs.append(
                 SignatureCheckInput(
                     content=content,
@@ -259,17 +315,26 @@ class TemplateInputs:
     and the qualification's domains come with the batch's rows, the materials in one query over
     the batch's primary-key range."""
 
-    def __call__(self, values: Sequence[tuple], *, after: int) -> list:
+    def own_materials(self, values: Sequence[tuple], *, after: int) -> dict[int, set[str]]:
         from templates.models import TemplateApplication
+
+        if not values:
+            return {}
+        return _own_material_kinds(
+            TemplateApplication.materials.through,
+            "templateapplication_id",
+            after=after,
+            last=values[-1][0],
+        )
+
+    def __call__(
+        self, values: Sequence[tuple], *, after: int, own: dict[int, set[str]] | None = None
+    ) -> list:
         from templates.rules import TemplateCheckInput
 
         if not values:
             return []
-        kinds = _kinds_by(
-            TemplateApplication.materials.through.objects.filter(
-                templateapplication_id__gt=after, templateapplication_id__lte=values[-1][0]
-            ).values_list("templateapplication_id", "material__kind")
-        )
+        kinds = self.own_materials(values, after=after) if own is None else own
         return [
             TemplateCheckInput(
                 content=content,
@@ -279,7 +344,7 @@ class TemplateInputs:
                 verified_domains=tuple(domains or ()),
                 signature_approved=signature_state == ReviewState.APPROVED,
             )
-            for pk, _p, _a, _ap, _n, content, kind, industry, signature_state, domains in values
+            for pk, _p, _a, _n, content, kind, industry, signature_state, domains in values
         ]
 
 
@@ -342,22 +407,33 @@ class BatchChecker:
         self.codes = tuple(codes) or None
         self.batch_size = batch_size
         self.items = approved_items(kind, account=account).order_by("pk")
+        self.accounts = AccountIds()
         if kind == SIGNATURES:
             self.fields, self.inputs = SIGNATURE_FIELDS, SignatureInputs(on=on, codes=codes)
         else:
             self.fields, self.inputs = TEMPLATE_FIELDS, TemplateInputs()
 
+    def _page(self, after: int) -> tuple[list[tuple], dict[int, set[str]]]:
+        """The rows of the next page after ``after`` and their own materials' kinds."""
+        values = list(self.items.filter(pk__gt=after).values_list(*self.fields)[: self.batch_size])
+        return values, self.inputs.own_materials(values, after=after)
+
     def batch(self, *, after: int) -> Batch | None:
         """The next ``batch_size`` items above primary key ``after`` (keyset order), with
         those that have a ``block`` finding; None when there are no more."""
-        values = list(self.items.filter(pk__gt=after).values_list(*self.fields)[: self.batch_size])
+        values, own = self._page(after)
+        return self._check(values, own, after=after)
+
+    def _check(self, values: list[tuple], own, *, after: int) -> Batch | None:
         if not values:
             return None
-        inputs = self.inputs(values, after=after)
+        inputs = self.inputs(values, after=after, own=own)
+        accounts = self.accounts({v[2] for v in values})
         rule_kind = RULE_KINDS[self.kind]
+        signatures = self.kind == SIGNATURES
         rows, noncompliant = [], []
         for v, data in zip(values, inputs, strict=True):
-            row = Row(v[0], v[1], v[2], v[3], f"【{v[6]}】" if self.kind == SIGNATURES else v[4])
+            row = Row(v[0], v[1], v[2], accounts[v[2]], f"【{v[5]}】" if signatures else v[3])
             rows.append(row)
             blocks = [
                 f
@@ -369,10 +445,26 @@ class BatchChecker:
         return Batch(rows, noncompliant)
 
     def __iter__(self) -> Iterator[Batch]:
-        after = 0
-        while (batch := self.batch(after=after)) is not None:
-            yield batch
-            after = batch.last_pk
+        """Every batch, in order. Outside a transaction (a dry run) a helper thread with its own
+        database connection reads the next page of rows and their own materials while this one
+        checks the current page, so that the database's work overlaps the rules' (the thread
+        waits on the socket without holding the interpreter). Inside a transaction the pages are
+        read here, in it: another connection would not see the transaction's own writes."""
+        if connection.in_atomic_block:
+            after = 0
+            while (batch := self.batch(after=after)) is not None:
+                yield batch
+                after = batch.last_pk
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rereview-read") as reader:
+            try:
+                after, (values, own) = 0, self._page(0)
+                while values:
+                    following = reader.submit(self._page, values[-1][0])
+                    yield self._check(values, own, after=after)
+                    after, (values, own) = values[-1][0], following.result()
+            finally:
+                reader.submit(connections.close_all).result()
 
 
 def confirmed_codes(kind: str, batch: Batch, *, after: int) -> dict[int, set[str]]:

@@ -1,9 +1,10 @@
 """Running a bulk re-review (SPEC §7): input checks, the dry and committed runs, the report.
 
-A dry run (the default) writes nothing but its CSV report. A committed run flags each item that
-now has a blocking finding through ``review_flag_for_rereview``; each batch's flags, the rows
-recording them and the run's checkpoint commit in one transaction, so an interruption loses at
-most the batch under way and running again with the same options resumes after the checkpoint.
+A dry run (the default) writes nothing but its CSV report. A committed run flags the items of
+each batch that now have a blocking finding with one ``review_flag_for_rereview_batch``; each
+batch's flags, the rows recording them and the run's checkpoint commit in one transaction, so an
+interruption loses at most the batch under way and running again with the same options resumes
+after the checkpoint.
 Items already under re-review are not approved and are therefore never flagged twice. At the end
 every account is told once, in one message listing its items (``notify``).
 """
@@ -26,7 +27,7 @@ from reviewportal.errors import ReviewError
 from reviewportal.models import Account, RereviewRun, RereviewRunItem, User
 from reviewportal.permissions import PERM_FLAG, is_staff_user
 from reviewportal.precheck import known_codes
-from reviewportal.services.lifecycle import review_flag_for_rereview
+from reviewportal.services.lifecycle import review_flag_for_rereview_batch
 from reviewportal.services.rereview.checks import (
     DEFAULT_BATCH_SIZE,
     RULE_KINDS,
@@ -273,40 +274,35 @@ def _run_committed(
             if batch is None:
                 return
             confirmed = confirmed_codes(stats.kind, batch, after=locked.last_pk)
+            findings = {c.row.pk: [f.to_dict() for f in c.findings] for c in batch.noncompliant}
+            to_flag = [
+                c for c in batch.noncompliant if not set(c.codes) <= confirmed.get(c.row.pk, set())
+            ]
+            flagged_pks, skipped_why = _flag(model, to_flag, findings, user, run.suspend)
             records, report = [], []
             flagged = kept = skipped = 0
             for checked in batch.noncompliant:
-                findings = [f.to_dict() for f in checked.findings]
-                detail = ""
-                if set(checked.codes) <= confirmed.get(checked.row.pk, set()):
+                pk, detail = checked.row.pk, ""
+                if pk in flagged_pks:
+                    taken = action
+                    flagged += 1
+                elif pk in skipped_why:
+                    # Changed since it was read (edited, flagged by someone else, held by
+                    # another transaction): report it and go on with the others.
+                    taken, detail = A.SKIPPED, skipped_why[pk]
+                    skipped += 1
+                else:
                     taken = A.KEPT_CONFIRMED
                     kept += 1
-                else:
-                    try:
-                        # The service locks and re-reads the row itself.
-                        review_flag_for_rereview(
-                            item=model(pk=checked.row.pk),
-                            user=user,
-                            findings=findings,
-                            suspend=run.suspend,
-                            notify=False,
-                        )
-                        taken = action
-                        flagged += 1
-                    except ReviewError as exc:
-                        # Changed since it was read (edited, flagged by someone else): report
-                        # it and go on with the others.
-                        taken, detail = A.SKIPPED, str(exc)
-                        skipped += 1
                 records.append(
                     RereviewRunItem(
                         run=run,
-                        object_id=checked.row.pk,
+                        object_id=pk,
                         public_id=checked.row.public_id,
                         label=checked.row.label[:200],
                         account_id=checked.row.account_id,
                         action=taken,
-                        findings=findings,
+                        findings=findings[pk],
                         detail=detail,
                     )
                 )
@@ -322,6 +318,25 @@ def _run_committed(
         stats.skipped += skipped
         writer.writerows(report)
         _batch_done(stats, batch, handle, on_batch)
+
+
+def _flag(model, to_flag, findings, user, suspend) -> tuple[set[int], dict[int, str]]:
+    """Flag the items of ``to_flag`` with one batched transition; returns the primary keys
+    flagged and, for the others, why not. A refusal of the whole batch (no calendar for the new
+    due time) skips every item of it with that reason."""
+    if not to_flag:
+        return set(), {}
+    try:
+        # The service locks and re-reads the rows itself.
+        result = review_flag_for_rereview_batch(
+            items=[model(pk=c.row.pk) for c in to_flag],
+            user=user,
+            findings_by_item={c.row.pk: findings[c.row.pk] for c in to_flag},
+            suspend=suspend,
+        )
+    except ReviewError as exc:
+        return set(), {c.row.pk: str(exc) for c in to_flag}
+    return {item.pk for item in result.flagged}, result.skipped
 
 
 def _report_row(checked: Checked, action: str, detail: str) -> tuple:
