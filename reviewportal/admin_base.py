@@ -241,6 +241,11 @@ class ReviewableAdmin(admin.ModelAdmin):
             return "-"
         return timezone.localtime(obj.submitted_at).strftime("%Y-%m-%d %H:%M")
 
+    @admin.display(description=_("claimed by"), ordering="claimed_by__username")
+    def claimer(self, obj) -> str:
+        user = obj.claimed_by
+        return (user.get_full_name() or user.username) if user else "-"
+
     @admin.display(description=_("SLA"), ordering="due_at")
     def sla(self, obj) -> str:
         return sla_badge(obj)

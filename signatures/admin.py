@@ -23,7 +23,7 @@ class QualificationAdmin(ReviewableAdmin):
         "state_label",
         "sla",
         "submitted",
-        "claimed_by",
+        "claimer",
     )
     entity_kind_label = choice_column("entity_kind", model=Qualification)
     extra_list_filter = ("entity_kind", "is_mainland")
@@ -68,7 +68,7 @@ class SignatureApplicationAdmin(ReviewableAdmin):
         "state_label",
         "sla",
         "submitted",
-        "claimed_by",
+        "claimer",
     )
     sig_type_label = choice_column("sig_type", model=SignatureApplication)
     extra_list_filter = ("sig_type", "purpose", CarrierStateFilter)

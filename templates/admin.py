@@ -16,7 +16,7 @@ class TemplateApplicationAdmin(ReviewableAdmin):
         "state_label",
         "sla",
         "submitted",
-        "claimed_by",
+        "claimer",
     )
     kind_label = choice_column("kind", model=TemplateApplication)
     industry_label = choice_column("industry", model=TemplateApplication)
