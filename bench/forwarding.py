@@ -60,11 +60,25 @@ def _fresh_database() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _machine_cpu_seconds() -> float:
+    """CPU time spent by the whole machine (user + system, all cores) since boot."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system = (int(x) for x in fields[:3])
+    return (user + nice + system) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of one process, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--approvals", type=int, default=1000)
     parser.add_argument("--fault-rate", type=float, default=0.0)
-    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker")
+    parser.add_argument("--concurrency", type=int, default=2, help="threads per worker")
+    parser.add_argument("--pool", choices=("threads", "solo"), default="threads")
     parser.add_argument("--batch-size", type=int, default=50, help="filings per message")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
@@ -169,8 +183,9 @@ def main() -> int:
             name=name,
             log=logdir / f"{name}.log",
             env=env,
-            concurrency=args.concurrency,
+            concurrency=1 if args.pool == "solo" else args.concurrency,
             consume=False,
+            pool=args.pool,
         )
         for name in names
     ]
@@ -193,6 +208,8 @@ def main() -> int:
         open_filings = CarrierFiling.objects.exclude(state__in=("registered", "rejected"))
 
         loads = [os.getloadavg()]
+        machine_cpu = _machine_cpu_seconds()
+        workers_cpu = sum(_process_cpu_seconds(w.pid) for w in workers)
         started = time.perf_counter()
         start_consuming(app, names, queue)
         last_beat = last_load = started
@@ -214,6 +231,8 @@ def main() -> int:
             time.sleep(0.25)
         elapsed = time.perf_counter() - started
         loads.append(os.getloadavg())
+        machine_cpu = _machine_cpu_seconds() - machine_cpu
+        workers_cpu = sum(_process_cpu_seconds(w.pid) for w in workers) - workers_cpu
     finally:
         for worker in workers:
             stop_worker(worker)
@@ -241,7 +260,11 @@ def main() -> int:
         print(f"first attempt to last result: {busy:.1f}s ({total / busy:.1f} filings/s)")
     print("load average (1, 5, 15 min) during the run: "
           + "; ".join(" ".join(f"{x:.2f}" for x in load) for load in loads))  # fmt: skip
-    print(f"batch size {args.batch_size}, {args.concurrency} threads per worker")
+    capacity = elapsed * (os.cpu_count() or 1)
+    print(f"CPU during the run: machine {machine_cpu:.1f}s of {capacity:.1f}s, "
+          f"the two workers {workers_cpu:.1f}s")  # fmt: skip
+    threads = "solo pool" if args.pool == "solo" else f"{args.concurrency} threads per worker"
+    print(f"batch size {args.batch_size}, {threads}")
     SignatureApplication.objects.filter(pk__in=ids).count()  # the bench's items stay for a look
     ok = (
         duplicates == 0

@@ -53,10 +53,12 @@ def start_worker(
     name: str,
     log: Path,
     env: dict[str, str],
-    concurrency: int = 4,
+    concurrency: int = 2,
     consume: bool = True,
+    pool: str = "threads",
 ) -> subprocess.Popen:
-    """A worker process on the run's three queues (``run_queues``), threads pool. With
+    """A worker process on the run's three queues (``run_queues``), threads pool by default
+    (``solo``: one task at a time, no threads). With
     ``consume=False`` it listens on an empty queue of its own until ``start_consuming``, so
     that a benchmark can leave the workers' start-up out of its timing."""
     queues = run_queues(queue)
@@ -74,9 +76,9 @@ def start_worker(
     command = [
         sys.executable, "-c", WORKER_MAIN, "worker",
         "--queues", ",".join(listen),
-        "--pool", "threads", "--concurrency", str(concurrency),
+        "--pool", pool, "--concurrency", str(concurrency),
         "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle",
-        "--without-heartbeat", "--loglevel", "WARNING",
+        "--without-heartbeat", "--loglevel", os.environ.get("CARRIER_WORKER_LOGLEVEL", "WARNING"),
     ]  # fmt: skip
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -96,12 +98,17 @@ def wait_ready(app, names: list[str], *, timeout: float = 60) -> None:
 
 
 def start_consuming(app, names: list[str], queue: str) -> None:
-    """Tell the named workers to consume the run's queues (remote control, no restart)."""
+    """Tell the named workers to consume the run's queues (remote control, no restart); each
+    worker must confirm each queue."""
     hostname = socket.gethostname()
+    destination = [f"{n}@{hostname}" for n in names]
     for name in run_queues(queue).values():
-        app.control.add_consumer(
-            name, destination=[f"{n}@{hostname}" for n in names], reply=True, timeout=5
+        replies = app.control.add_consumer(
+            name, destination=destination, reply=True, timeout=10, limit=len(destination)
         )
+        confirmed = {host for reply in replies or [] for host in reply}
+        if confirmed != set(destination):
+            raise RuntimeError(f"{set(destination) - confirmed} did not start consuming {name}")
 
 
 def kill_worker(worker: subprocess.Popen) -> None:
