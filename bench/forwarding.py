@@ -79,7 +79,7 @@ def main() -> int:
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--concurrency", type=int, default=2, help="threads per worker")
     parser.add_argument("--pool", choices=("threads", "solo"), default="threads")
-    parser.add_argument("--batch-size", type=int, default=50, help="filings per message")
+    parser.add_argument("--batch-size", type=int, default=100, help="filings per message")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")

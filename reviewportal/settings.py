@@ -307,7 +307,7 @@ CARRIER_POLICY = {
     "MAX_ATTEMPTS": env_int("CARRIER_MAX_ATTEMPTS", 8),
     # Filings per submit or check message (and per carrier batch call): an approval sends its
     # three filings in one message; the sweep and the poll send backlogs in messages this big.
-    "BATCH_SIZE": env_int("CARRIER_BATCH_SIZE", 50),
+    "BATCH_SIZE": env_int("CARRIER_BATCH_SIZE", 100),
     "QUEUES": _CARRIER_QUEUES,
     "RETRY_BACKOFF_SECONDS": env_int("CARRIER_RETRY_BACKOFF_SECONDS", 30),
     "RETRY_BACKOFF_MAX_SECONDS": env_int("CARRIER_RETRY_BACKOFF_MAX_SECONDS", 3600),
