@@ -172,31 +172,46 @@ class SignatureInputs:
                 )
         return self._qualifications
 
-    def taken(self, values: Sequence[tuple]) -> set[int]:
-        """The items of the batch whose signature is approved or pending for another
-        qualification (SIG_TAKEN). For each signature text the lowest and highest qualification
-        holding it are read once per run (one grouped query per batch for the texts not seen
-        yet): it is taken by another qualification unless both are the item's own."""
+    def holders(self, values: Sequence[tuple]) -> dict[str, tuple[int, int] | None]:
+        """The lowest and highest qualification holding each signature text of ``values`` that
+        the cache does not know yet (None when nobody holds it), with one grouped query. Only
+        reads the cache, so it may run ahead in another thread."""
         from signatures.models import SignatureApplication
         from signatures.selectors import HOLDING_STATES
 
+        if not values or not self.need_taken:
+            return {}
+        missing = {text for v in values if (text := normalize(v[5]).strip()) not in self._holders}
+        if not missing:
+            return {}
+        found = {
+            content: (lowest, highest)
+            for content, lowest, highest in SignatureApplication.objects.filter(
+                content__in=missing, state__in=HOLDING_STATES
+            )
+            .order_by()
+            .values("content")
+            .annotate(lowest=Min("qualification_id"), highest=Max("qualification_id"))
+            .values_list("content", "lowest", "highest")
+        }
+        return {content: found.get(content) for content in missing}
+
+    def _remember(self, holders: dict[str, tuple[int, int] | None]) -> None:
+        if len(self._holders) + len(holders) > self.CACHE_SIZE:
+            self._holders.clear()
+        self._holders.update(holders)
+
+    def taken(self, values: Sequence[tuple], *, ahead: dict | None = None) -> set[int]:
+        """The items of the batch whose signature is approved or pending for another
+        qualification (SIG_TAKEN). For each signature text the lowest and highest qualification
+        holding it are read once per run (``holders``: one grouped query per batch for the
+        texts not seen yet, possibly read ahead): it is taken by another qualification unless
+        both are the item's own."""
+        if ahead:
+            self._remember(ahead)
         texts = [normalize(v[5]).strip() for v in values]
-        missing = set(texts) - self._holders.keys()
-        if missing:
-            if len(self._holders) + len(missing) > self.CACHE_SIZE:
-                self._holders.clear()
-            found = {
-                content: (lowest, highest)
-                for content, lowest, highest in SignatureApplication.objects.filter(
-                    content__in=missing, state__in=HOLDING_STATES
-                )
-                .order_by()
-                .values("content")
-                .annotate(lowest=Min("qualification_id"), highest=Max("qualification_id"))
-                .values_list("content", "lowest", "highest")
-            }
-            for content in missing:
-                self._holders[content] = found.get(content)
+        if any(text not in self._holders for text in texts):
+            self._remember(self.holders(values))
         taken = set()
         for v, text in zip(values, texts, strict=True):
             holders = self._holders[text]
@@ -204,9 +219,13 @@ class SignatureInputs:
                 taken.add(v[0])
         return taken
 
+    def read_ahead(self, values: Sequence[tuple], *, after: int) -> dict:
+        """What ``__call__`` reads from the database for ``values`` beyond the cached
+        qualifications, as its keyword arguments: read by another thread ahead of the call."""
+        return {"own": self.own_materials(values, after=after), "ahead": self.holders(values)}
+
     def own_materials(self, values: Sequence[tuple], *, after: int) -> dict[int, set[str]]:
-        """The kinds of the items' own materials (rows ``values``, all above ``after``); may be
-        read ahead of the call, by another thread."""
+        """The kinds of the items' own materials (rows ``values``, all above ``after``)."""
         from signatures.models import SignatureApplication
 
         if not values or not self.need_related:
@@ -219,17 +238,22 @@ class SignatureInputs:
         )
 
     def __call__(
-        self, values: Sequence[tuple], *, after: int, own: dict[int, set[str]] | None = None
+        self,
+        values: Sequence[tuple],
+        *,
+        after: int,
+        own: dict[int, set[str]] | None = None,
+        ahead: dict | None = None,
     ) -> list:
         """The check inputs of ``values`` (rows of ``SIGNATURE_FIELDS`` in primary-key order,
-        all above ``after``); ``own`` is what ``own_materials`` returned for them, read here
-        when not given."""
+        all above ``after``); ``own`` and ``ahead`` are what ``read_ahead`` returned for them,
+        read here when not given."""
         from signatures.models import Authorization, Trademark
         from signatures.rules import SignatureCheckInput
 
         if not values:
             return []
-        taken = self.taken(values) if self.need_taken else set()
+        taken = self.taken(values, ahead=ahead) if self.need_taken else set()
         if not self.need_related:
             return [
                 SignatureCheckInput(
@@ -314,6 +338,9 @@ class TemplateInputs:
     """``templates.selectors.template_check_input`` for whole batches: the signature's state
     and the qualification's domains come with the batch's rows, the materials in one query over
     the batch's primary-key range."""
+
+    def read_ahead(self, values: Sequence[tuple], *, after: int) -> dict:
+        return {"own": self.own_materials(values, after=after)}
 
     def own_materials(self, values: Sequence[tuple], *, after: int) -> dict[int, set[str]]:
         from templates.models import TemplateApplication
@@ -413,21 +440,21 @@ class BatchChecker:
         else:
             self.fields, self.inputs = TEMPLATE_FIELDS, TemplateInputs()
 
-    def _page(self, after: int) -> tuple[list[tuple], dict[int, set[str]]]:
-        """The rows of the next page after ``after`` and their own materials' kinds."""
+    def _page(self, after: int) -> tuple[list[tuple], dict]:
+        """The rows of the next page after ``after`` and what the inputs read for them."""
         values = list(self.items.filter(pk__gt=after).values_list(*self.fields)[: self.batch_size])
-        return values, self.inputs.own_materials(values, after=after)
+        return values, self.inputs.read_ahead(values, after=after)
 
     def batch(self, *, after: int) -> Batch | None:
         """The next ``batch_size`` items above primary key ``after`` (keyset order), with
         those that have a ``block`` finding; None when there are no more."""
-        values, own = self._page(after)
-        return self._check(values, own, after=after)
+        values, ahead = self._page(after)
+        return self._check(values, ahead, after=after)
 
-    def _check(self, values: list[tuple], own, *, after: int) -> Batch | None:
+    def _check(self, values: list[tuple], ahead: dict, *, after: int) -> Batch | None:
         if not values:
             return None
-        inputs = self.inputs(values, after=after, own=own)
+        inputs = self.inputs(values, after=after, **ahead)
         accounts = self.accounts({v[2] for v in values})
         rule_kind = RULE_KINDS[self.kind]
         signatures = self.kind == SIGNATURES
@@ -446,10 +473,11 @@ class BatchChecker:
 
     def __iter__(self) -> Iterator[Batch]:
         """Every batch, in order. Outside a transaction (a dry run) a helper thread with its own
-        database connection reads the next page of rows and their own materials while this one
-        checks the current page, so that the database's work overlaps the rules' (the thread
-        waits on the socket without holding the interpreter). Inside a transaction the pages are
-        read here, in it: another connection would not see the transaction's own writes."""
+        database connection reads the next page of rows (their materials, the holders of their
+        texts) while this one checks the current page, so that the database's work overlaps the
+        rules' (the thread waits on the socket without holding the interpreter). Inside a
+        transaction the pages are read here, in it: another connection would not see the
+        transaction's own writes."""
         if connection.in_atomic_block:
             after = 0
             while (batch := self.batch(after=after)) is not None:
@@ -458,11 +486,11 @@ class BatchChecker:
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rereview-read") as reader:
             try:
-                after, (values, own) = 0, self._page(0)
+                after, (values, ahead) = 0, self._page(0)
                 while values:
                     following = reader.submit(self._page, values[-1][0])
-                    yield self._check(values, own, after=after)
-                    after, (values, own) = values[-1][0], following.result()
+                    yield self._check(values, ahead, after=after)
+                    after, (values, ahead) = values[-1][0], following.result()
             finally:
                 reader.submit(connections.close_all).result()
 
