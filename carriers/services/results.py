@@ -24,7 +24,7 @@ from carriers.services.common import (
     policy,
 )
 from reviewportal.models import User
-from reviewportal.services.notifications import notification_send
+from reviewportal.services.notifications import Message, notifications_send
 
 logger = logging.getLogger("carriers.services")
 F = FilingState
@@ -119,16 +119,20 @@ def _tell_customers(filings: list[CarrierFiling]) -> None:
     users = defaultdict(list)
     for user in User.objects.filter(account_id__in=accounts, is_active=True).order_by("pk"):
         users[user.account_id].append(user)
+    messages = []
     for filing in filings:
         item = item_of(filing)
         render = _OUTCOME_TEXT[filing.state]
-        notification_send(
-            recipients=users[item.account_id],
-            kind="carrier",
-            subject=item,
-            account=item.account,
-            render=lambda r=render, i=item, f=filing: r(i, f.carrier.name_zh, f.carrier_reason),
+        messages.append(
+            Message(
+                recipients=users[item.account_id],
+                kind="carrier",
+                subject=item,
+                account=item.account,
+                render=lambda r=render, i=item, f=filing: r(i, f.carrier.name_zh, f.carrier_reason),
+            )
         )
+    notifications_send(messages=messages)
 
 
 def filing_result_record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -19,7 +20,57 @@ logger = logging.getLogger(__name__)
 Renderer = Callable[[], tuple[str, str]]
 
 
+@dataclass(frozen=True)
+class Message:
+    """One thing to tell: ``render`` is called once per recipient, in that recipient's
+    language."""
+
+    recipients: Iterable[User]
+    kind: str
+    render: Renderer
+    subject: object = None
+    account: Account | None = None
+
+
 @transaction.atomic
+def notifications_send(*, messages: Iterable[Message]) -> list[Notification]:
+    """Create one notification per active recipient of each message, all in one INSERT, and
+    e-mail each after commit.
+
+    Effects, in order: Notification rows (title and body in the recipient's language); on
+    commit, one ``notification_email_send`` task per row that has an e-mail address. A batch of
+    carrier results tells its customers with one call."""
+    from reviewportal.tasks import notification_email_send
+
+    rows: list[Notification] = []
+    for message in messages:
+        subject = message.subject
+        content_type = ContentType.objects.get_for_model(subject) if subject is not None else None
+        for user in message.recipients:
+            if not user.is_active:
+                continue
+            with translation.override(user.language or "zh-hans"):
+                title, body = message.render()
+            rows.append(
+                Notification(
+                    recipient=user,
+                    account=message.account,
+                    kind=message.kind,
+                    title=str(title)[:200],
+                    body=str(body),
+                    content_type=content_type,
+                    object_id=subject.pk if subject is not None else None,
+                )
+            )
+    # The primary keys come back from bulk_create on PostgreSQL and SQLite; the e-mail tasks
+    # need them.
+    created = Notification.objects.bulk_create(rows) if rows else []
+    ids = [n.pk for n in created if n.recipient.email]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_emails(notification_email_send, ids))
+    return created
+
+
 def notification_send(
     *,
     recipients: Iterable[User],
@@ -28,34 +79,15 @@ def notification_send(
     subject=None,
     account: Account | None = None,
 ) -> list[Notification]:
-    """Create one notification per active recipient and e-mail each after commit.
-
-    Effects, in order: Notification rows (title and body in the recipient's language); on
-    commit, one ``notification_email_send`` task per row that has an e-mail address."""
-    from reviewportal.tasks import notification_email_send
-
-    content_type = ContentType.objects.get_for_model(subject) if subject is not None else None
-    created: list[Notification] = []
-    for user in recipients:
-        if not user.is_active:
-            continue
-        with translation.override(user.language or "zh-hans"):
-            title, body = render()
-        created.append(
-            Notification.objects.create(
-                recipient=user,
-                account=account,
-                kind=kind,
-                title=str(title)[:200],
-                body=str(body),
-                content_type=content_type,
-                object_id=subject.pk if subject is not None else None,
+    """Create one notification per active recipient and e-mail each after commit (see
+    ``notifications_send``)."""
+    return notifications_send(
+        messages=[
+            Message(
+                recipients=recipients, kind=kind, render=render, subject=subject, account=account
             )
-        )
-    ids = [n.pk for n in created if n.recipient.email]
-    if ids:
-        transaction.on_commit(lambda: _enqueue_emails(notification_email_send, ids))
-    return created
+        ]
+    )
 
 
 def _enqueue_emails(task, ids: list[int]) -> None:
