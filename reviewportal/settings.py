@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "carriers",
 ]
 
+# Transition log rows as django-fsm-log's simple backend writes them, which a service moving
+# many rows at once may write together (reviewportal/transition_log.py).
+DJANGO_FSM_LOG_STORAGE_METHOD = "reviewportal.transition_log.BatchingBackend"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -24,6 +24,7 @@ from carriers.gateways import FilingRequest, GatewayRefused, GatewayTransientErr
 from carriers.models import AttemptOutcome, Carrier, CarrierFiling, FilingAttempt, FilingState
 from carriers.services.common import FOR_REQUEST, enqueue, fail, item_of, lock_many, policy
 from reviewportal.models import Revision
+from reviewportal.transition_log import transition_log_batch
 
 F = FilingState
 
@@ -212,7 +213,7 @@ def _finish_attempts(
     attempts and submitted filings are written with one UPDATE each for the batch; the rarer
     transient or refused ones with one per row (their errors differ)."""
     limits = policy()
-    with transaction.atomic():
+    with transaction.atomic(), transition_log_batch():
         now = timezone.now()
         filings = {f.pk: f for f in lock_many([f.pk for f in todo])}
         accepted, tickets = [], []

@@ -25,6 +25,7 @@ from carriers.services.common import (
 )
 from reviewportal.models import User
 from reviewportal.services.notifications import Message, notifications_send
+from reviewportal.transition_log import transition_log_batch
 
 logger = logging.getLogger("carriers.services")
 F = FilingState
@@ -74,29 +75,33 @@ def filings_results_record(*, results: Sequence[Result], user: User | None = Non
     """Record carriers' answers about filings: ``registered``, ``rejected`` or ``cleared``
     (``pending`` changes nothing). Effects: the filings are locked together; an answer for
     another generation, or one the filing already has, or one that does not fit its state,
-    changes nothing; otherwise the transition (its audit row names the source) and the
-    customer's account is told, one notification per result. Returns the ids that changed."""
+    changes nothing; otherwise the transition (its audit row names the source; a batch's rows
+    are one INSERT) and the customer's account is told, one notification per result (one
+    INSERT for the batch). Returns the ids that changed."""
     if not results:
         return set()
     now = timezone.now()
     ids = sorted({r.filing_id for r in results})
     filings = {f.pk: f for f in lock_many(ids, related=FOR_NOTICE)}
     changed: list[CarrierFiling] = []
-    for result in results:
-        filing = filings.get(result.filing_id)
-        if filing is None or result.status == "pending":
-            continue
-        if result.generation is not None and result.generation != filing.generation:
-            continue
-        move = _MOVES.get((result.status, filing.state))
-        if move is None:
-            continue
-        description = f"{result.source}: {result.reason}" if result.reason else result.source
-        if move == "register":
-            filing.register(at=now, by=user, description=description)
-        else:
-            getattr(filing, move)(at=now, reason=result.reason, by=user, description=description)
-        changed.append(filing)
+    with transition_log_batch():  # the transitions' log rows in one INSERT
+        for result in results:
+            filing = filings.get(result.filing_id)
+            if filing is None or result.status == "pending":
+                continue
+            if result.generation is not None and result.generation != filing.generation:
+                continue
+            move = _MOVES.get((result.status, filing.state))
+            if move is None:
+                continue
+            description = f"{result.source}: {result.reason}" if result.reason else result.source
+            if move == "register":
+                filing.register(at=now, by=user, description=description)
+            else:
+                getattr(filing, move)(
+                    at=now, reason=result.reason, by=user, description=description
+                )
+            changed.append(filing)
     if not changed:
         return set()
     # One UPDATE per (state, reason): most results share theirs (bulk_update's CASE
