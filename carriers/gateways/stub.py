@@ -115,24 +115,7 @@ class StubCarrier:
                     if key in known or key in seen:
                         continue
                     seen.add(key)
-                    verdict = carrier_rules(self.code, request)
-                    new.append(
-                        StubFiling(
-                            carrier_code=self.code,
-                            idempotency_key=key,
-                            ticket_id=self._ticket(key),
-                            revision_id=request.revision_id,
-                            generation=request.generation,
-                            kind=request.kind,
-                            subject_public_id=request.subject_public_id,
-                            content=request.content,
-                            deliveries=sent[key],
-                            received_at=now,
-                            decide_at=now + delay,
-                            outcome="rejected" if verdict else "registered",
-                            reason_code=verdict,
-                        )
-                    )
+                    new.append(self._record(request, now, delay, deliveries=sent[key]))
                 StubFiling.objects.bulk_create(new)
                 for times in set(sent[key] for key in known):
                     StubFiling.objects.filter(
@@ -155,6 +138,27 @@ class StubCarrier:
             )
         return answers
 
+    def _record(self, request: FilingRequest, now, delay: timedelta, *, deliveries: int = 1):
+        """The carrier's own record of a newly filed request, decided by its rules (unsaved)."""
+        from carriers.models import StubFiling
+
+        verdict = carrier_rules(self.code, request)
+        return StubFiling(
+            carrier_code=self.code,
+            idempotency_key=request.idempotency_key,
+            ticket_id=self._ticket(request.idempotency_key),
+            revision_id=request.revision_id,
+            generation=request.generation,
+            kind=request.kind,
+            subject_public_id=request.subject_public_id,
+            content=request.content,
+            deliveries=deliveries,
+            received_at=now,
+            decide_at=now + delay,
+            outcome="rejected" if verdict else "registered",
+            reason_code=verdict,
+        )
+
     def _ticket(self, key: str) -> str:
         return f"{_PREFIX.get(self.code, self.code.upper())}{uuid_hex(key)}"
 
@@ -164,24 +168,10 @@ class StubCarrier:
         if request.carrier != self.code:
             return GatewayRefused(f"request for {request.carrier} sent to {self.code}")
         now = timezone.now()
-        verdict = carrier_rules(self.code, request)
         key = request.idempotency_key
         try:
             with transaction.atomic():
-                StubFiling.objects.create(
-                    carrier_code=self.code,
-                    idempotency_key=key,
-                    ticket_id=self._ticket(key),
-                    revision_id=request.revision_id,
-                    generation=request.generation,
-                    kind=request.kind,
-                    subject_public_id=request.subject_public_id,
-                    content=request.content,
-                    received_at=now,
-                    decide_at=now + _decision_delay(self.code, now),
-                    outcome="rejected" if verdict else "registered",
-                    reason_code=verdict,
-                )
+                self._record(request, now, _decision_delay(self.code, now)).save()
         except IntegrityError:
             # The idempotency key is known: the same filing delivered again. File nothing.
             StubFiling.objects.filter(idempotency_key=key).update(deliveries=F("deliveries") + 1)

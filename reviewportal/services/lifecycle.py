@@ -51,6 +51,17 @@ from reviewportal.services.findings import blocking, findings_for
 from reviewportal.services.notifications import notification_send, notification_send_to_account
 from reviewportal.services.sla import sla_clock_start
 
+#: The fields ``sla_clock_start`` sets on an item; a batch computes them once and copies them.
+_SLA_CLOCK_FIELDS = (
+    "sla_policy",
+    "sla_target",
+    "due_at",
+    "at_risk_at",
+    "is_urgent",
+    "at_risk_flagged_at",
+    "breach_recorded_at",
+)
+
 #: Fields that model validation of customer input must leave alone: the lifecycle owns them.
 LIFECYCLE_EXCLUDE = (
     "public_id",
@@ -61,13 +72,7 @@ LIFECYCLE_EXCLUDE = (
     "submitted_at",
     "decided_at",
     "created_by",
-    "sla_policy",
-    "sla_target",
-    "due_at",
-    "at_risk_at",
-    "is_urgent",
-    "at_risk_flagged_at",
-    "breach_recorded_at",
+    *_SLA_CLOCK_FIELDS,
 )
 
 
@@ -498,16 +503,6 @@ class FlagBatchResult:
 #: the others are what ``snapshot_data`` reads, so a batch reads them with the locked rows.
 _BOOKKEEPING_RELATIONS = frozenset(
     {"account", "current_revision", "claimed_by", "sla_policy", "created_by"}
-)
-#: The fields ``sla_clock_start`` sets on an item; a batch computes them once and copies them.
-_SLA_CLOCK_FIELDS = (
-    "sla_policy",
-    "sla_target",
-    "due_at",
-    "at_risk_at",
-    "is_urgent",
-    "at_risk_flagged_at",
-    "breach_recorded_at",
 )
 
 
