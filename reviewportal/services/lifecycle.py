@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-import inspect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -50,6 +49,7 @@ from reviewportal.permissions import (
 from reviewportal.services.findings import blocking, findings_for
 from reviewportal.services.notifications import notification_send, notification_send_to_account
 from reviewportal.services.sla import sla_clock_start
+from reviewportal.transition_log import transition_log_batch
 
 #: The fields ``sla_clock_start`` sets on an item; a batch computes them once and copies them.
 _SLA_CLOCK_FIELDS = (
@@ -514,49 +514,6 @@ def _snapshot_relations(model: type[ReviewableModel]) -> list[str]:
     ]
 
 
-def _transition_in_memory(item: ReviewableModel, name: str, **kwargs) -> tuple[str, str]:
-    """Run the FSM transition ``name`` on ``item`` as django-fsm's ``change_state`` does — the
-    state check, the method's field changes, the new state — without sending the transition
-    signals, whose only receiver (django-fsm-log) would insert one row per item: the batch
-    inserts those rows itself, all at once. Returns (source, target)."""
-    method = getattr(type(item), name)
-    meta = method._django_fsm
-    source = meta.field.get_state(item)
-    if not meta.has_transition(source) or not meta.conditions_met(item, source):
-        raise TransitionNotAllowed(
-            f"Can't switch from state '{source}' using method '{name}'", object=item, method=method
-        )
-    target = meta.next_state(source)
-    inspect.unwrap(method)(item, **kwargs)
-    meta.field.set_proxy(item, target)
-    meta.field.set_state(item, target)
-    return source, target
-
-
-def _state_log_rows(*, model, items, user, source, target, transition_name, descriptions):
-    """The django-fsm-log rows its transition receiver writes for these items, unsaved."""
-    from django_fsm_log.backends import BaseBackend
-    from django_fsm_log.conf import settings as fsm_log_settings
-    from django_fsm_log.models import StateLog
-
-    qualified = BaseBackend._get_model_qualified_name__(model)
-    if qualified in fsm_log_settings.DJANGO_FSM_LOG_IGNORED_MODELS:
-        return []
-    content_type = ContentType.objects.get_for_model(model)
-    return [
-        StateLog(
-            by=user,
-            source_state=source,
-            state=target,
-            transition=transition_name,
-            content_type=content_type,
-            object_id=item.pk,
-            description=descriptions[item.pk],
-        )
-        for item in items
-    ]
-
-
 def _changed_fields(model, pairs) -> list:
     """The concrete fields whose value differs between old and new in any of ``pairs``."""
     return [
@@ -745,19 +702,24 @@ def review_flag_for_rereview_batch(
             for item in candidates
         ]
     )
-    pairs, descriptions = [], {}
-    source = target = None
-    for item, revision in zip(candidates, revisions, strict=True):
-        old = copy.copy(item)
-        source, target = _transition_in_memory(
-            item, "flag_for_rereview", revision=revision, at=now, suspend=suspend
-        )
-        for name in _SLA_CLOCK_FIELDS:
-            setattr(item, name, getattr(clock, name))
-        descriptions[item.pk] = note or ", ".join(
-            f["code"] for f in blocking(findings_by_item[item.pk])
-        )
-        pairs.append((old, item))
+    pairs = []
+    source = candidates[0].state
+    # The model's own transition for each item; the transition log rows django-fsm-log builds
+    # for them are written with one INSERT when the block ends.
+    with transition_log_batch():
+        for item, revision in zip(candidates, revisions, strict=True):
+            old = copy.copy(item)
+            item.flag_for_rereview(
+                revision=revision,
+                at=now,
+                suspend=suspend,
+                by=user,
+                description=note
+                or ", ".join(f["code"] for f in blocking(findings_by_item[item.pk])),
+            )
+            for name in _SLA_CLOCK_FIELDS:
+                setattr(item, name, getattr(clock, name))
+            pairs.append((old, item))
     # Audited before the write, as auditlog's pre_save receiver compares before save() sets
     # the auto_now fields.
     changed = _changed_fields(model, pairs)
@@ -766,19 +728,6 @@ def review_flag_for_rereview_batch(
         raise ConcurrentChange(
             _("Someone else changed this item at the same moment; reload it and try again.")
         )
-    from django_fsm_log.models import StateLog
-
-    StateLog.objects.bulk_create(
-        _state_log_rows(
-            model=model,
-            items=candidates,
-            user=user,
-            source=source,
-            target=target,
-            transition_name="flag_for_rereview",
-            descriptions=descriptions,
-        )
-    )
     if audit_rows:
         from auditlog.models import LogEntry
         from auditlog.signals import post_log
