@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.models import ReviewableModel
-from reviewportal.models.lifecycle import queue_index
+from reviewportal.models.lifecycle import by_pk, queue_index
 from reviewportal.validators import validate_resident_id, validate_uscc
 
 
@@ -111,6 +111,7 @@ class Qualification(ReviewableModel):
     data onto the original (which keeps its identity and its signatures)."""
 
     PUBLIC_ID_PREFIX = "QUA"
+    SNAPSHOT_PREFETCH = ("materials",)
     SLA_POLICY = "qualification"
 
     entity_kind = models.CharField(
@@ -202,7 +203,7 @@ class Qualification(ReviewableModel):
         for f in ("license_valid_from", "license_valid_until"):
             data[f] = data[f].isoformat() if data[f] else None
         data["change_of"] = self.change_of.public_id if self.change_of_id else None
-        data["materials"] = [m.snapshot() for m in self.materials.order_by("pk")]
+        data["materials"] = [m.snapshot() for m in by_pk(self.materials)]
         return data
 
 
@@ -316,7 +317,7 @@ class Authorization(models.Model):
             "valid_from": self.valid_from.isoformat(),
             "valid_until": self.valid_until.isoformat(),
             "letter": self.letter.snapshot() if self.letter_id else None,
-            "partner_materials": [m.snapshot() for m in self.partner_materials.order_by("pk")],
+            "partner_materials": [m.snapshot() for m in by_pk(self.partner_materials)],
         }
 
 
@@ -357,6 +358,12 @@ class SignatureApplication(ReviewableModel):
     """An application for an SMS signature (the 【…】 sender name; seed 000 §1–2)."""
 
     PUBLIC_ID_PREFIX = "SIG"
+    SNAPSHOT_PREFETCH = (
+        "materials",
+        "trademark__certificate",
+        "authorization__letter",
+        "authorization__partner_materials",
+    )
     FILED_WITH_CARRIERS = True
 
     qualification = models.ForeignKey(
@@ -419,5 +426,5 @@ class SignatureApplication(ReviewableModel):
             },
             "trademark": self.trademark.snapshot() if self.trademark_id else None,
             "authorization": self.authorization.snapshot() if self.authorization_id else None,
-            "materials": [m.snapshot() for m in self.materials.order_by("pk")],
+            "materials": [m.snapshot() for m in by_pk(self.materials)],
         }

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.models import ReviewableModel
-from reviewportal.models.lifecycle import queue_index
+from reviewportal.models.lifecycle import by_pk, queue_index
 
 
 class TemplateKind(models.TextChoices):
@@ -33,6 +33,7 @@ class TemplateApplication(ReviewableModel):
     approved signature (the signature is added when sending, never typed into the text)."""
 
     PUBLIC_ID_PREFIX = "TPL"
+    SNAPSHOT_PREFETCH = ("materials",)
     FILED_WITH_CARRIERS = True
 
     signature = models.ForeignKey(
@@ -78,5 +79,5 @@ class TemplateApplication(ReviewableModel):
                 "content": self.signature.content,
                 "state": self.signature.state,
             },
-            "materials": [m.snapshot() for m in self.materials.order_by("pk")],
+            "materials": [m.snapshot() for m in by_pk(self.materials)],
         }

@@ -38,6 +38,12 @@ QUEUE_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW, S.REREVIEW)
 QUEUE_ORDERING = ("-is_urgent", models.F("due_at").asc(nulls_last=True), "submitted_at", "pk")
 
 
+def by_pk(related) -> list:
+    """The objects of a related manager in primary-key order, sorted here rather than by the
+    database so that a ``prefetch_related`` of the relation serves them without a query."""
+    return sorted(related.all(), key=lambda obj: obj.pk)
+
+
 def queue_index(name: str) -> models.Index:
     """A partial index over the items waiting for a reviewer, in queue order, so that the first
     page of a queue (and "claim next") reads a few index entries instead of sorting every
@@ -63,6 +69,9 @@ class ReviewableModel(ConcurrentTransitionMixin, models.Model):
     FILED_WITH_CARRIERS = False
     #: Code of the SlaPolicy whose target applies while the item waits for a reviewer.
     SLA_POLICY = "standard"
+    #: The relations ``snapshot_data()`` reads beyond the item's own foreign keys, for
+    #: ``prefetch_related``: a batch of items reads each of them once, not once per item.
+    SNAPSHOT_PREFETCH: tuple[str, ...] = ()
 
     public_id = models.CharField(_("ID"), max_length=20, unique=True, editable=False)
     account = models.ForeignKey(

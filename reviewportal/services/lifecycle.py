@@ -621,8 +621,8 @@ def review_flag_for_rereview_batch(
     note: str = "",
 ) -> FlagBatchResult:
     """``review_flag_for_rereview`` for a whole batch of items of one model (approved →
-    rereview), with a fixed number of statements however many items there are (plus the
-    snapshot reads of ``snapshot_data``, one per item for its materials). It leaves the
+    rereview), with a fixed number of statements however many items there are (the relations
+    ``snapshot_data`` reads are prefetched with the locked rows). It leaves the
     database exactly as calling ``review_flag_for_rereview(item=…, findings=…,
     suspend=suspend, note=note, notify=False)`` for each item would: telling the customers is
     the caller's job (bulk re-review sends one message per account).
@@ -631,8 +631,9 @@ def review_flag_for_rereview_batch(
 
     1. every item must have a blocking finding in ``findings_by_item`` (keyed by primary key),
        else ReviewError and nothing is written;
-    2. the rows are re-read with one ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL): a row
-       another transaction holds (or that no longer exists) is skipped, not waited for;
+    2. the rows are re-read with one ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL), with
+       the model's ``SNAPSHOT_PREFETCH`` relations read alongside: a row another transaction
+       holds (or that no longer exists) is skipped, not waited for;
     3. ``require_action`` checks each item (permission, and the state as re-read): an item no
        longer approved, or one ``user`` may not flag, is skipped with the message the single
        service would have raised;
@@ -660,7 +661,8 @@ def review_flag_for_rereview_batch(
         if not blocking(findings_by_item.get(pk) or []):
             raise ReviewError(_("Only an item with a blocking finding is put back for re-review."))
     locked = model._default_manager.select_for_update(skip_locked=True, of=("self",))
-    locked = locked.select_related(*_snapshot_relations(model)).in_bulk(pks)
+    locked = locked.select_related(*_snapshot_relations(model))
+    locked = locked.prefetch_related(*model.SNAPSHOT_PREFETCH).in_bulk(pks)
     candidates = []
     for pk in pks:
         item = locked.get(pk)

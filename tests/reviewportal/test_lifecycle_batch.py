@@ -22,7 +22,7 @@ from reviewportal.errors import ReviewError
 from reviewportal.models import Notification, ReviewState, Revision
 from reviewportal.services import lifecycle as lc
 from reviewportal.services.sla import sla_due
-from signatures.models import SignatureApplication
+from signatures.models import Authorization, SignatureApplication, Trademark
 from templates.models import TemplateApplication
 from tests.factories import (
     SignatureApplicationFactory,
@@ -305,13 +305,55 @@ def test_flag_batch_without_the_calendar_changes_nothing(signatures, senior):
     assert {SignatureApplication.objects.get(pk=s.pk).state for s in signatures} == {S.APPROVED}
 
 
-def test_flag_batch_queries_grow_only_by_the_snapshot_reads(approved_qualification, actors, senior):
+def _with_snapshot_relations(item, n: int):
+    """Give an approved signature what its snapshot lists beyond its own row: ``n`` materials
+    of its own, and (by turns) a trademark with its certificate or a partner's authorization
+    with its letter and materials. Written with UPDATEs: only the snapshot reads them here."""
+    account = item.account
+    item.materials.set([make_material(account, "other") for _ in range(n)])
+    if n % 2:
+        trademark = Trademark.objects.create(
+            account=account,
+            qualification=item.qualification,
+            name="和讯",
+            registration_number=f"TM{item.pk:08d}",
+            owner_name=item.qualification.name,
+            certificate=make_material(account, "trademark_certificate"),
+        )
+        SignatureApplication.objects.filter(pk=item.pk).update(trademark=trademark)
+    else:
+        authorization = Authorization.objects.create(
+            account=account,
+            qualification=item.qualification,
+            partner_name="深圳市合作伙伴科技有限公司",
+            partner_entity_kind="enterprise",
+            partner_uscc=item.qualification.uscc,
+            partner_legal_rep_name="李四",
+            partner_legal_rep_id_number=item.qualification.legal_rep_id_number,
+            letter=make_material(account, "authorization_letter"),
+            valid_from=dt.date(2026, 1, 1),
+            valid_until=dt.date(2027, 12, 31),
+        )
+        authorization.partner_materials.set(
+            [make_material(account, "business_license") for _ in range(n)]
+        )
+        SignatureApplication.objects.filter(pk=item.pk).update(authorization=authorization)
+    return SignatureApplication.objects.get(pk=item.pk)
+
+
+def test_flag_batch_runs_the_same_statements_however_many_items(
+    approved_qualification, actors, senior
+):
     items = [
-        approved(SignatureApplicationFactory(qualification=approved_qualification), actors)
-        for _ in range(5)
+        _with_snapshot_relations(
+            approved(SignatureApplicationFactory(qualification=approved_qualification), actors), n
+        )
+        for n in range(1, 8)
     ]
+    expected = {item.pk: item.snapshot_data() for item in items}
 
     def queries(batch):
+        batch = [SignatureApplication(pk=item.pk) for item in batch]
         with CaptureQueriesContext(connection) as captured:
             lc.review_flag_for_rereview_batch(
                 items=batch, user=senior, findings_by_item=findings_for(batch)
@@ -319,11 +361,21 @@ def test_flag_batch_queries_grow_only_by_the_snapshot_reads(approved_qualificati
         return len(captured)
 
     queries(items[:1])  # the user's permissions and the calendar are read once per process
-    one, three = queries(items[1:2]), queries(items[2:])
-    # snapshot_data reads each item's materials (ordered) with one query of its own; every
-    # other statement is one per batch.
-    assert three == one + 2
-    assert one <= 12
+    # Both batches hold a trademark signature and an authorized one.
+    two, four = queries(items[1:3]), queries(items[3:])
+    # The relations the snapshots read (materials, trademark certificate, authorization letter
+    # and partner materials) are prefetched with the locked rows: no statement is per item.
+    assert four == two
+    assert two <= 16
+    snapshots = {
+        item.pk: SignatureApplication.objects.get(pk=item.pk).current_revision.snapshot
+        for item in items
+    }
+    assert snapshots == expected
+    assert all(len(snapshot["materials"]) >= 1 for snapshot in snapshots.values())
+    assert [m["id"] for m in snapshots[items[-1].pk]["materials"]] == sorted(
+        m.pk for m in items[-1].materials.all()
+    )
 
 
 @pytest.mark.services
