@@ -138,11 +138,11 @@ class WorkingDayAdmin(admin.ModelAdmin):
     ``manage.py calendar_import``. An edit is seen by every process on its next due-time
     computation; due times already computed stay as they were."""
 
-    list_display = ("date", "weekday", "is_working", "note")
+    list_display = ("date", "weekday", "is_working", "note", "provisional")
     list_editable = ("is_working", "note")
-    list_filter = (YearFilter, "is_working")
+    list_filter = (YearFilter, "is_working", "provisional")
     search_fields = ("note",)
-    readonly_fields = ("date", "updated_at")
+    readonly_fields = ("date", "provisional", "updated_at")
     list_per_page = 100
 
     @admin.display(description=_("weekday"))

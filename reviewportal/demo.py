@@ -59,6 +59,9 @@ class DemoResult:
     logins: list[Login] = field(default_factory=list)
     created_accounts: list[str] = field(default_factory=list)
     existing_accounts: list[str] = field(default_factory=list)
+    #: Years entered provisionally (weekends only) so that the demo's due times can be
+    #: computed before the State Council notice for them is imported.
+    provisional_years: list[int] = field(default_factory=list)
 
 
 def _png(color: str, size=(640, 400)) -> bytes:
@@ -498,8 +501,20 @@ ACCOUNTS = [
 
 
 def demo_seed(*, password: str = DEMO_PASSWORD) -> DemoResult:
-    """Create whatever part of the demo is missing and return the logins to print."""
+    """Create whatever part of the demo is missing and return the logins to print.
+
+    The demo submits items now, so their due times need this year's calendar and, late in the
+    year, the next one's; a year the table lacks (the ``chinese_calendar`` release covers years
+    whose notice has been published) is entered provisionally, weekends only, and reported."""
+    from django.utils import timezone
+
+    from reviewportal.services.calendar import calendar_stopgap
+    from reviewportal.services.sla import business_tz
+
     result = DemoResult()
+    result.provisional_years = calendar_stopgap(
+        today=timezone.now().astimezone(business_tz()).date()
+    )
     with transaction.atomic():
         staff = _staff(password, result)
     for name, username, build, what in ACCOUNTS:

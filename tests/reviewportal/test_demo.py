@@ -1,10 +1,13 @@
 """``seed_demo``: every state is shown, the logins work, and running it twice changes nothing."""
 
+import io
+
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from reviewportal.demo import DEMO_PASSWORD, demo_state_counts
-from reviewportal.models import ReviewState, User
+from reviewportal.models import ReviewState, User, WorkingDay
 
 
 @pytest.mark.django_db
@@ -33,3 +36,20 @@ def test_seed_demo_covers_every_state_and_is_idempotent(client, capsys):
     client.logout()
     client.force_login(User.objects.get(username="hexun"))
     assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_seed_demo_late_in_the_year_enters_the_missing_next_year_provisionally(client):
+    # 24 December: a qualification submitted now is due in 2027, which chinese_calendar 1.11.0
+    # does not have. The demo still seeds, on a provisional year it reports.
+    with time_machine.travel("2026-12-24T10:00:00+08:00", tick=True):
+        err = io.StringIO()
+        call_command("seed_demo", "--quiet-logins", stdout=io.StringIO(), stderr=err)
+
+        assert "the calendar had no 2027; entered it provisionally" in err.getvalue()
+        assert "calendar_import --csv FILE --year 2027 --commit" in err.getvalue()
+        assert WorkingDay.objects.filter(date__year=2027, provisional=True).count() == 365
+        counts = demo_state_counts()
+        assert set(counts["signatures"]) == set(ReviewState.values)
+        health = client.get("/health/").json()
+        assert "calendar for 2027 is provisional" in health["checks"]["calendar"]["warning"]

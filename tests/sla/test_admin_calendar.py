@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from reviewportal.models import SlaPolicy, WorkingDay
+from reviewportal.services.calendar import calendar_stopgap
 from reviewportal.services.sla import sla_due
 from tests.factories import StaffFactory
 from tests.sla.conftest import at
@@ -30,6 +31,22 @@ def test_working_day_changelist_filters_by_year(client, operator):
     changelist = response.context["cl"]
     assert changelist.result_count == 365
     assert {day.date.year for day in changelist.result_list} == {2025}
+
+
+def test_working_day_changelist_shows_and_filters_provisional_days(client, operator):
+    calendar_stopgap(today=date(2026, 12, 24))
+
+    response = client.get(CHANGELIST, {"provisional__exact": "1"})
+
+    changelist = response.context["cl"]
+    assert changelist.result_count == 365
+    assert {day.date.year for day in changelist.result_list} == {2027}
+    assert (
+        client.get(CHANGELIST, {"provisional__exact": "0", "year": "2027"})
+        .context["cl"]
+        .result_count
+        == 0
+    )
 
 
 def test_working_day_list_edit_changes_next_due_time(client, operator):

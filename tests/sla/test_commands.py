@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 
 from reviewportal.calendar_seed import statutory_days
 from reviewportal.models import WorkingDay
+from reviewportal.services.calendar import calendar_stopgap
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +161,25 @@ def test_calendar_import_replace_rewrites_the_year(csv_file):
     assert WorkingDay.objects.filter(date__year=2026).count() == 365
     day = WorkingDay.objects.get(date=date(2026, 10, 5))
     assert not day.is_working and day.note == "国庆节 / National Day"
+
+
+def test_calendar_import_replaces_a_provisional_year_without_replace(csv_file):
+    calendar_stopgap(today=date(2026, 12, 24))
+    path = str(csv_file(CSV_2027))
+
+    dry = run("calendar_import", "--year", "2027", "--csv", path)
+    assert "replaces the provisional weekends-only year, 8 days change" in dry
+    assert "2027-02-06 changes from day off to working" in dry
+    assert WorkingDay.objects.filter(date__year=2027, provisional=True).count() == 365
+
+    out = run("calendar_import", "--year", "2027", "--csv", path, "--commit")
+
+    assert "Wrote 365 days for 2027" in out
+    assert not WorkingDay.objects.filter(provisional=True).exists()
+    assert not WorkingDay.objects.get(date=date(2027, 1, 1)).is_working
+    assert run("sla", "due", "--start", "2026-12-31T17:30:00+08:00") == (
+        "2027-01-04T17:30:00+08:00\n"
+    )
 
 
 def test_calendar_import_invalid_csv_exits_2_naming_the_line(csv_file):

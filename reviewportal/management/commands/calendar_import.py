@@ -4,8 +4,10 @@
     calendar_import --from-package [--years 2025 2026] [--commit] [--replace]
 
 A dry run unless ``--commit``: it shows the holidays and make-up working days it would write. A
-year already in the table is refused unless ``--replace``. The CSV format is described in
-docs/calendar-csv-format.md. Exit status: 0 done (or dry run), 1 refused, 2 bad input.
+year already in the table is refused unless ``--replace``; a provisional one (weekends only,
+entered by ``seed_demo`` before the notice was at hand) is replaced without it. The CSV format
+is described in docs/calendar-csv-format.md. Exit status: 0 done (or dry run), 1 refused, 2 bad
+input.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ class Command(BaseCommand):
             return
         for plan in plans:
             self._show(plan, replace=replace)
-        present = [str(plan.year) for plan in plans if plan.existing]
+        present = [str(plan.year) for plan in plans if plan.refused_without_replace]
         if present and not replace:
             raise CommandError(
                 _("Already in the calendar: %(years)s. Nothing written; --replace overwrites.")
@@ -105,12 +107,17 @@ class Command(BaseCommand):
         )
 
     def _show(self, plan: YearPlan, *, replace: bool) -> None:
-        status = (
-            _("new")
-            if not plan.existing
-            else _("replaces %(n)s days in the table, %(changed)s of them change")
-            % {"n": plan.existing, "changed": len(plan.changes)}
-        )
+        if not plan.existing:
+            status = _("new")
+        elif plan.replaces_provisional:
+            status = _("replaces the provisional weekends-only year, %(changed)s days change") % {
+                "changed": len(plan.changes)
+            }
+        else:
+            status = _("replaces %(n)s days in the table, %(changed)s of them change") % {
+                "n": plan.existing,
+                "changed": len(plan.changes),
+            }
         self.stdout.write(
             _(
                 "%(year)s: %(days)s days, %(working)s working; %(holidays)s holiday days, "
@@ -128,7 +135,7 @@ class Command(BaseCommand):
         for day, working, note in plan.exceptions:
             kind = _("workday") if working else _("holiday")
             self.stdout.write(f"  {day.isoformat()} {day:%a}  {kind:<8} {note}".rstrip())
-        for day, before, after in plan.changes if replace else ():
+        for day, before, after in plan.changes if replace or plan.replaces_provisional else ():
             self.stdout.write(
                 "  "
                 + _("%(date)s changes from %(before)s to %(after)s")

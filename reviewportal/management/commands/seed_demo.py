@@ -14,6 +14,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, password: str, quiet_logins: bool, **options):
         result = demo_seed(password=password)
+        for year in result.provisional_years:
+            self.stderr.write(
+                f"warning: the calendar had no {year}; entered it provisionally (weekends only, "
+                "no statutory holidays) for the demo. Import the State Council notice with "
+                f"manage.py calendar_import --csv FILE --year {year} --commit"
+            )
         for name in result.created_accounts:
             self.stdout.write(f"created demo account {name}")
         for name in result.existing_accounts:
