@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -43,6 +44,9 @@ def _playwright():
 
     with sync_playwright() as playwright:
         yield playwright
+        # The ORM calls the test made in that context opened a connection of their own; close
+        # it, or it outlives the test and keeps the test database from being dropped.
+        connections.close_all()
 
 
 @pytest.fixture
