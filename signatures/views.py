@@ -18,7 +18,6 @@ from reviewportal.errors import PrecheckBlocked, ReviewError
 from reviewportal.models import ReviewState
 from reviewportal.portal.helpers import (
     MaterialFileField,
-    add_errors,
     after_hours,
     customer_required,
     findings_payload,
@@ -26,6 +25,8 @@ from reviewportal.portal.helpers import (
     item_context,
     material_fields,
     merge_materials,
+    precheck_and_save,
+    save_errors,
     store_uploads,
 )
 from reviewportal.precheck import findings_from_dicts
@@ -112,13 +113,6 @@ def _qualification_form_page(request, form, *, title, qualification=None, mode="
     )
 
 
-def _save_errors(form, exc) -> None:
-    if isinstance(exc, ValidationError):
-        add_errors(form, exc)
-    else:
-        form.add_error(None, str(exc))
-
-
 @customer_required
 def qualification_create(request):
     form = QualificationForm(request.POST or None, request.FILES or None)
@@ -127,7 +121,7 @@ def qualification_create(request):
             with transaction.atomic():
                 item = qualification_create_from_form(request, form)
         except (ValidationError, ReviewError) as exc:
-            _save_errors(form, exc)
+            save_errors(form, exc)
         else:
             if item.state == S.DRAFT:
                 messages.success(request, _("The draft was saved; submit it when it is complete."))
@@ -184,7 +178,7 @@ def qualification_edit(request, public_id):
                 if item.state == S.DRAFT and "submit" in request.POST:
                     item = review_submit(item=item, user=request.user)
         except (ValidationError, ReviewError) as exc:
-            _save_errors(form, exc)
+            save_errors(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("signatures:qualification_detail", public_id=item.public_id)
@@ -210,7 +204,7 @@ def qualification_change(request, public_id):
                     **form.entity_data(),
                 )
         except (ValidationError, ReviewError) as exc:
-            _save_errors(form, exc)
+            save_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -295,7 +289,7 @@ def trademark_create_view(request, public_id):
                     certificate=certificate,
                 )
         except (ValidationError, ReviewError) as exc:
-            _save_errors(form, exc)
+            save_errors(form, exc)
         else:
             messages.success(request, _("The trademark was added."))
             return redirect("signatures:qualification_detail", public_id=public_id)
@@ -335,7 +329,7 @@ def authorization_create_view(request, public_id):
                     partner_materials=[m for m in stored if m is not letter],
                 )
         except (ValidationError, ReviewError) as exc:
-            _save_errors(form, exc)
+            save_errors(form, exc)
         else:
             messages.success(request, _("The partner authorization was added."))
             return redirect("signatures:qualification_detail", public_id=public_id)
@@ -478,11 +472,8 @@ def _signature_form_page(request, form, *, title, item=None, findings=None):
     )
 
 
-def _blocked_by_precheck(form, findings) -> bool:
-    if any(f.is_blocking for f in findings):
-        form.add_error(None, _("Fix the problems marked “blocking” before submitting."))
-        return True
-    return False
+#: The application fields the pre-check reads (``_precheck``'s keywords).
+_PRECHECK_FIELDS = ("qualification", "sig_type", "content", "purpose", "authorization", "trademark")
 
 
 def _upload_kinds(form) -> list[str]:
@@ -500,41 +491,28 @@ def signature_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.application_data()
         findings = _precheck(
-            **{
-                k: data[k]
-                for k in (
-                    "qualification",
-                    "sig_type",
-                    "content",
-                    "purpose",
-                    "authorization",
-                    "trademark",
-                )
-            },
+            **{k: data[k] for k in _PRECHECK_FIELDS},
             extra=_upload_kinds(form),
         )
-        if not _blocked_by_precheck(form, findings):
-            try:
-                with transaction.atomic():
-                    item = signature_application_create(
-                        account=request.user.account,
-                        user=request.user,
-                        materials=store_uploads(request, form),
-                        submit=True,
-                        **data,
-                    )
-            except PrecheckBlocked as exc:
-                findings = findings_from_dicts(exc.findings)
-                _blocked_by_precheck(form, findings)
-            except (ValidationError, ReviewError) as exc:
-                _save_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Signature 【%(content)s】 was submitted for review.")
-                    % {"content": item.content},
-                )
-                return redirect("signatures:signature_detail", public_id=item.public_id)
+        item, findings = precheck_and_save(
+            request,
+            form,
+            findings,
+            lambda materials: signature_application_create(
+                account=request.user.account,
+                user=request.user,
+                materials=materials,
+                submit=True,
+                **data,
+            ),
+        )
+        if item is not None:
+            messages.success(
+                request,
+                _("Signature 【%(content)s】 was submitted for review.")
+                % {"content": item.content},
+            )
+            return redirect("signatures:signature_detail", public_id=item.public_id)
     return _signature_form_page(request, form, title=_("Apply for a signature"), findings=findings)
 
 
@@ -574,34 +552,23 @@ def signature_edit(request, public_id):
         data = form.application_data()
         existing = list(item.materials.all())
         findings = _precheck(
-            **{
-                k: data[k]
-                for k in (
-                    "qualification",
-                    "sig_type",
-                    "content",
-                    "purpose",
-                    "authorization",
-                    "trademark",
-                )
-            },
+            **{k: data[k] for k in _PRECHECK_FIELDS},
             extra=[m.kind for m in existing] + _upload_kinds(form),
         )
-        if not _blocked_by_precheck(form, findings):
-            try:
-                with transaction.atomic():
-                    materials = merge_materials(existing, store_uploads(request, form))
-                    item = signature_application_update(
-                        application=item, user=request.user, materials=materials, **data
-                    )
-            except PrecheckBlocked as exc:
-                findings = findings_from_dicts(exc.findings)
-                _blocked_by_precheck(form, findings)
-            except (ValidationError, ReviewError) as exc:
-                _save_errors(form, exc)
-            else:
-                messages.success(request, _("Your changes were saved and resubmitted for review."))
-                return redirect("signatures:signature_detail", public_id=item.public_id)
+        saved, findings = precheck_and_save(
+            request,
+            form,
+            findings,
+            lambda materials: signature_application_update(
+                application=item,
+                user=request.user,
+                materials=merge_materials(existing, materials),
+                **data,
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Your changes were saved and resubmitted for review."))
+            return redirect("signatures:signature_detail", public_id=saved.public_id)
     return _signature_form_page(
         request, form, title=_("Edit signature"), item=item, findings=findings
     )

@@ -4,8 +4,6 @@ approval per carrier. Every lookup is scoped to the user's account."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -14,10 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from carriers.models import CarrierFiling
-from reviewportal.errors import PrecheckBlocked, ReviewError
 from reviewportal.models import ReviewState
 from reviewportal.portal.helpers import (
-    add_errors,
     after_hours,
     customer_required,
     findings_payload,
@@ -25,9 +21,8 @@ from reviewportal.portal.helpers import (
     item_context,
     material_fields,
     merge_materials,
-    store_uploads,
+    precheck_and_save,
 )
-from reviewportal.precheck import findings_from_dicts
 from reviewportal.services.lifecycle import review_withdraw
 from signatures.forms import WithdrawForm
 from signatures.models import SignatureApplication
@@ -116,7 +111,7 @@ def _form_page(request, form, *, title, item=None, findings=None):
 
 
 def _check_and_save(request, form, save, existing_kinds=()):
-    """Run the pre-check, then ``save(materials)``; returns (item, findings)."""
+    """Run the pre-check, then ``save(data, materials)``; returns (item, findings)."""
     data = form.application_data()
     uploaded = [
         name for name in ("live_streaming_commitment_letter",) if form.cleaned_data.get(name)
@@ -128,20 +123,7 @@ def _check_and_save(request, form, save, existing_kinds=()):
         industry=data["industry"],
         material_kinds=[*existing_kinds, *uploaded],
     )
-    if any(f.is_blocking for f in findings):
-        form.add_error(None, _("Fix the problems marked “blocking” before submitting."))
-        return None, findings
-    try:
-        with transaction.atomic():
-            return save(data, store_uploads(request, form)), findings
-    except PrecheckBlocked as exc:
-        form.add_error(None, _("Fix the problems marked “blocking” before submitting."))
-        return None, findings_from_dicts(exc.findings)
-    except ValidationError as exc:
-        add_errors(form, exc)
-    except ReviewError as exc:
-        form.add_error(None, str(exc))
-    return None, findings
+    return precheck_and_save(request, form, findings, lambda materials: save(data, materials))
 
 
 @customer_required

@@ -4,16 +4,18 @@ after-hours notice and findings as JSON."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.businesstime import CalendarNotConfigured
+from reviewportal.errors import PrecheckBlocked, ReviewError
 from reviewportal.precheck import Finding, findings_from_dicts
 from signatures.models import PDF_ALLOWED_KINDS, Material
 from signatures.services import material_create
@@ -108,6 +110,36 @@ def add_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def save_errors(form: forms.Form, error: ValidationError | ReviewError) -> None:
+    """Put a service's refusal on the form: a ValidationError on its fields, any other on the
+    form as a whole."""
+    if isinstance(error, ValidationError):
+        add_errors(form, error)
+    else:
+        form.add_error(None, str(error))
+
+
+def precheck_and_save(request, form: forms.Form, findings: list[Finding], save: Callable):
+    """Submit a portal form whose data the pre-check gave ``findings`` for: a blocking finding
+    is refused on the form; otherwise the form's uploads are stored and ``save(materials)``
+    called, in one transaction, and a refusal by the service (its own pre-check at submission,
+    a validation or review error) is put on the form with nothing kept. Returns what ``save``
+    returned (None when refused) and the findings to show."""
+    blocked = _("Fix the problems marked “blocking” before submitting.")
+    if any(f.is_blocking for f in findings):
+        form.add_error(None, blocked)
+        return None, findings
+    try:
+        with transaction.atomic():
+            return save(store_uploads(request, form)), findings
+    except PrecheckBlocked as exc:
+        form.add_error(None, blocked)
+        return None, findings_from_dicts(exc.findings)
+    except (ValidationError, ReviewError) as exc:
+        save_errors(form, exc)
+    return None, findings
 
 
 def after_hours(now=None) -> bool:
