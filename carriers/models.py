@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from reviewportal.models import SlaClock
 
 
 class Carrier(models.Model):
@@ -45,10 +49,54 @@ class Availability(models.TextChoices):
 F = FilingState
 
 
-class CarrierFiling(ConcurrentTransitionMixin, models.Model):
+class CarrierPause(models.Model):
+    """Days on which a carrier accepts no filings (SPEC §6: around Spring Festival). Filings for
+    it stay queued and are sent when the pause ends, and the filing clock does not run on
+    those days."""
+
+    carrier = models.ForeignKey(
+        Carrier, verbose_name=_("carrier"), on_delete=models.CASCADE, related_name="pauses"
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"), help_text=_("Filing resumes the day after."))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("carrier filing pause")
+        verbose_name_plural = _("carrier filing pauses")
+        ordering = ["-starts_on", "carrier__sort_order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="pause_ends_after_it_starts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier.code} {self.starts_on.isoformat()}..{self.ends_on.isoformat()}"
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError(
+                {"ends_on": _("The pause must end on or after the day it starts.")}
+            )
+
+
+class CarrierFiling(ConcurrentTransitionMixin, SlaClock):
     """One approved revision of one signature or template, filed with one carrier.
 
-    Unique per (carrier, revision): a revision is never filed twice with the same carrier."""
+    Unique per (carrier, revision): a revision is never filed twice with the same carrier. Its
+    SLA clock (the ``filing`` policy) runs from the submission to the carrier until the
+    carrier's answer."""
 
     carrier = models.ForeignKey(Carrier, verbose_name=_("carrier"), on_delete=models.PROTECT)
     signature = models.ForeignKey(
@@ -160,6 +208,12 @@ class CarrierFiling(ConcurrentTransitionMixin, models.Model):
         self.carrier_reason = ""
         self.submitted_at = None
         self.result_at = None
+        self.sla_started_at = None
+        self.due_at = None
+        self.at_risk_at = None
+        self.due_pending_year = None
+        self.at_risk_flagged_at = None
+        self.breach_recorded_at = None
 
     @property
     def idempotency_key(self) -> str:

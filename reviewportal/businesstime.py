@@ -41,6 +41,8 @@ ONE_DAY = timedelta(days=1)
 # One calendar day as stored or seeded: the date, whether it is a working day, and a note (holiday
 # name, make-up working day marker, or empty).
 DayRow = tuple[date, bool, str]
+# Opening hours of one day that differ from the calendar's default: (opens, closes), naive local.
+Hours = tuple[time, time]
 
 
 class CalendarNotConfigured(Exception):
@@ -57,6 +59,9 @@ class SlaState(enum.StrEnum):
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     BREACHED = "breached"
+    #: The due time needs a year the calendar does not cover yet (never returned by
+    #: ``sla_state``, which needs a due time; stored clocks say so).
+    PENDING = "pending"
 
 
 def _days_of_year(year: int) -> Iterable[date]:
@@ -64,6 +69,13 @@ def _days_of_year(year: int) -> Iterable[date]:
     while day.year == year:
         yield day
         day += ONE_DAY
+
+
+def _check_hours(opens: time, closes: time) -> None:
+    if opens.tzinfo is not None or closes.tzinfo is not None:
+        raise ValueError("opening hours must be naive local times; the zone is given by tz")
+    if not opens < closes:
+        raise ValueError(f"opening time {opens} must be before closing time {closes}")
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -87,6 +99,7 @@ class BusinessCalendar:
         opens: time = DEFAULT_OPENS,
         closes: time = DEFAULT_CLOSES,
         tz: tzinfo | str = DEFAULT_TIMEZONE,
+        hours: Mapping[date, Hours] | None = None,
     ) -> None:
         """Build a calendar from ``date -> is working day`` and the years it covers.
 
@@ -95,12 +108,16 @@ class BusinessCalendar:
         naming the first missing date otherwise). Dates of years not listed in ``years`` are
         ignored, so a year that is still being entered is not used until it is declared covered.
         ``opens`` and ``closes`` are naive local times with ``opens < closes``; ``tz`` is a tzinfo
-        or an IANA zone name.
+        or an IANA zone name. ``hours`` gives single working days opening hours of their own (a
+        half day, a late opening); each must open before it closes.
         """
-        if opens.tzinfo is not None or closes.tzinfo is not None:
-            raise ValueError("opening hours must be naive local times; the zone is given by tz")
-        if not opens < closes:
-            raise ValueError(f"opening time {opens} must be before closing time {closes}")
+        _check_hours(opens, closes)
+        own_hours = dict(hours or {})
+        for day, (day_opens, day_closes) in own_hours.items():
+            try:
+                _check_hours(day_opens, day_closes)
+            except ValueError as exc:
+                raise ValueError(f"{day.isoformat()}: {exc}") from None
         covered = frozenset(years) if years is not None else frozenset(d.year for d in working_days)
         flags: dict[date, bool] = {}
         for year in sorted(covered):
@@ -111,6 +128,7 @@ class BusinessCalendar:
                     )
                 flags[day] = bool(working_days[day])
         self._flags = flags
+        self._hours = own_hours
         self.covered_years: frozenset[int] = covered
         self.opens = opens
         self.closes = closes
@@ -119,6 +137,22 @@ class BusinessCalendar:
         self.day_length: timedelta = datetime.combine(date.min, closes) - datetime.combine(
             date.min, opens
         )
+
+    def with_closed(self, days: Iterable[date]) -> BusinessCalendar:
+        """Return a copy of this calendar on which ``days`` are not working days (a carrier's
+        filing pause stops the clocks of its filings). Days of uncovered years are ignored: the
+        copy covers the same years, and a walk into them still raises."""
+        copy = object.__new__(BusinessCalendar)
+        copy.__dict__.update(self.__dict__)
+        copy._flags = dict(self._flags)
+        for day in days:
+            if day in copy._flags:
+                copy._flags[day] = False
+        return copy
+
+    def hours_of(self, day: date) -> Hours:
+        """The opening and closing time of ``day`` (its own hours, or the default)."""
+        return self._hours.get(day, (self.opens, self.closes))
 
     @classmethod
     def from_rows(
@@ -129,6 +163,7 @@ class BusinessCalendar:
         opens: time = DEFAULT_OPENS,
         closes: time = DEFAULT_CLOSES,
         tz: tzinfo | str = DEFAULT_TIMEZONE,
+        hours: Mapping[date, Hours] | None = None,
     ) -> BusinessCalendar:
         """Return a calendar built from rows whose first two items are ``(date, is_working)``.
 
@@ -144,7 +179,7 @@ class BusinessCalendar:
             working = bool(working)
             if flags.setdefault(day, working) != working:
                 raise ValueError(f"calendar rows disagree about {day.isoformat()}")
-        return cls(flags, years=years, opens=opens, closes=closes, tz=tz)
+        return cls(flags, years=years, opens=opens, closes=closes, tz=tz, hours=hours)
 
     def __repr__(self) -> str:
         years = ", ".join(str(year) for year in sorted(self.covered_years))
@@ -171,8 +206,9 @@ class BusinessCalendar:
 
     def _window_utc(self, day: date) -> tuple[datetime, datetime]:
         """Opening and closing instants of ``day`` in UTC (caller checks it is a working day)."""
-        opening = datetime.combine(day, self.opens, tzinfo=self.tz).astimezone(UTC)
-        closing = datetime.combine(day, self.closes, tzinfo=self.tz).astimezone(UTC)
+        opens, closes = self._hours.get(day, (self.opens, self.closes))
+        opening = datetime.combine(day, opens, tzinfo=self.tz).astimezone(UTC)
+        closing = datetime.combine(day, closes, tzinfo=self.tz).astimezone(UTC)
         return opening, closing
 
     def add_business_time(self, start: datetime, duration: timedelta) -> datetime:

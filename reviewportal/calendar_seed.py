@@ -13,19 +13,22 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import chinese_calendar
 
-from reviewportal.businesstime import DayRow
+from reviewportal.businesstime import DayRow, Hours
 
 MAKE_UP_MARKER = "调休上班 / make-up working day"
 
 HOLIDAY = "holiday"
 WORKDAY = "workday"
-CSV_KINDS = (HOLIDAY, WORKDAY)
+#: A Monday–Friday working day with opening hours of its own (a half day).
+HOURS = "hours"
+CSV_KINDS = (HOLIDAY, WORKDAY, HOURS)
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CLOCK = re.compile(r"\d{2}:\d{2}")
 
 
 def make_up_note(holiday_name: str = "") -> str:
@@ -94,20 +97,42 @@ def statutory_days(years: Iterable[int] | None = None) -> list[DayRow]:
 
 
 def parse_calendar_csv(text: str, year: int) -> list[DayRow]:
-    """Return ``(date, is_working, note)`` for every date of ``year`` from a CSV of exceptions.
+    """Return ``(date, is_working, note)`` for every date of ``year`` from a CSV of exceptions
+    (``parse_calendar_csv_with_hours`` without the opening hours)."""
+    return parse_calendar_csv_with_hours(text, year)[0]
 
-    Each data row is ``date,kind[,name]``: an ISO date (YYYY-MM-DD) of ``year``, ``kind`` either
-    ``holiday`` (a day off, weekend days inside a holiday period may be listed too) or ``workday``
-    (a Saturday or Sunday that is a make-up working day), and an optional holiday name. Every date
-    not listed follows the rule Monday–Friday working, Saturday and Sunday off. Blank lines, lines
-    starting with ``#`` and a first line ``date,kind,name`` (header) are skipped.
 
-    Every row is validated; the first problem raises ValueError naming its line number: a malformed
-    or impossible date, a date outside ``year``, an unknown kind, a date listed twice, a ``workday``
-    on Monday–Friday (already a working day, so most likely a mistyped date), a wrong number of
-    columns. A file without any data row is refused too, since every published year has holidays.
+def _clock(raw: str, line: int, what: str) -> time:
+    if not _CLOCK.fullmatch(raw):
+        raise ValueError(f"line {line}: {what} {raw!r} is not a time in the form HH:MM")
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"line {line}: {what} {raw!r} is not a valid time") from None
+
+
+def parse_calendar_csv_with_hours(text: str, year: int) -> tuple[list[DayRow], dict[date, Hours]]:
+    """Return ``(date, is_working, note)`` for every date of ``year`` from a CSV of exceptions,
+    and the days with opening hours of their own.
+
+    Each data row is ``date,kind[,name[,opens,closes]]``: an ISO date (YYYY-MM-DD) of ``year``;
+    ``kind`` is ``holiday`` (a day off, weekend days inside a holiday period may be listed too),
+    ``workday`` (a Saturday or Sunday that is a make-up working day) or ``hours`` (a Monday–Friday
+    working day with its own hours, such as a half day); an optional holiday name; and, for
+    ``workday`` and ``hours`` rows, the opening and closing time ``HH:MM`` (required for
+    ``hours``). Every date not listed follows the rule Monday–Friday working, Saturday and
+    Sunday off, with the usual hours. Blank lines, lines starting with ``#`` and a first line
+    ``date,kind,name`` (header, optionally with ``opens,closes``) are skipped.
+
+    Every row is validated; the first problem raises ValueError naming its line number: a
+    malformed or impossible date, a date outside ``year``, an unknown kind, a date listed twice,
+    a ``workday`` on Monday–Friday (already a working day, so most likely a mistyped date), an
+    ``hours`` row on a weekend, hours on a holiday, a malformed time, a closing time not after
+    the opening time, a wrong number of columns. A file without any data row is refused too,
+    since every published year has holidays.
     """
     exceptions: dict[date, tuple[bool, str]] = {}
+    hours: dict[date, Hours] = {}
     first_line: dict[date, int] = {}
     reader = csv.reader(io.StringIO(text))
     for row in reader:
@@ -117,12 +142,13 @@ def parse_calendar_csv(text: str, year: int) -> list[DayRow]:
             continue
         if not first_line and [cell.lower() for cell in cells[:2]] == ["date", "kind"]:
             continue
-        if len(cells) not in (2, 3):
+        if len(cells) not in (2, 3, 5):
             raise ValueError(
-                f"line {line}: expected date,kind[,name] (2 or 3 columns), got {len(cells)}"
+                f"line {line}: expected date,kind[,name[,opens,closes]] (2, 3 or 5 columns), "
+                f"got {len(cells)}"
             )
         raw_date, kind = cells[0], cells[1].lower()
-        name = cells[2] if len(cells) == 3 else ""
+        name = cells[2] if len(cells) >= 3 else ""
         if not _ISO_DATE.fullmatch(raw_date):
             raise ValueError(f"line {line}: {raw_date!r} is not a date in the form YYYY-MM-DD")
         try:
@@ -144,15 +170,34 @@ def parse_calendar_csv(text: str, year: int) -> list[DayRow]:
                 f"line {line}: {raw_date} is a {day:%A}, already a working day; "
                 "workday rows are for weekend make-up days (调休)"
             )
+        if kind == HOURS and day.weekday() >= 5:
+            raise ValueError(
+                f"line {line}: {raw_date} is a {day:%A}; a weekend make-up day with its own "
+                "hours is a workday row with opens,closes"
+            )
+        if len(cells) == 5:
+            if kind == HOLIDAY:
+                raise ValueError(f"line {line}: {raw_date} is a holiday and has no opening hours")
+            opens = _clock(cells[3], line, "opening time")
+            closes = _clock(cells[4], line, "closing time")
+            if not opens < closes:
+                raise ValueError(
+                    f"line {line}: closing time {cells[4]} is not after opening time {cells[3]}"
+                )
+            hours[day] = (opens, closes)
+        elif kind == HOURS:
+            raise ValueError(f"line {line}: an hours row needs opens,closes (HH:MM,HH:MM)")
         first_line[day] = line
         if kind == HOLIDAY:
             exceptions[day] = (False, name)
-        else:
+        elif kind == WORKDAY:
             exceptions[day] = (True, make_up_note(name))
-    if not exceptions:
+        else:
+            exceptions[day] = (True, name)
+    if not any(not working or day.weekday() >= 5 for day, (working, _n) in exceptions.items()):
         raise ValueError(f"no holiday or workday rows for {year}")
     rows: list[DayRow] = []
     for day in _year_dates(year):
         working, note = exceptions.get(day, (day.weekday() < 5, ""))
         rows.append((day, working, note))
-    return rows
+    return rows, hours

@@ -65,8 +65,9 @@ def reviewable_models() -> list[type[ReviewableModel]]:
 
 def review_queue(model: type[ReviewableModel]) -> QuerySet[ReviewableModel]:
     """Items of ``model`` waiting for a reviewer (pending_review, under_review, rereview) in queue
-    order: urgent items first, then the earliest due time (items without one last), then the
-    oldest submission. Account, claimer and SLA policy come in the same query."""
+    order: urgent items first, then the earliest due time (items whose due time is pending after
+    those with one), then the earliest clock start. Account, claimer and SLA policy come in the
+    same query."""
     return (
         model._default_manager.filter(state__in=QUEUE_STATES)
         .select_related("account", "claimed_by", "sla_policy")
@@ -80,8 +81,8 @@ def _queue_key(item: ReviewableModel) -> tuple:
     return (
         not item.is_urgent,
         item.due_at is None,
-        item.due_at or item.submitted_at,
-        item.submitted_at,
+        item.due_at or item.sla_started_at or item.submitted_at,
+        item.sla_started_at or item.submitted_at,
         item._meta.label,
         item.pk,
     )

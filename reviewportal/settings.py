@@ -230,6 +230,11 @@ CELERY_TASK_ROUTES = ["carriers.tasks.queue_for"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Records SLA breaches and flags items at risk (reviewportal.services.sla.sla_sweep_run).
     "sla-sweep": {"task": "reviewportal.tasks.sla_sweep", "schedule": 300.0},
+    # Next year's calendar missing or provisional: senior reviewers hear of it once a week.
+    "calendar-coverage-reminder": {
+        "task": "reviewportal.tasks.calendar_coverage_reminder",
+        "schedule": 24 * 3600.0,
+    },
     # E-mails whose task was lost or never sent (broker down when the notification was made).
     "notification-email-sweep": {
         "task": "reviewportal.tasks.notification_email_sweep",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from reviewportal.services.calendar import calendar_coverage_remind
 from reviewportal.services.email import notification_email_deliver, notification_email_sweep_run
-from reviewportal.services.sla import sla_sweep_run
+from reviewportal.services.sla import sla_pending_recompute, sla_sweep_run
 
 
 @shared_task(
@@ -24,8 +25,18 @@ def notification_email_send(self, notification_id: int) -> None:
 @shared_task
 def sla_sweep() -> None:
     """Record SLA breaches and flag items at risk, telling senior reviewers (every 5 minutes,
-    CELERY_BEAT_SCHEDULE). Safe to run twice: each item is recorded once."""
+    CELERY_BEAT_SCHEDULE). Safe to run twice: each item is recorded once. First computes the
+    pending due times whose year is in the calendar by now: the import service does that
+    itself, this is the safety net for a year entered some other way."""
+    sla_pending_recompute()
     sla_sweep_run()
+
+
+@shared_task
+def calendar_coverage_reminder() -> None:
+    """Remind senior reviewers, once a week, that next year's calendar is missing or only
+    provisional (from 1 November; CELERY_BEAT_SCHEDULE runs it daily)."""
+    calendar_coverage_remind()
 
 
 @shared_task

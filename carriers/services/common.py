@@ -75,7 +75,8 @@ def enqueue(task, ids: Sequence[int], **options) -> None:
             return
 
 
-def _staff_for_filings():
+def staff_for_filings():
+    """Active staff who may change carrier filings (they handle failed and overdue ones)."""
     perm = Permission.objects.get(
         codename="change_carrierfiling", content_type__app_label="carriers"
     )
@@ -93,7 +94,7 @@ def fail(filing: CarrierFiling, *, error: str) -> None:
     filing.save()
     item = item_of(filing)
     notification_send(
-        recipients=_staff_for_filings(),
+        recipients=staff_for_filings(),
         kind="carrier",
         subject=item,
         render=lambda: (

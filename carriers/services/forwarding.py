@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 from carriers.gateways import FilingRequest, GatewayRefused, GatewayTransientError, gateway_for
 from carriers.models import AttemptOutcome, Carrier, CarrierFiling, FilingAttempt, FilingState
 from carriers.services.common import FOR_REQUEST, enqueue, fail, item_of, lock_many, policy
+from carriers.services.pauses import filing_clock_values, paused_carriers
 from reviewportal.models import Revision
+from reviewportal.services.sla import business_tz
 from reviewportal.transition_log import transition_log_batch
 
 F = FilingState
@@ -103,10 +105,14 @@ class SubmitBatch:
     failed: list[int] = field(default_factory=list)
     #: Nothing to do: not queued, or an attempt of its generation is in flight.
     skipped: list[int] = field(default_factory=list)
+    #: Left queued: their carrier's filing is paused today (the sweep sends them afterwards).
+    paused: list[int] = field(default_factory=list)
     errors: dict[int, str] = field(default_factory=dict)
 
 
-def _claim_fresh(room: int, *, besides: Sequence[int]) -> list[CarrierFiling]:
+def _claim_fresh(
+    room: int, *, besides: Sequence[int], paused: Sequence[int] = ()
+) -> list[CarrierFiling]:
     """Lock up to ``room`` more queued filings that have never been tried in their generation
     (``attempts`` is raised in the transaction that records an attempt, so none of them is
     waiting out a back-off or has an attempt in flight), skipping rows another worker has
@@ -118,6 +124,7 @@ def _claim_fresh(room: int, *, besides: Sequence[int]) -> list[CarrierFiling]:
         CarrierFiling.objects.select_for_update(skip_locked=True)
         .filter(state=F.QUEUED, attempts=0)
         .exclude(pk__in=list(besides))
+        .exclude(carrier_id__in=list(paused))
         .order_by("pk")
         .values_list("pk", flat=True)[:room]
     )
@@ -152,8 +159,11 @@ def _start_attempts(filing_ids: list[int], batch: SubmitBatch, *, top_up: bool):
             .values_list("filing_id", "generation")
         ) if queued else set()  # fmt: skip
         todo = []
+        paused = paused_carriers(on=timezone.localdate(now, timezone=business_tz()))
         for filing in queued:
-            if (filing.pk, filing.generation) in in_flight:
+            if filing.carrier_id in paused:
+                batch.paused.append(filing.pk)  # stays queued; sent when the pause is over
+            elif (filing.pk, filing.generation) in in_flight:
                 batch.skipped.append(filing.pk)  # a re-delivered message: the other one has it
             elif filing.attempts >= limits["MAX_ATTEMPTS"]:
                 fail(filing, error=filing.last_error or _("attempts exhausted"))
@@ -161,7 +171,9 @@ def _start_attempts(filing_ids: list[int], batch: SubmitBatch, *, top_up: bool):
             else:
                 todo.append(filing)
         if top_up and todo:
-            todo += _claim_fresh(limits["BATCH_SIZE"] - len(todo), besides=filing_ids)
+            todo += _claim_fresh(
+                limits["BATCH_SIZE"] - len(todo), besides=filing_ids, paused=list(paused)
+            )
         if not todo:
             return [], []
         CarrierFiling.objects.filter(pk__in=[f.pk for f in todo]).update(
@@ -262,6 +274,7 @@ def _finish_attempts(
                 outcome=AttemptOutcome.ACCEPTED, finished_at=now
             )
         _mark_submitted(tickets, at=now)
+        _start_clocks([filings[pk] for pk, _ticket in tickets], at=now)
         check_on_commit(batch.submitted, countdown=limits["FIRST_CHECK_SECONDS"])
 
 
@@ -283,11 +296,24 @@ def _mark_submitted(tickets: list[tuple[int, str]], *, at) -> None:
         cursor.execute(sql, params)
 
 
+def _start_clocks(submitted: list[CarrierFiling], *, at) -> None:
+    """Start the filing clock of every filing just submitted: one UPDATE per carrier, as every
+    filing of one carrier submitted at one instant has the same due time."""
+    by_carrier: dict[int, list[int]] = defaultdict(list)
+    for filing in submitted:
+        by_carrier[filing.carrier_id].append(filing.pk)
+    cache: dict = {}
+    for carrier_id, pks in by_carrier.items():
+        values = filing_clock_values(carrier_id=carrier_id, start=at, cache=cache)
+        CarrierFiling.objects.filter(pk__in=pks).update(**values)
+
+
 def filings_submit(*, filing_ids: Sequence[int], top_up: bool = False) -> SubmitBatch:
     """Submit queued filings to their carriers, each once per generation.
 
     Effects, in order: (1) in one transaction, the filings are locked; one that is not queued,
     or has an attempt of its generation in flight (a re-delivered message), is skipped; one
+    whose carrier's filing is paused today (``CarrierPause``) stays queued, untried; one
     whose attempts are exhausted becomes ``failed`` and staff are told; with ``top_up`` (the
     task), the batch is filled up to BATCH_SIZE with other queued filings never tried in their
     generation (``_claim_fresh``), and the returned lists name them too;
@@ -295,7 +321,9 @@ def filings_submit(*, filing_ids: Sequence[int], top_up: bool = False) -> Submit
     idempotency key, committed.
     (2) Outside our transactions, one ``submit_many`` per carrier. (3) In one transaction,
     locked again, every attempt gets its outcome; accepted: queued → submitted with the
-    carrier's ticket, and one result check for the batch is sent after commit; refused, or
+    carrier's ticket, its filing clock starts (the ``filing`` policy, without the carrier's
+    pause days; pending when the year is missing), and one result check for the batch is sent
+    after commit; refused, or
     transient with no attempts left: → failed and staff are told; transient otherwise: the id
     is returned in ``retry`` (the caller sends it again after a back-off). A filing that moved
     on between (1) and (3) is left as it is. Per filing, beyond a fixed number of queries per
@@ -321,14 +349,17 @@ def filing_submit(*, filing_id: int) -> CarrierFiling | None:
 
 def filings_sweep(*, now=None) -> int:
     """Re-send the filings left ``queued`` longer than ``SWEEP_STALE_SECONDS`` (their message was
-    lost, the broker was down, or a worker died). Sending twice is harmless: the task does
+    lost, the broker was down, a worker died, or their carrier's filing pause is over; those of
+    a carrier paused today wait). Sending twice is harmless: the task does
     nothing for a filing that has moved on or whose attempt is in flight. Returns how many."""
     from carriers.tasks import filings_submit_task
 
     now = now or timezone.now()
     stale = now - timedelta(seconds=policy()["SWEEP_STALE_SECONDS"])
+    paused = paused_carriers(on=timezone.localdate(now, timezone=business_tz()))
     ids = list(
         CarrierFiling.objects.filter(state=F.QUEUED, updated_at__lt=stale)
+        .exclude(carrier_id__in=list(paused))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -4,8 +4,8 @@ business calendar with its SLA policies."""
 
 from reviewportal.models.accounts import Account, User
 from reviewportal.models.audit import AccessLog
-from reviewportal.models.calendar import SlaPolicy, WorkingDay
-from reviewportal.models.lifecycle import ReviewableModel, ReviewState
+from reviewportal.models.calendar import CalendarChange, SlaPolicy, WorkingDay
+from reviewportal.models.lifecycle import ReviewableModel, ReviewState, SlaClock
 from reviewportal.models.notifications import Notification
 from reviewportal.models.rereview import RereviewRun, RereviewRunItem
 from reviewportal.models.review import DecisionOutcome, ReasonCode, ReviewDecision, Revision
@@ -14,6 +14,7 @@ from reviewportal.models.tickets import UrgentTicket
 __all__ = [
     "AccessLog",
     "Account",
+    "CalendarChange",
     "DecisionOutcome",
     "Notification",
     "ReasonCode",
@@ -23,6 +24,7 @@ __all__ = [
     "ReviewState",
     "ReviewableModel",
     "Revision",
+    "SlaClock",
     "SlaPolicy",
     "UrgentTicket",
     "User",

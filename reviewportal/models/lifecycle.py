@@ -32,10 +32,12 @@ EDITABLE_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
 OPEN_STATES = (S.DRAFT, S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
 #: States that wait for a reviewer (the queue).
 QUEUE_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW, S.REREVIEW)
-#: Queue order: urgent items first, then the earliest due time (items without one last), then
-#: the oldest submission. The console's queue, "claim next" and the selectors all sort by it,
-#: and ``queue_index`` serves it.
-QUEUE_ORDERING = ("-is_urgent", models.F("due_at").asc(nulls_last=True), "submitted_at", "pk")
+#: Queue order: urgent items first, then the earliest due time, then the earliest clock start.
+#: An item whose due time is pending (its year is not in the calendar) comes after those with
+#: one, and such items are in the order of their clock's start: their due times all lie in the
+#: missing year, later than any known one. The console's queue, "claim next" and the selectors
+#: all sort by it, and ``queue_index`` serves it.
+QUEUE_ORDERING = ("-is_urgent", models.F("due_at").asc(nulls_last=True), "sla_started_at", "pk")
 
 
 def by_pk(related) -> list:
@@ -50,13 +52,51 @@ def queue_index(name: str) -> models.Index:
     waiting row. Its columns and directions match ``QUEUE_ORDERING`` exactly (ASC sorts NULLs
     last, DESC first), which is what lets the database walk it instead of sorting."""
     return models.Index(
-        fields=["-is_urgent", "due_at", "submitted_at", "id"],
+        fields=["-is_urgent", "due_at", "sla_started_at", "id"],
         name=name,
         condition=models.Q(state__in=QUEUE_STATES),
     )
 
 
-class ReviewableModel(ConcurrentTransitionMixin, models.Model):
+class SlaClock(models.Model):
+    """Abstract fields of an SLA clock (SPEC §6), shared by review items and carrier filings.
+
+    ``reviewportal.services.sla`` sets them when a clock starts and recomputes them whenever the
+    calendar or a target changes: the start stays, due and at-risk instants follow the calendar.
+    A due time that needs a year the calendar does not cover is *pending*: ``due_at`` and
+    ``at_risk_at`` are empty and ``due_pending_year`` names the missing year."""
+
+    sla_policy = models.ForeignKey(
+        "reviewportal.SlaPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    #: When the clock started; due times are always walked again from here.
+    sla_started_at = models.DateTimeField(_("SLA clock started at"), null=True, blank=True)
+    # The target the clock runs with, as business time (the policy's target when it was last
+    # computed), so that the at-risk share is judged against the same target as the due time.
+    sla_target = models.DurationField(_("SLA target"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # From this instant less than the at-risk share of the target is left; stored so that the
+    # periodic sweep finds at-risk items with one query instead of walking each item's calendar.
+    at_risk_at = models.DateTimeField(_("at risk from"), null=True, blank=True)
+    due_pending_year = models.PositiveSmallIntegerField(
+        _("due time pending on the calendar of"),
+        null=True,
+        blank=True,
+        help_text=_("The due time needs this year, which the business calendar does not have yet."),
+    )
+    at_risk_flagged_at = models.DateTimeField(_("flagged at risk at"), null=True, blank=True)
+    breach_recorded_at = models.DateTimeField(_("SLA breach recorded at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReviewableModel(ConcurrentTransitionMixin, SlaClock):
     """Abstract base of everything that goes through review.
 
     Subclasses define ``snapshot_data()``: what a reviewer judges, as a JSON-able dict that the
@@ -103,23 +143,6 @@ class ReviewableModel(ConcurrentTransitionMixin, models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    # The SLA clock (SPEC §6), set by reviewportal.services.sla whenever it (re)starts: on
-    # submission, resubmission, re-review and urgent acceptance.
-    sla_policy = models.ForeignKey(
-        "reviewportal.SlaPolicy",
-        verbose_name=_("SLA policy"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    # The target the clock started with, kept so that editing a policy later does not change
-    # how an item already under way is judged at risk.
-    sla_target = models.DurationField(_("SLA target"), null=True, blank=True)
-    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
-    # From this instant less than the at-risk share of the target is left; stored so that the
-    # periodic sweep finds at-risk items with one query instead of walking each item's calendar.
-    at_risk_at = models.DateTimeField(_("at risk from"), null=True, blank=True)
     is_urgent = models.BooleanField(_("urgent"), default=False)
     # Set by bulk re-review with --suspend: the item may not be used while reviewers decide;
     # cleared by the decision (confirm or revoke).
@@ -128,8 +151,6 @@ class ReviewableModel(ConcurrentTransitionMixin, models.Model):
         default=False,
         help_text=_("Not usable until the re-review is decided."),
     )
-    at_risk_flagged_at = models.DateTimeField(_("flagged at risk at"), null=True, blank=True)
-    breach_recorded_at = models.DateTimeField(_("SLA breach recorded at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -140,7 +161,7 @@ class ReviewableModel(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    class Meta:
+    class Meta(SlaClock.Meta):
         abstract = True
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ class Notification(models.Model):
         URGENT = "urgent", _("Urgent ticket")
         SLA = "sla", _("Service level")
         ACCOUNT = "account", _("Account")
+        CALENDAR = "calendar", _("Business calendar")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

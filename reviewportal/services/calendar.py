@@ -10,18 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reviewportal.businesstime import BusinessCalendar, DayRow
+from reviewportal.businesstime import BusinessCalendar, DayRow, Hours
 from reviewportal.calendar_seed import statutory_days, statutory_years
 from reviewportal.errors import ReviewError
-from reviewportal.models import WorkingDay
-from reviewportal.services.sla import business_calendar, business_tz
+from reviewportal.models import CalendarChange, Notification, SlaPolicy, User, WorkingDay
+from reviewportal.permissions import PERM_OVERRIDE
+from reviewportal.selectors import staff_with_permission
+from reviewportal.services.notifications import notification_send
+from reviewportal.services.sla import (
+    business_calendar,
+    business_tz,
+    clock_kinds,
+    sla_clocks_recompute,
+)
 
 #: From this month on, /health/ warns when next year is not in the table yet (SPEC §6).
 WARN_FROM_MONTH = 11
@@ -69,24 +79,45 @@ class YearPlan:
         return sum(1 for day, working, _note in self.rows if working and day.weekday() >= 5)
 
 
-def _validate(year: int, rows: Sequence[DayRow]) -> None:
+def _validate(year: int, rows: Sequence[DayRow], hours: Mapping[date, Hours]) -> None:
     if any(day.year != year for day, _working, _note in rows):
         raise ReviewError(
             _("The rows given for %(year)s contain dates of another year.") % {"year": year}
         )
     try:
-        BusinessCalendar.from_rows(rows, years=[year])
+        calendar = BusinessCalendar.from_rows(rows, years=[year], hours=hours)
     except ValueError as exc:
         raise ReviewError(str(exc), code="calendar_invalid") from exc
+    for day in hours:
+        if day.year != year or not calendar.is_working_day(day):
+            raise ReviewError(
+                _("%(date)s has opening hours but is not a working day of %(year)s.")
+                % {"date": day.isoformat(), "year": year},
+                code="calendar_invalid",
+            )
 
 
-def calendar_import_plan(*, rows_by_year: Mapping[int, Sequence[DayRow]]) -> list[YearPlan]:
+def calendar_import_plan(
+    *,
+    rows_by_year: Mapping[int, Sequence[DayRow]],
+    hours: Mapping[date, Hours] | None = None,
+) -> list[YearPlan]:
     """Return, year by year, what importing ``rows_by_year`` would write; writes nothing.
 
-    Each year's rows must be every date of that year exactly once (ReviewError naming the
-    problem otherwise). Reads the table's rows of those years with one query."""
+    Each year's rows must be every date of that year exactly once, and ``hours`` (days with
+    opening hours of their own) must be working days of those years that open before they
+    close (ReviewError naming the problem otherwise). Reads the table's rows of those years
+    with one query."""
+    hours = hours or {}
+    stray = sorted(day for day in hours if day.year not in rows_by_year)
+    if stray:
+        raise ReviewError(
+            _("%(date)s has opening hours but its year is not being imported.")
+            % {"date": stray[0].isoformat()},
+            code="calendar_invalid",
+        )
     for year, rows in rows_by_year.items():
-        _validate(year, rows)
+        _validate(year, rows, {day: h for day, h in hours.items() if day.year == year})
     current: dict[date, bool] = {}
     provisional: dict[int, bool] = {}
     for day, working, is_provisional in (
@@ -123,7 +154,10 @@ def calendar_weekend_rows(year: int) -> list[DayRow]:
     it inherit, which is why ``calendar_import(provisional=True)`` marks it."""
     first = date(year, 1, 1)
     days = (date(year + 1, 1, 1) - first).days
-    note = _("provisional: weekends only, State Council notice not imported")
+    note = _(
+        "provisional: Monday–Friday working, no statutory holidays; State Council notice not "
+        "imported"
+    )
     return [
         (day, day.weekday() < 5, note)
         for day in (date.fromordinal(first.toordinal() + n) for n in range(days))
@@ -151,22 +185,36 @@ def calendar_package_rows(*, years: Sequence[int] | None = None) -> dict[int, li
     return by_year
 
 
+class ImportedYears(list):
+    """The ``YearPlan`` of every year ``calendar_import`` wrote, and the calendar-change row
+    that records what the import did to the open clocks (``change``)."""
+
+    change: CalendarChange | None = None
+
+
 @transaction.atomic
 def calendar_import(
     *,
     rows_by_year: Mapping[int, Sequence[DayRow]],
     replace: bool = False,
     provisional: bool = False,
-) -> list[YearPlan]:
+    hours: Mapping[date, Hours] | None = None,
+    user: User | None = None,
+    source: str = "",
+) -> ImportedYears:
     """Write whole years into the business calendar table and return what was written.
 
     Effects, in order: every year is validated (``calendar_import_plan``); a year the table
     already has rows for is refused unless ``replace`` or its rows are all provisional, and
     nothing is written; the rows of a year replaced are deleted; all rows are inserted with one
-    bulk INSERT per 1,000 rows, marked ``provisional`` when asked (``calendar_weekend_rows``).
-    Every process sees the new calendar on its next due-time computation (the table's version
-    changes). All or nothing: one transaction."""
-    plans = calendar_import_plan(rows_by_year=rows_by_year)
+    bulk INSERT per 1,000 rows, marked ``provisional`` when asked (``calendar_weekend_rows``),
+    with the opening hours of ``hours``; every open clock that can reach those years is walked
+    again from its start (``sla_clocks_recompute``): due times pending on them become known, and
+    the calendar-change history says who (``user``, or the command's ``source``) imported what
+    and how many clocks moved. Every process sees the new calendar on its next due-time
+    computation (the table's version changes). All or nothing: one transaction."""
+    hours = dict(hours or {})
+    plans = calendar_import_plan(rows_by_year=rows_by_year, hours=hours)
     if provisional and any(plan.existing for plan in plans):
         raise ReviewError(
             _("A provisional year is only entered where the calendar has nothing."),
@@ -190,14 +238,48 @@ def calendar_import(
         (
             # The note only informs; a long holiday name typed from a notice is cut, not refused.
             WorkingDay(
-                date=day, is_working=working, note=note[:note_length], provisional=provisional
+                date=day,
+                is_working=working,
+                note=note[:note_length],
+                provisional=provisional,
+                opens=hours[day][0] if day in hours else None,
+                closes=hours[day][1] if day in hours else None,
             )
             for plan in plans
             for day, working, note in plan.rows
         ),
         batch_size=1000,
     )
-    return plans
+    written = ImportedYears(plans)
+    if not plans:
+        return written
+    if provisional:
+        kind = CalendarChange.Kind.IMPORT
+        what = _("provisional year (Monday–Friday working, no statutory holidays)")
+    elif any(plan.replaces_provisional for plan in plans):
+        kind, what = CalendarChange.Kind.PROVISIONAL_REPLACED, _("replaces the provisional year")
+    elif replaced:
+        kind, what = CalendarChange.Kind.IMPORT, _("replaces the year in the table")
+    else:
+        kind, what = CalendarChange.Kind.IMPORT, _("new year")
+    years = ", ".join(str(plan.year) for plan in plans)
+    summary = _(
+        "%(years)s imported: %(what)s; %(holidays)s holiday days, %(make_up)s make-up days"
+    ) % {
+        "years": years,
+        "what": what,
+        "holidays": sum(plan.holidays for plan in plans),
+        "make_up": sum(plan.make_up_days for plan in plans),
+    }
+    if source:
+        summary += f" ({source})"
+    written.change = sla_clocks_recompute(
+        kind=kind,
+        summary=summary,
+        user=user,
+        days=(date(plans[0].year, 1, 1), date(plans[-1].year, 12, 31)),
+    )
+    return written
 
 
 def calendar_years() -> list[int]:
@@ -249,8 +331,179 @@ def calendar_health(*, today: date | None = None) -> dict:
         ) % {"year": today.year + 1}
     elif provisional:
         result["warning"] = _(
-            "calendar for %(years)s is provisional (weekends only, no statutory holidays): "
+            "calendar for %(years)s is provisional (Monday–Friday working, no statutory holidays): "
             "import the State Council notice (manage.py calendar_import --csv FILE --year YEAR "
             "--commit)."
         ) % {"years": ", ".join(str(year) for year in provisional)}
     return result
+
+
+# --- editing one day, an SLA target ------------------------------------------------------------
+
+
+def _hours_text(opens: time | None, closes: time | None) -> str:
+    if opens is None:
+        return _("usual hours")
+    return f"{opens:%H:%M}–{closes:%H:%M}"
+
+
+def _day_text(working: bool, opens: time | None, closes: time | None) -> str:
+    if not working:
+        return _("day off")
+    return _("working day, %(hours)s") % {"hours": _hours_text(opens, closes)}
+
+
+@transaction.atomic
+def working_day_update(
+    *,
+    day: WorkingDay,
+    user: User | None,
+    is_working: bool,
+    note: str,
+    opens: time | None = None,
+    closes: time | None = None,
+) -> WorkingDay:
+    """Edit one day of the business calendar: whether it is a working day, its note, its own
+    opening hours (both empty: the usual hours; a closed day is a day off).
+
+    Effects, in order: the row is locked; the new values are validated (both hours or neither,
+    opening before closing, no hours on a day off: ValidationError, nothing written) and saved;
+    when the working flag or the hours changed, every open clock that can span the day is walked
+    again (``sla_clocks_recompute``) and the calendar-change history records who changed what
+    and how many clocks moved. A change of the note alone moves nothing and records nothing."""
+    day = WorkingDay.objects.select_for_update().get(pk=day.pk)
+    before = (day.is_working, day.opens, day.closes)
+    day.is_working = bool(is_working)
+    day.note = note
+    day.opens, day.closes = (opens, closes) if is_working else (None, None)
+    if not is_working and (opens is not None or closes is not None):
+        raise ValidationError(
+            {"opens": _("A day off has no opening hours; clear them or make it a working day.")}
+        )
+    day.full_clean(exclude=["date"])
+    day.save()
+    after = (day.is_working, day.opens, day.closes)
+    if after != before:
+        sla_clocks_recompute(
+            kind=CalendarChange.Kind.DAY_EDITED,
+            summary=_("%(date)s: %(before)s → %(after)s")
+            % {
+                "date": day.date.isoformat(),
+                "before": _day_text(*before),
+                "after": _day_text(*after),
+            },
+            user=user,
+            days=(day.date, day.date),
+        )
+    return day
+
+
+@transaction.atomic
+def sla_policy_update(
+    *, policy: SlaPolicy, user: User | None, target_value: int, target_unit: str
+) -> SlaPolicy:
+    """Change an SLA target. Effects: the row is locked, validated and saved; when the target
+    changed, every open clock under this policy is walked again with the new target from its
+    own start (``sla_clocks_recompute``: due and at-risk instants move, breaches that are no
+    longer breaches are cleared) and the calendar-change history records it."""
+    policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
+    before = str(policy)
+    changed = (policy.target_value, policy.target_unit) != (target_value, target_unit)
+    policy.target_value = target_value
+    policy.target_unit = target_unit
+    policy.full_clean()
+    policy.save()
+    if changed:
+        sla_clocks_recompute(
+            kind=CalendarChange.Kind.POLICY_CHANGED,
+            summary=_("%(before)s → %(after)s") % {"before": before, "after": str(policy)},
+            user=user,
+            where=Q(sla_policy=policy),
+        )
+    return policy
+
+
+# --- is next year there? -------------------------------------------------------------------------
+
+
+def pending_clocks_count() -> int:
+    """How many running clocks wait for a year the calendar does not have (one query a kind)."""
+    return sum(
+        kind.model._default_manager.filter(kind.running, due_pending_year__isnull=False).count()
+        for kind in clock_kinds()
+    )
+
+
+@dataclass(frozen=True)
+class CoverageWarning:
+    """What staff are told while a year the clocks need is missing or provisional."""
+
+    year: int
+    provisional: bool
+    pending: int
+
+    @property
+    def text(self) -> str:
+        if self.provisional:
+            lead = _(
+                "The %(year)s calendar is provisional (Monday–Friday working, no statutory "
+                "holidays)."
+            ) % {"year": self.year}
+        else:
+            lead = _("The %(year)s calendar is not imported.") % {"year": self.year}
+        return (
+            lead
+            + " "
+            + _(
+                "%(n)s open clocks have their due time pending. Import the State Council notice: "
+                "manage.py calendar_import --year %(year)s --csv FILE --commit"
+            )
+            % {"n": self.pending, "year": self.year}
+        )
+
+
+def calendar_coverage_warning(*, today: date | None = None) -> CoverageWarning | None:
+    """The warning every console page shows, or None: the current year missing, or from
+    1 November next year missing or only provisional; or any clock still pending on a year."""
+    today = today or timezone.now().astimezone(business_tz()).date()
+    covered = set(calendar_years())
+    provisional = set(calendar_provisional_years())
+    pending = pending_clocks_count()
+    wanted = [today.year] + ([today.year + 1] if today.month >= WARN_FROM_MONTH else [])
+    for year in wanted:
+        if year not in covered or year in provisional:
+            return CoverageWarning(year=year, provisional=year in covered, pending=pending)
+    if pending:
+        missing = [year for year in range(today.year, today.year + 3) if year not in covered]
+        return CoverageWarning(
+            year=missing[0] if missing else today.year + 1, provisional=False, pending=pending
+        )
+    return None
+
+
+#: How often senior reviewers are reminded while a year is missing.
+REMIND_EVERY = timedelta(days=7)
+
+
+def calendar_coverage_remind(*, now: datetime | None = None) -> int:
+    """Tell every senior reviewer, at most once a week, that a year the clocks need is missing
+    or provisional (``calendar_coverage_warning``); returns how many were told."""
+    now = now or timezone.now()
+    warning = calendar_coverage_warning(today=now.astimezone(business_tz()).date())
+    if warning is None:
+        return 0
+    if Notification.objects.filter(
+        kind=Notification.Kind.CALENDAR, created_at__gt=now - REMIND_EVERY
+    ).exists():
+        return 0
+
+    def render() -> tuple[str, str]:
+        return _("Business calendar: %(year)s is needed") % {"year": warning.year}, warning.text
+
+    return len(
+        notification_send(
+            recipients=staff_with_permission(PERM_OVERRIDE),
+            kind=Notification.Kind.CALENDAR,
+            render=render,
+        )
+    )

@@ -34,8 +34,8 @@ def _queue_key(item: ReviewableModel) -> tuple:
     return (
         not item.is_urgent,
         item.due_at is None,
-        item.due_at or item.submitted_at,
-        item.submitted_at,
+        item.due_at or item.sla_started_at or item.submitted_at,
+        item.sla_started_at or item.submitted_at,
         item.pk,
     )
 

@@ -54,7 +54,9 @@ from reviewportal.transition_log import transition_log_batch
 #: The fields ``sla_clock_start`` sets on an item; a batch computes them once and copies them.
 _SLA_CLOCK_FIELDS = (
     "sla_policy",
+    "sla_started_at",
     "sla_target",
+    "due_pending_year",
     "due_at",
     "at_risk_at",
     "is_urgent",
@@ -150,8 +152,8 @@ def review_submit(
     Effects, in order: the pre-check runs as of today and refuses any ``block`` finding; a
     revision (number 1) freezes the snapshot and the findings; the item moves draft →
     pending_review with ``submitted_at`` = now; the SLA clock starts (due time from the item's
-    policy; a calendar that does not cover it refuses with CalendarNotConfiguredError); the
-    transition is logged."""
+    policy; when the calendar does not cover the year it needs, the item is accepted all the
+    same with its due time pending); the transition is logged."""
     item = lock(item)
     require_action(item, user, Action.SUBMIT)
     findings = findings_for(item, on=checks_as_of)
@@ -638,7 +640,7 @@ def review_flag_for_rereview_batch(
        longer approved, or one ``user`` may not flag, is skipped with the message the single
        service would have raised;
     4. the SLA clock is computed once — every item starts it now, under the model's policy
-       (CalendarNotConfiguredError refuses the whole batch);
+       (pending for all of them when the calendar lacks the year it needs);
     5. one query reads the items' last revision numbers; one insert writes a revision per item
        (its snapshot now, the given findings, submitted by ``user``);
     6. the transition runs on each item in memory (current revision, ``submitted_at`` = now,

@@ -21,7 +21,7 @@ from reviewportal.models.lifecycle import ReviewState
 from reviewportal.permissions import PERM_URGENT, is_staff_user
 from reviewportal.services.lifecycle import lifecycle_service, lock
 from reviewportal.services.notifications import notification_send_to_account
-from reviewportal.services.sla import business_tz, sla_clock_start
+from reviewportal.services.sla import business_tz, pending_text, sla_clock_start
 
 #: Only an item waiting for its first decision can be expedited.
 URGENT_STATES = (ReviewState.PENDING_REVIEW, ReviewState.UNDER_REVIEW)
@@ -147,8 +147,8 @@ def urgent_ticket_accept(*, ticket: UrgentTicket, user: User, note: str = "") ->
     Effects, in order: the ticket is locked and must be open; the user must be support staff
     (``handle_urgent``); the item is locked and must still be pending review or under review
     (otherwise decline the ticket); the item's SLA clock restarts now under the urgent policy
-    (``is_urgent``, due 2 business hours from now by default; a calendar that does not cover the
-    due time refuses before anything changes); the ticket moves open → accepted with the note,
+    (``is_urgent``, due 2 business hours from now by default; pending when the calendar does not
+    cover the year the due time needs); the ticket moves open → accepted with the note,
     logged as done by ``user``; the item is saved; the customer's account is told the new due
     time (e-mailed after commit)."""
     ticket = _lock_open_ticket(ticket)
@@ -175,8 +175,13 @@ def urgent_ticket_accept(*, ticket: UrgentTicket, user: User, note: str = "") ->
         subject=item,
         render=lambda: (
             _("Urgent review accepted: %(item)s") % {"item": _label(item)},
-            _("%(item)s will be reviewed by %(due)s (Beijing time).")
-            % {"item": _label(item), "due": _local(item.due_at)}
+            (
+                _("%(item)s will be reviewed by %(due)s (Beijing time).")
+                % {"item": _label(item), "due": _local(item.due_at)}
+                if item.due_at
+                else _("%(item)s is reviewed first; %(pending)s.")
+                % {"item": _label(item), "pending": pending_text(item.due_pending_year)}
+            )
             + (("\n" + note) if note else ""),
         ),
     )

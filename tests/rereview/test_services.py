@@ -338,19 +338,20 @@ def test_signature_check_inputs_find_a_signature_taken_by_another_qualification(
     assert taken == {hexun.company.pk, legacy.pk}
 
 
-def test_rereview_item_that_cannot_be_flagged_is_skipped_and_reported(hexun, senior, tmp_path):
-    # Without this year's calendar the re-review's due time cannot be computed (SPEC §6: an
-    # error, never a guess): the service refuses, the run reports it and carries on.
+def test_rereview_without_the_calendar_flags_items_with_due_time_pending(hexun, senior, tmp_path):
+    # Without this year's calendar the re-review's due time cannot be computed (SPEC §6: never
+    # a guess), but a missing year refuses no work: the items go back to the queue with their
+    # due time pending on that year.
     WorkingDay.objects.filter(date__year__gte=2026).delete()
 
     stats = run(tmp_path, commit=True, user=senior)
 
-    assert (stats.flagged, stats.skipped) == (0, 2)
-    assert set(states(hexun.apps).values()) == {S.APPROVED}
-    rows = report(tmp_path / "report.csv")
-    assert {r["action"] for r in rows} == {"skipped"}
-    assert all("calendar not configured" in r["detail"] for r in rows)
-    assert not Notification.objects.filter(kind="rereview").exists()
+    assert (stats.flagged, stats.skipped) == (2, 0)
+    assert set(states(hexun.apps).values()) == {S.REREVIEW}
+    for item in SignatureApplication.objects.filter(pk__in=[a.pk for a in hexun.apps]):
+        assert (item.due_at, item.due_pending_year) == (None, 2026)
+        assert item.sla_started_at is not None
+    assert {r["action"] for r in report(tmp_path / "report.csv")} == {"flagged"}
 
 
 def test_template_inputs_match_the_per_item_builder(hexun, senior):

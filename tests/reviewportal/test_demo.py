@@ -46,7 +46,7 @@ def test_seed_demo_late_in_the_year_enters_the_missing_next_year_provisionally(c
         err = io.StringIO()
         call_command("seed_demo", "--quiet-logins", stdout=io.StringIO(), stderr=err)
 
-        assert "the calendar had no 2027; entered it provisionally" in err.getvalue()
+        assert "no 2027; for the demo only, entered it provisionally" in err.getvalue()
         assert "calendar_import --csv FILE --year 2027 --commit" in err.getvalue()
         assert WorkingDay.objects.filter(date__year=2027, provisional=True).count() == 365
         counts = demo_state_counts()

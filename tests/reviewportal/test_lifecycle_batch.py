@@ -289,20 +289,19 @@ def test_flag_batch_refuses_an_item_without_a_blocking_finding(signatures, senio
     assert {SignatureApplication.objects.get(pk=s.pk).state for s in signatures} == {S.APPROVED}
 
 
-def test_flag_batch_without_the_calendar_changes_nothing(signatures, senior):
-    from reviewportal.errors import CalendarNotConfiguredError
+def test_flag_batch_without_the_calendar_flags_with_due_time_pending(signatures, senior):
     from reviewportal.models import WorkingDay
 
     WorkingDay.objects.filter(date__year__gte=2026).delete()
-    revisions = Revision.objects.count()
 
-    with pytest.raises(CalendarNotConfiguredError):
-        lc.review_flag_for_rereview_batch(
-            items=signatures, user=senior, findings_by_item=findings_for(signatures)
-        )
+    result = lc.review_flag_for_rereview_batch(
+        items=signatures, user=senior, findings_by_item=findings_for(signatures)
+    )
 
-    assert Revision.objects.count() == revisions
-    assert {SignatureApplication.objects.get(pk=s.pk).state for s in signatures} == {S.APPROVED}
+    assert len(result.flagged) == len(signatures)
+    fresh = SignatureApplication.objects.filter(pk__in=[s.pk for s in signatures])
+    assert {(s.state, s.due_at, s.due_pending_year) for s in fresh} == {(S.REREVIEW, None, 2026)}
+    assert all(s.sla_started_at is not None for s in fresh)
 
 
 def _with_snapshot_relations(item, n: int):

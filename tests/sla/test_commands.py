@@ -168,7 +168,7 @@ def test_calendar_import_replaces_a_provisional_year_without_replace(csv_file):
     path = str(csv_file(CSV_2027))
 
     dry = run("calendar_import", "--year", "2027", "--csv", path)
-    assert "replaces the provisional weekends-only year, 8 days change" in dry
+    assert "provisional year (Monday–Friday working, no holidays), 8 days change" in dry
     assert "2027-02-06 changes from day off to working" in dry
     assert WorkingDay.objects.filter(date__year=2027, provisional=True).count() == 365
 

@@ -12,13 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from reviewportal.businesstime import SlaState
 from reviewportal.calendar_seed import statutory_days
-from reviewportal.errors import CalendarNotConfiguredError
 from reviewportal.models import ReviewState, SlaPolicy, WorkingDay
 from reviewportal.selectors import (
     review_queue,
     review_queue_all,
-    revisions_for,
-    transition_log_for,
 )
 from reviewportal.services import lifecycle as lc
 from reviewportal.services.calendar import calendar_import
@@ -147,26 +144,6 @@ def test_review_flag_for_rereview_starts_clock(clock, signature, customer, revie
     item = SignatureApplication.objects.get(pk=item.pk)
     assert item.state == ReviewState.REREVIEW
     assert item.due_at == at("2026-11-30T17:00:00+08:00")
-
-
-def test_review_submit_uncovered_year_refuses_and_writes_nothing(clock, signature, customer):
-    clock("2026-12-31T17:30:00+08:00")
-    with pytest.raises(CalendarNotConfiguredError, match="calendar not configured for 2027"):
-        lc.review_submit(item=signature, user=customer)
-
-    signature.refresh_from_db()
-    assert signature.state == ReviewState.DRAFT
-    assert signature.due_at is None
-    assert not revisions_for(signature).exists()
-    assert not transition_log_for(signature).exists()
-
-
-def test_review_submit_qualification_reaching_next_year_is_refused(clock, customer, account):
-    # Ten working days from 18 December 2026 end in January 2027.
-    clock("2026-12-18T10:00:00+08:00")
-    with pytest.raises(CalendarNotConfiguredError) as refused:
-        lc.review_submit(item=QualificationFactory(account=account), user=customer)
-    assert refused.value.year == 2027
 
 
 def test_review_submit_after_year_is_imported_reaches_into_it(clock, signature, customer):

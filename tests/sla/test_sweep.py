@@ -160,10 +160,11 @@ def test_sla_sweep_run_query_count_twenty_items(
 
 
 # Per kind of item (qualification, signature, template): one SELECT … FOR UPDATE each for due
-# and at-risk items (6), one UPDATE for the kind that has some of each (2); the senior
-# reviewers (1); one notification INSERT per senior (1); a savepoint and its release for the
-# sweep's transaction and for notification_send's (4).
-SWEEP_QUERIES = 14
+# and at-risk items (6), one UPDATE for the kind that has some of each (2); one SELECT … FOR
+# UPDATE for overdue carrier filings (1); the senior reviewers (1); one notification INSERT per
+# senior (1); a savepoint and its release for the sweep's transaction and for
+# notification_send's (4).
+SWEEP_QUERIES = 15
 
 
 def test_sla_sweep_task_runs_the_sweep(submit_signature, clock, senior):

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from reviewportal.errors import (
-    CalendarNotConfiguredError,
     PermissionRefused,
     ReviewError,
     TransitionRefused,
@@ -232,21 +231,6 @@ def test_urgent_ticket_accept_item_no_longer_waiting_is_refused(pending, custome
         urgent_ticket_accept(ticket=ticket, user=support)
     ticket.refresh_from_db()
     assert ticket.state == T.OPEN
-
-
-def test_urgent_ticket_accept_uncovered_year_changes_nothing(
-    submit_signature, clock, customer, support
-):
-    item = submit_signature("2026-12-31T09:00:00+08:00")
-    ticket = urgent_ticket_file(item=item, user=customer, reason="急")
-    clock("2026-12-31T17:30:00+08:00")
-    with pytest.raises(CalendarNotConfiguredError, match="2027"):
-        urgent_ticket_accept(ticket=ticket, user=support)
-    ticket.refresh_from_db()
-    item.refresh_from_db()
-    assert ticket.state == T.OPEN and not item.is_urgent
-    assert item.due_at == at("2026-12-31T18:00:00+08:00")
-    assert not Notification.objects.filter(kind="urgent").exists()
 
 
 def test_urgent_ticket_decline_tells_customer_and_keeps_due_time(pending, customer, support):

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils.translation import gettext as _
 
-from reviewportal.calendar_seed import parse_calendar_csv
+from reviewportal.calendar_seed import parse_calendar_csv_with_hours
 from reviewportal.errors import ReviewError
 from reviewportal.services.calendar import (
     YearPlan,
@@ -60,6 +60,7 @@ class Command(BaseCommand):
     # Operators' tools and scripts read this output: stable English, like /health/.
     @no_translations
     def handle(self, *args, csv, from_package, year, years, commit, replace, **options):
+        hours = {}
         try:
             if csv is not None:
                 if year is None:
@@ -69,7 +70,8 @@ class Command(BaseCommand):
                         _("--years goes with --from-package; use --year with --csv"),
                         returncode=EXIT_BAD_INPUT,
                     )
-                rows_by_year = {year: parse_calendar_csv(_read(csv), year)}
+                rows, hours = parse_calendar_csv_with_hours(_read(csv), year)
+                rows_by_year = {year: rows}
             else:
                 if year is not None:
                     raise CommandError(
@@ -77,14 +79,14 @@ class Command(BaseCommand):
                         returncode=EXIT_BAD_INPUT,
                     )
                 rows_by_year = calendar_package_rows(years=years)
-            plans = calendar_import_plan(rows_by_year=rows_by_year)
+            plans = calendar_import_plan(rows_by_year=rows_by_year, hours=hours)
         except (ValueError, ReviewError) as exc:
             raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from exc
         if not plans:
             self.stdout.write(_("Nothing to import: every year the package covers is in."))
             return
         for plan in plans:
-            self._show(plan, replace=replace)
+            self._show(plan, replace=replace, hours=hours)
         present = [str(plan.year) for plan in plans if plan.refused_without_replace]
         if present and not replace:
             raise CommandError(
@@ -95,7 +97,12 @@ class Command(BaseCommand):
             self.stdout.write(_("Dry run: nothing written. Run again with --commit to write."))
             return
         try:
-            written = calendar_import(rows_by_year=rows_by_year, replace=replace)
+            written = calendar_import(
+                rows_by_year=rows_by_year,
+                replace=replace,
+                hours=hours,
+                source="manage.py calendar_import",
+            )
         except ReviewError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
@@ -105,14 +112,29 @@ class Command(BaseCommand):
                 "years": ", ".join(str(plan.year) for plan in written),
             }
         )
+        change = written.change
+        if change is not None:
+            self.stdout.write(
+                _(
+                    "Open clocks: %(checked)s checked, %(moved)s moved, %(known)s pending due "
+                    "times now known, %(cleared)s breaches cleared."
+                )
+                % {
+                    "checked": change.clocks_checked,
+                    "moved": change.clocks_moved,
+                    "known": change.due_times_known,
+                    "cleared": change.breaches_cleared,
+                }
+            )
 
-    def _show(self, plan: YearPlan, *, replace: bool) -> None:
+    def _show(self, plan: YearPlan, *, replace: bool, hours: dict) -> None:
         if not plan.existing:
             status = _("new")
         elif plan.replaces_provisional:
-            status = _("replaces the provisional weekends-only year, %(changed)s days change") % {
-                "changed": len(plan.changes)
-            }
+            status = _(
+                "replaces the provisional year (Monday–Friday working, no holidays), "
+                "%(changed)s days change"
+            ) % {"changed": len(plan.changes)}
         else:
             status = _("replaces %(n)s days in the table, %(changed)s of them change") % {
                 "n": plan.existing,
@@ -134,7 +156,8 @@ class Command(BaseCommand):
         )
         for day, working, note in plan.exceptions:
             kind = _("workday") if working else _("holiday")
-            self.stdout.write(f"  {day.isoformat()} {day:%a}  {kind:<8} {note}".rstrip())
+            own = f" {hours[day][0]:%H:%M}-{hours[day][1]:%H:%M}" if day in hours else ""
+            self.stdout.write(f"  {day.isoformat()} {day:%a}  {kind:<8} {note}{own}".rstrip())
         for day, before, after in plan.changes if replace or plan.replaces_provisional else ():
             self.stdout.write(
                 "  "

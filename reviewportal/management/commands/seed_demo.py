@@ -16,8 +16,9 @@ class Command(BaseCommand):
         result = demo_seed(password=password)
         for year in result.provisional_years:
             self.stderr.write(
-                f"warning: the calendar had no {year}; entered it provisionally (weekends only, "
-                "no statutory holidays) for the demo. Import the State Council notice with "
+                f"warning: the calendar had no {year}; for the demo only, entered it "
+                "provisionally as Monday–Friday working, no statutory holidays (due times that "
+                "reach into it ignore that year's holidays). Import the State Council notice with "
                 f"manage.py calendar_import --csv FILE --year {year} --commit"
             )
         for name in result.created_accounts:
