@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import chinese_calendar
@@ -13,6 +13,7 @@ from reviewportal.businesstime import BusinessCalendar
 from reviewportal.calendar_seed import (
     MAKE_UP_MARKER,
     parse_calendar_csv,
+    parse_calendar_csv_with_hours,
     statutory_days,
     statutory_years,
 )
@@ -166,6 +167,25 @@ def test_parse_calendar_csv_workday_row_makes_a_weekend_day_working() -> None:
     assert note == MAKE_UP_MARKER
 
 
+def test_parse_calendar_csv_with_hours_reads_half_days_and_make_up_hours() -> None:
+    text = (
+        "date,kind,name,opens,closes\n"
+        "2026-10-01,holiday,国庆节\n"
+        "2026-10-10,workday,国庆节,09:00,12:00\n"
+        "2026-12-31,hours,跨年半天,09:00,13:30\n"
+    )
+    rows, hours = parse_calendar_csv_with_hours(text, 2026)
+
+    assert hours == {
+        date(2026, 10, 10): (time(9, 0), time(12, 0)),
+        date(2026, 12, 31): (time(9, 0), time(13, 30)),
+    }
+    by_day = {day: (working, note) for day, working, note in rows}
+    assert by_day[date(2026, 12, 31)] == (True, "跨年半天")
+    assert by_day[date(2026, 10, 10)][0] is True
+    assert parse_calendar_csv(text, 2026) == rows
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -180,6 +200,14 @@ def test_parse_calendar_csv_workday_row_makes_a_weekend_day_working() -> None:
         ("2026-09-21,workday\n", "line 1: 2026-09-21 is a Monday, already a working day"),
         ("2026-10-01\n", "line 1: expected date,kind"),
         ("2026-10-01,holiday,国庆节,extra\n", "got 4"),
+        ("2026-10-01,holiday\n2026-12-31,hours,跨年,14:00,12:00\n", "line 2: closing time 12:00"),
+        ("2026-10-01,holiday\n2026-12-31,hours,跨年,09:00,09:00\n", "is not after opening"),
+        ("2026-10-01,holiday\n2026-12-31,hours,跨年,9am,12:00\n", "line 2: opening time '9am'"),
+        ("2026-10-01,holiday\n2026-12-31,hours,跨年,09:00,25:00\n", "'25:00' is not a valid"),
+        ("2026-10-01,holiday\n2026-12-31,hours\n", "line 2: an hours row needs opens,closes"),
+        ("2026-10-01,holiday,国庆节,09:00,12:00\n", "line 1: 2026-10-01 is a holiday and has no"),
+        ("2026-10-01,holiday\n2026-10-10,hours,x,09:00,12:00\n", "line 2: 2026-10-10 is a Sat"),
+        ("2026-10-01,holiday\n2026-12-31,hours,x,09:00\n", "got 4"),
         ("date,kind,name\n# nothing typed yet\n", "no holiday or workday rows for 2026"),
     ],
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from reviewportal.calendar_seed import statutory_days
-from reviewportal.models import WorkingDay
+from reviewportal.models import CalendarChange, WorkingDay
 from reviewportal.services.calendar import calendar_stopgap
 
 pytestmark = pytest.mark.django_db
@@ -188,6 +188,27 @@ def test_calendar_import_invalid_csv_exits_2_naming_the_line(csv_file):
     assert error.returncode == 2
     assert "line 5: '2027-02-30' is not a valid date" in str(error)
     assert not WorkingDay.objects.filter(date__year=2027).exists()
+
+
+def test_calendar_import_closing_before_opening_exits_2_and_writes_nothing(csv_file):
+    bad = CSV_2027 + "2027-12-31,hours,跨年半天,13:00,12:00\n"
+    error = fails("calendar_import", "--year", "2027", "--csv", str(csv_file(bad)), "--commit")
+    assert error.returncode == 2
+    assert "line 11: closing time 12:00 is not after opening time 13:00" in str(error)
+    assert not WorkingDay.objects.filter(date__year=2027).exists()
+    assert not CalendarChange.objects.exists()
+
+
+def test_calendar_import_commit_writes_own_hours_and_reports_the_clocks(csv_file):
+    half = CSV_2027 + "2027-12-31,hours,跨年半天,09:00,12:00\n"
+    out = run("calendar_import", "--year", "2027", "--csv", str(csv_file(half)), "--commit")
+
+    day = WorkingDay.objects.get(date="2027-12-31")
+    assert (day.is_working, day.opens, day.closes) == (True, time(9, 0), time(12, 0))
+    assert "Open clocks: 0 checked, 0 moved, 0 pending due times now known" in out
+    change = CalendarChange.objects.get()
+    assert change.kind == CalendarChange.Kind.IMPORT and change.changed_by is None
+    assert "2027 imported" in change.summary and "manage.py calendar_import" in change.summary
 
 
 @pytest.mark.parametrize(
