@@ -54,4 +54,9 @@ class Migration(migrations.Migration):
             name='changed_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by'),
         ),
+            migrations.AlterField(
+            model_name='workingday',
+            name='provisional',
+            field=models.BooleanField(default=False, editable=False, help_text='Monday–Friday working, no statutory holidays (entered for a demo): import the State Council notice.', verbose_name='provisional'),
+        ),
     ]

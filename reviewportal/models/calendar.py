@@ -31,14 +31,17 @@ class WorkingDay(models.Model):
     closes = models.TimeField(
         _("closes"), null=True, blank=True, help_text=_("Empty: the usual closing time (18:00).")
     )
-    #: Entered as a stop-gap (weekends only, no statutory holidays) because the State Council
-    #: notice for the year was not available: /health/ warns while a current or coming year
+    #: Entered as a stop-gap (Monday–Friday working, no statutory holidays) because the State
+    #: Council notice for the year was not available: /health/ warns while a current or coming year
     #: is provisional, and importing the notice replaces it without --replace.
     provisional = models.BooleanField(
         _("provisional"),
         default=False,
         editable=False,
-        help_text=_("Weekends only, without the State Council's holidays: import the notice."),
+        help_text=_(
+            "Monday–Friday working, no statutory holidays (entered for a demo): import the "
+            "State Council notice."
+        ),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Part of the calendar's version (services.sla): every save adds one, so the sum over the

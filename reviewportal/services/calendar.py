@@ -312,7 +312,8 @@ def calendar_stopgap(*, today: date) -> list[int]:
 def calendar_health(*, today: date | None = None) -> dict:
     """The calendar part of ``/health/``: ``ok`` while the current year is covered, and from
     1 November a ``warning`` when next year is not (SPEC §6); a ``warning`` too while the
-    current or next year is only provisional (``calendar_stopgap``). ``today`` is the local
+    current or next year is only provisional (``calendar_stopgap``); ``pending_clocks`` counts
+    the open clocks whose due time waits for a missing year. ``today`` is the local
     date of the opening hours' time zone by default."""
     today = today or timezone.now().astimezone(business_tz()).date()
     years = calendar_years()
@@ -322,6 +323,9 @@ def calendar_health(*, today: date | None = None) -> dict:
     result: dict = {"ok": today.year in years, "years": years}
     if provisional:
         result["provisional_years"] = provisional
+    pending = pending_clocks_count()
+    if pending:
+        result["pending_clocks"] = pending
     if not result["ok"]:
         result["error"] = _("calendar not configured for %(year)s") % {"year": today.year}
     elif today.month >= WARN_FROM_MONTH and today.year + 1 not in years:
