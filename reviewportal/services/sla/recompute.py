@@ -198,7 +198,9 @@ def sla_clocks_recompute(
         update_fields=["clocks_checked", "clocks_moved", "due_times_known", "breaches_cleared"]
     )
     sla_sweep_run(now=now)
-    transaction.on_commit(lambda: _recompute_touched_since(started))
+    # Robust: the change is committed by then, so a failure of this second pass is logged
+    # rather than turned into an error page for a change that succeeded.
+    transaction.on_commit(lambda: _recompute_touched_since(started), robust=True)
     return change
 
 
