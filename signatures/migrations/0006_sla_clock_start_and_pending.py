@@ -3,29 +3,6 @@
 from django.conf import settings
 from django.db import migrations, models
 
-APP = 'signatures'
-MODELS = ['Qualification', 'SignatureApplication']
-
-
-def _start_open_clocks(apps, schema_editor):
-    """Clocks started before clocks kept their start: the start is the submission, or for an
-    urgent item the acceptance of its ticket (due times stay as they were computed)."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    UrgentTicket = apps.get_model("reviewportal", "UrgentTicket")
-    for name in MODELS:
-        model = apps.get_model(APP, name)
-        model.objects.filter(due_at__isnull=False, sla_started_at__isnull=True).update(
-            sla_started_at=models.F("submitted_at")
-        )
-        content_type = ContentType.objects.filter(app_label=APP, model=name.lower()).first()
-        if content_type is None:
-            continue
-        accepted = UrgentTicket.objects.filter(
-            content_type=content_type, state="accepted", handled_at__isnull=False
-        ).values_list("object_id", "handled_at")
-        for object_id, handled_at in accepted:
-            model.objects.filter(pk=object_id, is_urgent=True).update(sla_started_at=handled_at)
-
 
 class Migration(migrations.Migration):
 
@@ -72,5 +49,4 @@ class Migration(migrations.Migration):
             model_name='signatureapplication',
             index=models.Index(condition=models.Q(('state__in', ('pending_review', 'under_review', 'rereview'))), fields=['-is_urgent', 'due_at', 'sla_started_at', 'id'], name='signature_queue'),
         ),
-        migrations.RunPython(_start_open_clocks, migrations.RunPython.noop),
     ]

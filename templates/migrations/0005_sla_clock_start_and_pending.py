@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
-APP = 'templates'
-MODELS = ['TemplateApplication']
+#: Every reviewable model (the signatures migration that adds the fields comes first).
+MODELS = [
+    ("signatures", "Qualification"),
+    ("signatures", "SignatureApplication"),
+    ("templates", "TemplateApplication"),
+]
 
 
 def _start_open_clocks(apps, schema_editor):
@@ -12,12 +16,12 @@ def _start_open_clocks(apps, schema_editor):
     urgent item the acceptance of its ticket (due times stay as they were computed)."""
     ContentType = apps.get_model("contenttypes", "ContentType")
     UrgentTicket = apps.get_model("reviewportal", "UrgentTicket")
-    for name in MODELS:
-        model = apps.get_model(APP, name)
+    for app, name in MODELS:
+        model = apps.get_model(app, name)
         model.objects.filter(due_at__isnull=False, sla_started_at__isnull=True).update(
             sla_started_at=models.F("submitted_at")
         )
-        content_type = ContentType.objects.filter(app_label=APP, model=name.lower()).first()
+        content_type = ContentType.objects.filter(app_label=app, model=name.lower()).first()
         if content_type is None:
             continue
         accepted = UrgentTicket.objects.filter(
@@ -30,6 +34,7 @@ def _start_open_clocks(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('contenttypes', '0002_remove_content_type_name'),
         ('reviewportal', '0009_calendar_changes_and_opening_hours'),
         ('signatures', '0006_sla_clock_start_and_pending'),
         ('templates', '0004_queue_index'),

@@ -149,12 +149,9 @@ def test_urgent_ticket_accept_at_year_end_is_accepted_with_due_time_pending(
 
 
 def test_review_approve_filing_clock_reaching_next_year_is_pending(
-    clock, signature, customer, reviewer, import_2027, django_capture_on_commit_callbacks
+    approve_at, signature, import_2027
 ):
-    clock("2026-12-28T10:00:00+08:00")
-    with django_capture_on_commit_callbacks(execute=True):
-        walk_to(signature, "approved", customer=customer, reviewer=reviewer, senior=None)
-    filings = list(CarrierFiling.objects.filter(signature=signature))
+    filings = list(approve_at("2026-12-28T10:00:00+08:00", signature).values())
     assert {f.state for f in filings} == {"submitted"}
     assert {(f.due_at, f.due_pending_year) for f in filings} == {(None, 2027)}
     assert {f.sla_started_at for f in filings} == {at("2026-12-28T10:00:00+08:00")}
@@ -167,13 +164,8 @@ def test_review_approve_filing_clock_reaching_next_year_is_pending(
     assert change.due_times_known == 3
 
 
-def test_review_approve_filing_clock_inside_the_year_has_its_due_time(
-    clock, signature, customer, reviewer, django_capture_on_commit_callbacks
-):
-    clock("2026-11-24T10:00:00+08:00")
-    with django_capture_on_commit_callbacks(execute=True):
-        walk_to(signature, "approved", customer=customer, reviewer=reviewer, senior=None)
-    filing = CarrierFiling.objects.filter(signature=signature).first()
+def test_review_approve_filing_clock_inside_the_year_has_its_due_time(approve_at, signature):
+    filing = approve_at("2026-11-24T10:00:00+08:00", signature)["cmcc"]
     assert filing.sla_policy.code == "filing"
     assert filing.due_at == at("2026-12-01T10:00:00+08:00")
 
@@ -388,14 +380,24 @@ def stub_carriers(settings):
     return policy
 
 
+@pytest.fixture
+def approve_at(
+    clock, stub_carriers, customer, reviewer, senior, django_capture_on_commit_callbacks
+):
+    """``approve_at("ISO", item)``: walk ``item`` to approved at that instant, with the
+    submissions to the stub carriers that follow the commit; returns its filings by carrier."""
+
+    def approve(text: str, item) -> dict[str, CarrierFiling]:
+        clock(text)
+        with django_capture_on_commit_callbacks(execute=True):
+            walk_to(item, "approved", customer=customer, reviewer=reviewer, senior=senior)
+        return {f.carrier.code: f for f in CarrierFiling.objects.filter(signature=item)}
+
+    return approve
+
+
 def test_carrier_pause_holds_filings_and_releases_them_when_it_ends(
-    clock,
-    approved_qualification,
-    customer,
-    reviewer,
-    senior,
-    stub_carriers,
-    django_capture_on_commit_callbacks,
+    clock, approve_at, approved_qualification, senior
 ):
     from carriers.models import Carrier
 
@@ -403,11 +405,8 @@ def test_carrier_pause_holds_filings_and_releases_them_when_it_ends(
     carrier_pause_save(
         carrier=cmcc, starts_on=date(2026, 11, 25), ends_on=date(2026, 11, 27), user=senior
     )
-    clock("2026-11-26T10:00:00+08:00")
     item = SignatureApplicationFactory(qualification=approved_qualification)
-    with django_capture_on_commit_callbacks(execute=True):
-        walk_to(item, "approved", customer=customer, reviewer=reviewer, senior=senior)
-    by_carrier = {f.carrier.code: f for f in CarrierFiling.objects.filter(signature=item)}
+    by_carrier = approve_at("2026-11-26T10:00:00+08:00", item)
     assert by_carrier["cmcc"].state == "queued" and by_carrier["cmcc"].attempts == 0
     assert {by_carrier["cucc"].state, by_carrier["ctcc"].state} == {"submitted"}
 
@@ -426,20 +425,11 @@ def test_carrier_pause_holds_filings_and_releases_them_when_it_ends(
 
 
 def test_carrier_pause_stops_the_clock_of_filings_waiting_at_the_carrier(
-    clock,
-    signature,
-    customer,
-    reviewer,
-    senior,
-    stub_carriers,
-    django_capture_on_commit_callbacks,
+    approve_at, signature, senior
 ):
     from carriers.models import Carrier
 
-    clock("2026-11-24T10:00:00+08:00")
-    with django_capture_on_commit_callbacks(execute=True):
-        walk_to(signature, "approved", customer=customer, reviewer=reviewer, senior=senior)
-    cucc = CarrierFiling.objects.get(signature=signature, carrier__code="cucc")
+    cucc = approve_at("2026-11-24T10:00:00+08:00", signature)["cucc"]
     assert cucc.due_at == at("2026-12-01T10:00:00+08:00")
 
     pause = carrier_pause_save(
@@ -476,19 +466,11 @@ def test_carrier_pause_save_refuses_a_pause_that_ends_before_it_starts(senior):
 
 
 def test_sla_sweep_run_records_an_overdue_filing_once_and_tells_filing_staff(
-    clock,
-    signature,
-    customer,
-    reviewer,
-    senior,
-    stub_carriers,
-    django_capture_on_commit_callbacks,
+    clock, approve_at, signature
 ):
     from tests.factories import StaffFactory
 
-    clock("2026-11-24T10:00:00+08:00")
-    with django_capture_on_commit_callbacks(execute=True):
-        walk_to(signature, "approved", customer=customer, reviewer=reviewer, senior=senior)
+    approve_at("2026-11-24T10:00:00+08:00", signature)
     admin = StaffFactory(is_superuser=True)
     CarrierFiling.objects.filter(signature=signature).exclude(carrier__code="cmcc").delete()
     now = clock("2026-12-01T10:00:00+08:00")
