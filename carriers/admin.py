@@ -1,15 +1,18 @@
-"""Carrier filings in the reviewer console: read-only rows, changed only through actions that
-call the services (re-file/retry, check now, test send, enter a result, availability)."""
+"""Carrier filings in the reviewer console: read-only rows with their due time, changed only
+through actions that call the services (re-file/retry, check now, test send, enter a result,
+availability); and carriers' filing pauses, entered, changed and removed through the pause
+services."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.gateways import GatewayRefused, GatewayTransientError
-from carriers.models import Carrier, CarrierFiling, FilingAttempt
+from carriers.models import Carrier, CarrierFiling, CarrierPause, FilingAttempt, FilingState
 from carriers.services import (
     FilingError,
     filing_availability_set,
@@ -18,6 +21,11 @@ from carriers.services import (
     filing_refile,
     filing_result_enter,
 )
+from carriers.services.pauses import carrier_pause_delete, carrier_pause_save
+from reviewportal.admin_base import ServiceSaveAdmin
+from reviewportal.console.filings import filing_due_badge
+from reviewportal.console.queue import current_calendar
+from reviewportal.services.sla import business_calendar
 
 
 @admin.register(Carrier)
@@ -76,13 +84,32 @@ def _each(modeladmin, request, queryset, call, done_message) -> None:
         modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
 
 
+class FilingClockFilter(admin.SimpleListFilter):
+    """Filings waiting at the carrier past their due time, or whose due time is pending (from
+    the stored clock, no calendar walk)."""
+
+    title = _("carrier due time")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Overdue")), ("pending", _("Due time pending"))]
+
+    def queryset(self, request, queryset):
+        waiting = queryset.filter(state=FilingState.SUBMITTED)
+        if self.value() == "overdue":
+            return waiting.filter(due_at__lte=timezone.now())
+        if self.value() == "pending":
+            return waiting.filter(due_pending_year__isnull=False)
+        return queryset
+
+
 @admin.register(CarrierFiling)
 class CarrierFilingAdmin(admin.ModelAdmin):
     list_display = (
-        "__str__", "carrier", "state", "availability", "ready", "attempts", "generation",
+        "__str__", "carrier", "state", "due", "availability", "ready", "attempts", "generation",
         "carrier_reason", "updated_at",
     )  # fmt: skip
-    list_filter = ("carrier", "state", "availability")
+    list_filter = ("carrier", "state", FilingClockFilter, "availability")
     list_select_related = ("carrier", "signature", "template")
     search_fields = ("signature__public_id", "template__public_id", "carrier_ticket_id")
     readonly_fields = [f.name for f in CarrierFiling._meta.fields]
@@ -92,6 +119,21 @@ class CarrierFilingAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("ready"))
     def ready(self, obj: CarrierFiling) -> bool:
         return obj.is_ready
+
+    @admin.display(description=_("carrier due time"), ordering="due_at")
+    def due(self, obj: CarrierFiling) -> str:
+        return filing_due_badge(obj, calendar=current_calendar.get())
+
+    def changelist_view(self, request, extra_context=None):
+        # One calendar for every row's due time, read once per page.
+        token = current_calendar.set(business_calendar())
+        try:
+            response = super().changelist_view(request, extra_context=extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        finally:
+            current_calendar.reset(token)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -168,3 +210,39 @@ class CarrierFilingAdmin(admin.ModelAdmin):
             lambda f: filing_availability_set(filing=f, user=request.user, active=False),
             _("%(count)s filing(s) marked inactive."),
         )  # fmt: skip
+
+
+@admin.register(CarrierPause)
+class CarrierPauseAdmin(ServiceSaveAdmin):
+    """Days on which a carrier accepts no filings (Spring Festival). Entering, changing or
+    removing a pause goes through the pause services: the carrier's filing clocks are walked
+    again without the paused days, and the calendar-change history records it. Filings for a
+    paused carrier stay queued until the day after the pause."""
+
+    list_display = ("carrier", "starts_on", "ends_on", "note", "created_by", "created_at")
+    list_filter = ("carrier",)
+    list_select_related = ("carrier", "created_by")
+    fields = ("carrier", "starts_on", "ends_on", "note", "created_by", "created_at")
+    readonly_fields = ("created_by", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        self.service_save(
+            obj,
+            lambda: carrier_pause_save(
+                carrier=obj.carrier,
+                starts_on=obj.starts_on,
+                ends_on=obj.ends_on,
+                note=obj.note,
+                user=request.user,
+                pause=obj if change else None,
+            ),
+        )
+
+    def delete_model(self, request, obj):
+        carrier_pause_delete(pause=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # One service call per pause (never a bulk delete): each is recorded and walks its own
+        # carrier's clocks again.
+        for pause in queryset.order_by("pk"):
+            carrier_pause_delete(pause=pause, user=request.user)

@@ -1,11 +1,14 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from reviewportal.admin_base import ServiceSaveAdmin
 from reviewportal.models import (
     AccessLog,
     Account,
+    CalendarChange,
     Notification,
     ReasonCode,
     ReviewDecision,
@@ -15,6 +18,7 @@ from reviewportal.models import (
     User,
     WorkingDay,
 )
+from reviewportal.services.calendar import sla_policy_update, working_day_update
 
 
 @admin.register(User)
@@ -132,22 +136,63 @@ class YearFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(WorkingDay)
-class WorkingDayAdmin(admin.ModelAdmin):
-    """The business calendar: flags and notes are edited here; whole years are entered with
-    ``manage.py calendar_import``. An edit is seen by every process on its next due-time
-    computation; due times already computed stay as they were."""
+class WorkingDayListForm(forms.ModelForm):
+    """A row of the calendar list (working flag and note)."""
 
-    list_display = ("date", "weekday", "is_working", "note", "provisional")
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("is_working"):
+            # A day off has no opening hours of its own: unticking "working day" in the list
+            # makes it a day off altogether, as the day's own page would have to.
+            self.instance.opens = self.instance.closes = None
+        return cleaned
+
+
+@admin.register(WorkingDay)
+class WorkingDayAdmin(ServiceSaveAdmin):
+    """The business calendar: the working flag and the note are edited in the list, a day's own
+    opening hours (a half day, a late opening) on its page; whole years are entered with
+    ``manage.py calendar_import``. Every save goes through ``working_day_update``: when the flag
+    or the hours change, the open clocks that span the day are walked again at once (due times
+    move, breaches that no longer are get cleared) and the calendar-change history records who
+    changed what and how many clocks moved."""
+
+    list_display = ("date", "weekday", "is_working", "hours", "note", "provisional")
     list_editable = ("is_working", "note")
     list_filter = (YearFilter, "is_working", "provisional")
     search_fields = ("note",)
+    fields = ("date", "is_working", "opens", "closes", "note", "provisional", "updated_at")
     readonly_fields = ("date", "provisional", "updated_at")
     list_per_page = 100
 
     @admin.display(description=_("weekday"))
     def weekday(self, obj: WorkingDay) -> str:
         return date_format(obj.date, "l")
+
+    @admin.display(description=_("opening hours"))
+    def hours(self, obj: WorkingDay) -> str:
+        if not obj.is_working:
+            return "—"
+        if obj.opens is None:
+            return _("usual hours")
+        return f"{obj.opens:%H:%M}–{obj.closes:%H:%M}"
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", WorkingDayListForm)
+        return super().get_changelist_form(request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        self.service_save(
+            obj,
+            lambda: working_day_update(
+                day=obj,
+                user=request.user,
+                is_working=obj.is_working,
+                note=obj.note,
+                opens=obj.opens,
+                closes=obj.closes,
+            ),
+        )
 
     def has_add_permission(self, request) -> bool:
         # A single added day would leave its year incomplete, hence uncovered: years are
@@ -160,12 +205,25 @@ class WorkingDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
-    """SLA targets (SPEC §6). A change applies to clocks started after it."""
+class SlaPolicyAdmin(ServiceSaveAdmin):
+    """SLA targets (SPEC §6). Every save goes through ``sla_policy_update``: a changed target
+    applies to the open clocks under the policy too (walked again from their own start) and is
+    recorded in the calendar-change history."""
 
     list_display = ("code", "target_value", "target_unit", "updated_at")
     list_editable = ("target_value", "target_unit")
     readonly_fields = ("code", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        self.service_save(
+            obj,
+            lambda: sla_policy_update(
+                policy=obj,
+                user=request.user,
+                target_value=obj.target_value,
+                target_unit=obj.target_unit,
+            ),
+        )
 
     def has_add_permission(self, request) -> bool:
         # The code reads these four policies by name; another one would never be used.
@@ -173,3 +231,29 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(CalendarChange)
+class CalendarChangeAdmin(ReadOnlyAdmin):
+    """Who changed the calendar, an SLA target or a carrier's filing pause, and what it did to
+    the open clocks. Written only by the services that make those changes."""
+
+    list_display = (
+        "changed_at",
+        "kind",
+        "summary",
+        "changed_by",
+        "clocks_moved",
+        "due_times_known",
+        "breaches_cleared",
+    )
+    list_filter = ("kind",)
+    list_select_related = ("changed_by",)
+    search_fields = ("summary",)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Whoever may look at the calendar may see its history.
+        user = request.user
+        return super().has_view_permission(request, obj) or any(
+            user.has_perm(f"reviewportal.{perm}_workingday") for perm in ("view", "change")
+        )

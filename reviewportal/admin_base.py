@@ -1,12 +1,15 @@
-"""Shared pieces of the reviewer console: read-only lifecycle fields, and admin actions that call
-the lifecycle services item by item and report per item what happened."""
+"""Shared pieces of the reviewer console: read-only lifecycle fields, admin actions that call
+the lifecycle services item by item and report per item what happened, and admins whose saves
+call a service and show its refusal on the form."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -96,6 +99,91 @@ def choice_column(field_name: str, description=None, *, model=None):
     return column
 
 
+class ServiceRefused(Exception):
+    """A service refused to save an object whose form had validated."""
+
+    def __init__(self, obj, error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.key = obj.pk
+        self.error = error
+
+
+def form_errors_add(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on ``form``: on its field when the form has one, on the
+    form as a whole otherwise."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _with_refusals(form_class: type[forms.BaseForm], refusals: dict) -> type[forms.BaseForm]:
+    """``form_class``, validating with the refusals of the first attempt added to the form of the
+    object they refused (by primary key; None for an object being added)."""
+    if not refusals:
+        return form_class
+
+    def clean(self):
+        cleaned = super(refused, self).clean()
+        error = refusals.get(self.instance.pk)
+        if error is not None:
+            form_errors_add(self, error)
+        return cleaned
+
+    refused = type(form_class.__name__, (form_class,), {"clean": clean})
+    return refused
+
+
+class ServiceSaveAdmin(admin.ModelAdmin):
+    """An admin whose ``save_model`` calls a service (through ``service_save``) instead of
+    ``obj.save()``. The forms validate first (the model's ``clean()``); a ValidationError the
+    service raises all the same is shown on the form, not as a server error: the view's
+    transaction is rolled back, nothing is written, and the page is built again from the same
+    POST with the refusal on the form of the object refused (change form or changelist row)."""
+
+    def service_save(self, obj, call):
+        """Run ``call()``, the service saving ``obj``, and give ``obj`` the values of the row it
+        saved (the admin's history and its redirect need the key of an added row). The
+        service's ValidationError becomes a refusal that the view puts on the form."""
+        try:
+            saved = call()
+        except ValidationError as exc:
+            raise ServiceRefused(obj, exc) from exc
+        if saved is not None and saved is not obj:
+            for field in obj._meta.concrete_fields:
+                setattr(obj, field.attname, getattr(saved, field.attname))
+            obj._state.adding = False
+            obj._state.db = saved._state.db
+        return saved
+
+    def _refusals(self, request) -> dict:
+        return getattr(request, "_service_refusals", {})
+
+    def _retry_refused(self, request, view, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ServiceRefused as refused:
+            request._service_refusals = {refused.key: refused.error}
+            return view(request, *args, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return _with_refusals(form, self._refusals(request))
+
+    def get_changelist_form(self, request, **kwargs):
+        form = super().get_changelist_form(request, **kwargs)
+        return _with_refusals(form, self._refusals(request))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._retry_refused(
+            request, super().changeform_view, object_id, form_url, extra_context
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        return self._retry_refused(request, super().changelist_view, extra_context)
+
+
 class QueueChangeList(ChangeList):
     """The queue's changelist: the change URL of each row is the page's one reversed URL with
     the row's key, instead of a URL resolution per row."""
@@ -130,9 +218,6 @@ class ReviewableAdmin(admin.ModelAdmin):
     change_list_template = "admin/reviewportal/queue.html"
     #: The model's own filters (type, kind…), shown after the shared queue filters.
     extra_list_filter: tuple = ()
-
-    class Media:
-        css = {"all": ["reviewportal/console.css"]}
 
     def has_add_permission(self, request) -> bool:
         # Applications are made by customers in the portal, not typed in by staff.

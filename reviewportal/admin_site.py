@@ -25,9 +25,17 @@ class ReviewAdminSite(admin.AdminSite):
         # reads it. The index builds its own list (``app_list``).
         request._skip_available_apps = True
         try:
-            return super().each_context(request)
+            context = super().each_context(request)
         finally:
             del request._skip_available_apps
+        if self.has_permission(request):
+            # Imported here, not at the top: Django imports the admin site while the app
+            # registry is still loading, before any model can be imported.
+            from reviewportal.console.banner import calendar_banner
+
+            # The calendar banner of every console page (admin/base_site.html).
+            context["calendar_warning"] = calendar_banner(request)
+        return context
 
     def get_app_list(self, request, app_label=None):
         if getattr(request, "_skip_available_apps", False):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from carriers.models import Carrier, CarrierFiling, CarrierPause, FilingState
@@ -78,16 +79,22 @@ def filing_clock_values(*, carrier_id: int, start: datetime, cache: dict | None 
     return sla_clock_values(start=start, policy=policy, calendar=calendar)
 
 
-def _pause_summary(pause: CarrierPause, verb: str) -> str:
-    return _("%(carrier)s filing pause %(first)s..%(last)s %(verb)s") % {
-        "carrier": pause.carrier.name_en,
-        "first": pause.starts_on.isoformat(),
-        "last": pause.ends_on.isoformat(),
-        "verb": verb,
-    }
+def _pause_summary(pause: CarrierPause, verb):
+    """The history's text, written in the product's default language (``verb`` is lazy)."""
+    carrier, first, last = pause.carrier, pause.starts_on, pause.ends_on
+
+    def summary() -> str:
+        return _("%(carrier)s filing pause %(first)s..%(last)s %(verb)s") % {
+            "carrier": carrier.name_zh if get_language().startswith("zh") else carrier.name_en,
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "verb": verb,
+        }
+
+    return summary
 
 
-def _recompute_for(pause: CarrierPause, *, spans, summary: str, user: User | None) -> None:
+def _recompute_for(pause: CarrierPause, *, spans, summary, user: User | None) -> None:
     first = min(span[0] for span in spans)
     last = max(span[1] for span in spans)
     sla_clocks_recompute(
@@ -121,11 +128,11 @@ def carrier_pause_save(
     if pause is None:
         pause = CarrierPause(carrier=carrier, created_by=user)
         spans = []
-        verb = _("entered")
+        verb = gettext_lazy("entered")
     else:
         pause = CarrierPause.objects.select_for_update().get(pk=pause.pk)
         spans = [(pause.starts_on, pause.ends_on)]
-        verb = _("changed")
+        verb = gettext_lazy("changed")
     pause.carrier = carrier
     pause.starts_on, pause.ends_on, pause.note = starts_on, ends_on, note
     pause.full_clean()
@@ -145,7 +152,7 @@ def carrier_pause_delete(*, pause: CarrierPause, user: User | None) -> None:
         .get(pk=pause.pk)
     )
     spans = [(pause.starts_on, pause.ends_on)]
-    summary = _pause_summary(pause, _("removed"))
+    summary = _pause_summary(pause, gettext_lazy("removed"))
     pause.delete()
     _recompute_for(pause, spans=spans, summary=summary, user=user)
 

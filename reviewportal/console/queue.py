@@ -59,11 +59,18 @@ SLA_LABELS = {
     SlaState.ON_TRACK: gettext_lazy("On track"),
     SlaState.AT_RISK: gettext_lazy("At risk"),
     SlaState.BREACHED: gettext_lazy("Breached"),
+    SlaState.PENDING: gettext_lazy("Due time pending"),
 }
 
 
+def pending_badge(status) -> str:
+    """The neutral badge of a clock whose due time waits for a year's calendar."""
+    return format_html('<span class="sla sla-pending">{}</span>', status.pending_text)
+
+
 def sla_badge(item) -> str:
-    """The SLA badge of one row: state and remaining business time (or the due time)."""
+    """The SLA badge of one row: state and remaining business time (or the due time); the
+    pending text when the due time waits for a year the calendar does not have."""
     from reviewportal.services.sla import sla_status
 
     try:
@@ -72,14 +79,20 @@ def sla_badge(item) -> str:
         return format_html('<span class="sla sla-error" title="{}">?</span>', exc.message)
     if status is None:
         return "—"
+    urgent = (
+        format_html('<span class="badge badge-urgent">{}</span> ', _("Urgent"))
+        if status.is_urgent
+        else ""
+    )
+    if status.pending:
+        return format_html("{}{}", urgent, pending_badge(status))
     if status.state == SlaState.BREACHED:
         detail = _("due %(due)s") % {"due": status.due_at.strftime("%m-%d %H:%M")}
     else:
         detail = _("%(left)s left") % {"left": business_hours_text(status.remaining)}
-    urgent = format_html('<span class="badge badge-urgent">{}</span> ', _("Urgent"))
     return format_html(
         '{}<span class="sla sla-{}" title="{}">{} · {}</span>',
-        urgent if status.is_urgent else "",
+        urgent,
         status.state,
         status.due_at.strftime("%Y-%m-%d %H:%M"),
         SLA_LABELS[status.state],
@@ -119,7 +132,8 @@ class QueueStateFilter(admin.SimpleListFilter):
 
 
 class SlaStateFilter(admin.SimpleListFilter):
-    """SLA state from the stored clock: ``at_risk_at`` and ``due_at`` (no calendar walk)."""
+    """SLA state from the stored clock: ``at_risk_at``, ``due_at`` and ``due_pending_year``
+    (no calendar walk)."""
 
     title = gettext_lazy("SLA")
     parameter_name = "sla"
@@ -130,6 +144,8 @@ class SlaStateFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         now = timezone.now()
         value = self.value()
+        if value == SlaState.PENDING:
+            return queryset.filter(state__in=QUEUE_STATES, due_pending_year__isnull=False)
         open_items = queryset.filter(state__in=QUEUE_STATES, due_at__isnull=False)
         if value == SlaState.BREACHED:
             return open_items.filter(due_at__lte=now)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -14,9 +16,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carriers.models import FilingState
+from carriers.services.pauses import paused_carriers
 from reviewportal.businesstime import CalendarNotConfigured
 from reviewportal.errors import PrecheckBlocked, ReviewError
 from reviewportal.precheck import Finding, findings_from_dicts
+from reviewportal.services.sla import business_calendar, business_tz, sla_status
 from signatures.models import PDF_ALLOWED_KINDS, Material
 from signatures.services import material_create
 from signatures.uploads import inspect_upload
@@ -145,8 +150,6 @@ def precheck_and_save(request, form: forms.Form, findings: list[Finding], save: 
 def after_hours(now=None) -> bool:
     """Whether an application submitted now waits for the next working day (seed 000: submit
     before 17:00; reviews run 09:00–18:00 on working days). Unknown calendar years say nothing."""
-    from reviewportal.services.sla import business_calendar, business_tz
-
     local = (now or timezone.now()).astimezone(business_tz())
     try:
         working = business_calendar().is_working_day(local.date())
@@ -170,6 +173,47 @@ def stored_findings(item) -> list[Finding]:
 
 # --- detail pages -----------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class FilingClock:
+    """What the portal says of one carrier filing's clock: when the carrier's answer is
+    expected (Beijing time), that the due time waits for a year's calendar, or that the
+    carrier is paused and on which day it resumes filing."""
+
+    due_text: str = ""
+    pending_text: str = ""
+    resumes_on: date | None = None
+
+
+def filing_clocks_attach(filings: list, *, calendar=None) -> None:
+    """Give each of ``filings`` its ``clock`` (a FilingClock, or None when there is nothing to
+    say): a submitted filing its due time or the pending text, a queued filing of a paused
+    carrier the day the carrier resumes. At most two queries for all of them (the calendar's
+    version, the pauses), whatever their number."""
+    queued = [f for f in filings if f.state == FilingState.QUEUED]
+    resumes = paused_carriers() if queued else {}
+    for filing in filings:
+        filing.clock = None
+        if filing.state == FilingState.QUEUED and filing.carrier_id in resumes:
+            filing.clock = FilingClock(resumes_on=resumes[filing.carrier_id])
+            continue
+        if filing.state != FilingState.SUBMITTED:
+            continue
+        if filing.due_at is not None and calendar is None:
+            calendar = business_calendar()
+        try:
+            status = sla_status(filing, calendar=calendar, running=True)
+        except ReviewError:
+            continue
+        if status is None:
+            continue
+        if status.pending:
+            filing.clock = FilingClock(pending_text=status.pending_text)
+        else:
+            due = status.due_at.astimezone(business_tz())
+            filing.clock = FilingClock(due_text=due.strftime("%Y-%m-%d %H:%M"))
+
+
 #: Decisions a customer is shown (a first approval of four eyes is internal).
 CUSTOMER_DECISIONS = ("approve", "reject", "confirm", "revoke")
 
@@ -179,11 +223,9 @@ def item_context(request, item) -> dict:
     ``available_actions``), timeline, decisions with their reasons, stored findings, filings."""
     from django.contrib.contenttypes.models import ContentType
 
-    from reviewportal.errors import ReviewError
     from reviewportal.models import ReviewState, UrgentTicket
     from reviewportal.permissions import available_actions
     from reviewportal.selectors import decisions_for, transition_log_for
-    from reviewportal.services.sla import sla_status
     from reviewportal.services.urgent import URGENT_STATES
 
     states = dict(ReviewState.choices)
@@ -208,6 +250,7 @@ def item_context(request, item) -> dict:
         content_type=ContentType.objects.get_for_model(item), object_id=item.pk
     ).order_by("-created_at")
     filings = list(item.filings.select_related("carrier")) if hasattr(item, "filings") else []
+    filing_clocks_attach(filings)
     return {
         "item": item,
         "timeline": timeline,

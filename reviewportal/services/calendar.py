@@ -253,26 +253,30 @@ def calendar_import(
     written = ImportedYears(plans)
     if not plans:
         return written
-    if provisional:
-        kind = CalendarChange.Kind.IMPORT
-        what = _("provisional year (Monday–Friday working, no statutory holidays)")
-    elif any(plan.replaces_provisional for plan in plans):
-        kind, what = CalendarChange.Kind.PROVISIONAL_REPLACED, _("replaces the provisional year")
-    elif replaced:
-        kind, what = CalendarChange.Kind.IMPORT, _("replaces the year in the table")
+    if any(plan.replaces_provisional for plan in plans) and not provisional:
+        kind = CalendarChange.Kind.PROVISIONAL_REPLACED
     else:
-        kind, what = CalendarChange.Kind.IMPORT, _("new year")
-    years = ", ".join(str(plan.year) for plan in plans)
-    summary = _(
-        "%(years)s imported: %(what)s; %(holidays)s holiday days, %(make_up)s make-up days"
-    ) % {
-        "years": years,
-        "what": what,
-        "holidays": sum(plan.holidays for plan in plans),
-        "make_up": sum(plan.make_up_days for plan in plans),
-    }
-    if source:
-        summary += f" ({source})"
+        kind = CalendarChange.Kind.IMPORT
+
+    def summary() -> str:
+        if provisional:
+            what = _("provisional year (Monday–Friday working, no statutory holidays)")
+        elif kind == CalendarChange.Kind.PROVISIONAL_REPLACED:
+            what = _("replaces the provisional year")
+        elif replaced:
+            what = _("replaces the year in the table")
+        else:
+            what = _("new year")
+        text = _(
+            "%(years)s imported: %(what)s; %(holidays)s holiday days, %(make_up)s make-up days"
+        ) % {
+            "years": ", ".join(str(plan.year) for plan in plans),
+            "what": what,
+            "holidays": sum(plan.holidays for plan in plans),
+            "make_up": sum(plan.make_up_days for plan in plans),
+        }
+        return f"{text} ({source})" if source else text
+
     written.change = sla_clocks_recompute(
         kind=kind,
         summary=summary,
@@ -402,6 +406,10 @@ def working_day_update(
     return day
 
 
+def _target_text(value: int, unit: str) -> str:
+    return f"{value} {SlaPolicy.Unit(unit).label}"
+
+
 @transaction.atomic
 def sla_policy_update(
     *, policy: SlaPolicy, user: User | None, target_value: int, target_unit: str
@@ -411,7 +419,7 @@ def sla_policy_update(
     own start (``sla_clocks_recompute``: due and at-risk instants move, breaches that are no
     longer breaches are cleared) and the calendar-change history records it."""
     policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
-    before = str(policy)
+    before = (policy.get_code_display, policy.target_value, policy.target_unit)
     changed = (policy.target_value, policy.target_unit) != (target_value, target_unit)
     policy.target_value = target_value
     policy.target_unit = target_unit
@@ -420,7 +428,14 @@ def sla_policy_update(
     if changed:
         sla_clocks_recompute(
             kind=CalendarChange.Kind.POLICY_CHANGED,
-            summary=_("%(before)s → %(after)s") % {"before": before, "after": str(policy)},
+            summary=lambda: (
+                _("%(policy)s: %(before)s → %(after)s")
+                % {
+                    "policy": policy.get_code_display(),
+                    "before": _target_text(*before[1:]),
+                    "after": _target_text(policy.target_value, policy.target_unit),
+                }
+            ),
             user=user,
             where=Q(sla_policy=policy),
         )
@@ -430,10 +445,18 @@ def sla_policy_update(
 # --- is next year there? -------------------------------------------------------------------------
 
 
+#: Pending clocks are counted up to this many per kind (a page must never count a whole table).
+PENDING_COUNT_CAP = 10_000
+
+
 def pending_clocks_count() -> int:
-    """How many running clocks wait for a year the calendar does not have (one query a kind)."""
+    """How many running clocks wait for a year the calendar does not have: one bounded
+    ``COUNT`` a kind, each stopping at ``PENDING_COUNT_CAP + 1`` (more than the cap reads as
+    "over the cap", see ``CoverageWarning.pending_text``)."""
     return sum(
-        kind.model._default_manager.filter(kind.running, due_pending_year__isnull=False).count()
+        kind.model._default_manager.filter(kind.running, due_pending_year__isnull=False)
+        .order_by()[: PENDING_COUNT_CAP + 1]
+        .count()
         for kind in clock_kinds()
     )
 
@@ -445,6 +468,11 @@ class CoverageWarning:
     year: int
     provisional: bool
     pending: int
+
+    @property
+    def pending_text(self) -> str:
+        """The count as shown: exact up to the cap, "10000+" beyond it."""
+        return f"{PENDING_COUNT_CAP}+" if self.pending > PENDING_COUNT_CAP else str(self.pending)
 
     @property
     def text(self) -> str:
@@ -462,7 +490,7 @@ class CoverageWarning:
                 "%(n)s open clocks have their due time pending. Import the State Council notice: "
                 "manage.py calendar_import --year %(year)s --csv FILE --commit"
             )
-            % {"n": self.pending, "year": self.year}
+            % {"n": self.pending_text, "year": self.year}
         )
 
 

@@ -107,3 +107,24 @@ def test_recompute_after_commit_walks_clocks_started_alongside_the_change(submit
     _recompute_touched_since(started)
 
     assert fresh(item).due_at == at("2026-11-26T17:30:00+08:00")
+
+
+@pytest.mark.parametrize(
+    ("role", "may_edit"),
+    [("Senior reviewer", True), ("Auditor", False), ("Reviewer", None)],
+)
+def test_roles_keep_and_read_the_calendar(role, may_edit):
+    from tests.factories import StaffFactory
+
+    user = StaffFactory(role=role)
+    reads = user.has_perm("reviewportal.view_calendarchange")
+    assert reads is (may_edit is not None)
+    assert user.has_perm("reviewportal.view_workingday") is reads
+    assert user.has_perm("carriers.view_carrierpause") is reads
+    for perm in (
+        "reviewportal.change_workingday",
+        "reviewportal.change_slapolicy",
+        "carriers.add_carrierpause",
+        "carriers.delete_carrierpause",
+    ):
+        assert user.has_perm(perm) is bool(may_edit)

@@ -140,7 +140,8 @@ def test_urgent_ticket_accept_at_year_end_is_accepted_with_due_time_pending(
     assert item.is_urgent and (item.due_at, item.due_pending_year) == (None, 2027)
     assert item.sla_started_at == accepted and item.sla_policy.code == "urgent"
     told = Notification.objects.get(recipient=customer, kind="urgent")
-    assert "due time pending: the 2027 calendar is not imported" in told.body
+    # In the customer's language (Chinese by default).
+    assert "截止时间待定：尚未导入 2027 年工作日历" in told.body
 
     import_2027()
 

@@ -7,13 +7,14 @@ history that the console shows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reviewportal.models import CalendarChange, SlaPolicy, User
 from reviewportal.services.sla.calendar import business_calendar
@@ -159,7 +160,7 @@ def _recompute(
 def sla_clocks_recompute(
     *,
     kind: str,
-    summary: str,
+    summary: str | Callable[[], str],
     user: User | None = None,
     days: tuple[date, date] | None = None,
     where: Q | None = None,
@@ -169,10 +170,12 @@ def sla_clocks_recompute(
     """Walk the due and at-risk instants of every open clock again from its start, after a
     change of the calendar (``kind``: a ``CalendarChange.Kind``) described by ``summary``.
 
-    ``days`` limits the work to the clocks that can span those days (``days_window``), ``where``
-    and ``models`` to some clocks (a policy's, a carrier's filings); by default every running
-    clock of every kind is walked (review items waiting for a reviewer, urgent or not,
-    qualifications, filings waiting at a carrier).
+    ``summary`` is a text, or a function that writes it: the history keeps it in the
+    product's default language (``LANGUAGE_CODE``), whoever made the change. ``days`` limits
+    the work to the clocks that can span those days (``days_window``), ``where`` and ``models``
+    to some clocks (a policy's, a carrier's filings); by default every running clock of every
+    kind is walked (review items waiting for a reviewer, urgent or not, qualifications,
+    filings waiting at a carrier).
 
     Effects, in order, in the caller's transaction: a calendar-change row (who, what); for each
     kind of clock, batches of ``BATCH_SIZE`` running clocks in primary-key order are locked and
@@ -187,6 +190,9 @@ def sla_clocks_recompute(
     batch; memory holds one batch."""
     now = now or timezone.now()
     started = timezone.now()
+    if callable(summary):
+        with translation.override(settings.LANGUAGE_CODE):
+            summary = str(summary())
     change = CalendarChange.objects.create(kind=kind, summary=summary, changed_by=user)
     scope = where if days is None else (days_window(*days) & (where or Q()))
     result = _recompute(where=scope, models=models, now=now)
