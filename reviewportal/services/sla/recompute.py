@@ -218,6 +218,7 @@ def _recompute_touched_since(started: datetime) -> None:
         _recompute(where=Q(updated_at__gte=started - margin), now=timezone.now())
 
 
+@transaction.atomic
 def sla_pending_recompute(*, now: datetime | None = None) -> int:
     """Compute the clocks that have a start but no due time they could have by now: pending on
     a year the calendar covers meanwhile (entered without the import service), or started
