@@ -177,3 +177,19 @@ def test_sla_sweep_task_runs_the_sweep(submit_signature, clock, senior):
 def test_sla_sweep_is_in_beat_schedule_every_five_minutes():
     entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == sla_sweep.name]
     assert entries == [{"task": "reviewportal.tasks.sla_sweep", "schedule": 300.0}]
+
+
+def test_sla_sweep_run_lists_at_most_fifty_items_and_counts_the_rest(
+    submit_signature, clock, senior
+):
+    from reviewportal.services.sla.sweep import LISTED
+
+    items = [submit_signature(SUBMITTED) for _ in range(LISTED + 3)]
+    clock("2026-11-25T09:00:00+08:00")
+
+    report = sla_sweep_run()
+
+    assert len(report.breached) == LISTED + 3
+    body = Notification.objects.get(recipient=senior, kind="sla").body
+    assert body.count("\n- ") == LISTED
+    assert "3" in body.splitlines()[-1] and items[0].public_id in body

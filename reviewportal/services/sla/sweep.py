@@ -64,6 +64,18 @@ def _mark(kind: ClockKind, queryset, *, now: datetime, mark: str) -> list[SweptI
     ]
 
 
+#: Entries listed per section of a sweep notification; the rest are counted (a calendar change
+#: that makes thousands of clocks overdue must not send an e-mail of megabytes).
+LISTED = 50
+
+
+def _listed(entries: list[SweptItem]) -> list[str]:
+    lines = [f"- {_sweep_line(e)}" for e in entries[:LISTED]]
+    if len(entries) > LISTED:
+        lines.append(_("… and %(n)s more (see the console's queue)") % {"n": len(entries) - LISTED})
+    return lines
+
+
 def _sweep_line(entry: SweptItem) -> str:
     line = _("%(kind)s %(id)s, due %(due)s") % {
         "kind": entry.kind,
@@ -133,10 +145,10 @@ def _tell_seniors(report: SweepReport) -> list:
         parts = []
         if report.breached:
             parts.append(_("Past their due time:"))
-            parts += [f"- {_sweep_line(e)}" for e in report.breached]
+            parts += _listed(report.breached)
         if report.at_risk:
             parts.append(_("Less than a quarter of their target (or an hour) left:"))
-            parts += [f"- {_sweep_line(e)}" for e in report.at_risk]
+            parts += _listed(report.at_risk)
         return title, "\n".join(parts)
 
     return notification_send(
@@ -150,7 +162,7 @@ def _tell_overdue(kind: ClockKind, entries: list[SweptItem]) -> list:
             "n": len(entries),
             "kind": kind.model._meta.verbose_name_plural,
         }
-        lines = [_("Past their due time:")] + [f"- {_sweep_line(e)}" for e in entries]
+        lines = [_("Past their due time:"), *_listed(entries)]
         return title, "\n".join(lines)
 
     return notification_send(recipients=kind.recipients(), kind="sla", render=render)
