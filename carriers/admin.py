@@ -22,10 +22,9 @@ from carriers.services import (
     filing_result_enter,
 )
 from carriers.services.pauses import carrier_pause_delete, carrier_pause_save
-from reviewportal.admin_base import ServiceSaveAdmin
+from reviewportal.admin_base import OneCalendarAdmin, ServiceSaveAdmin
 from reviewportal.console.filings import filing_due_badge
 from reviewportal.console.queue import current_calendar
-from reviewportal.services.sla import business_calendar
 
 
 @admin.register(Carrier)
@@ -104,7 +103,7 @@ class FilingClockFilter(admin.SimpleListFilter):
 
 
 @admin.register(CarrierFiling)
-class CarrierFilingAdmin(admin.ModelAdmin):
+class CarrierFilingAdmin(OneCalendarAdmin):
     list_display = (
         "__str__", "carrier", "state", "due", "availability", "ready", "attempts", "generation",
         "carrier_reason", "updated_at",
@@ -123,17 +122,6 @@ class CarrierFilingAdmin(admin.ModelAdmin):
     @admin.display(description=_("carrier due time"), ordering="due_at")
     def due(self, obj: CarrierFiling) -> str:
         return filing_due_badge(obj, calendar=current_calendar.get())
-
-    def changelist_view(self, request, extra_context=None):
-        # One calendar for every row's due time, read once per page.
-        token = current_calendar.set(business_calendar())
-        try:
-            response = super().changelist_view(request, extra_context=extra_context)
-            if hasattr(response, "render"):
-                response.render()
-            return response
-        finally:
-            current_calendar.reset(token)
 
     def has_add_permission(self, request) -> bool:
         return False

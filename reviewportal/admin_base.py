@@ -201,7 +201,24 @@ class QueueChangeList(ChangeList):
         return f"{prefix}{quote(getattr(result, self.pk_attname))}/change/"
 
 
-class ReviewableAdmin(admin.ModelAdmin):
+class OneCalendarAdmin(admin.ModelAdmin):
+    """A changelist whose rows show SLA clocks: the business calendar is read once for the page
+    (``current_calendar``) rather than once per row."""
+
+    def changelist_view(self, request, extra_context=None):
+        from reviewportal.services.sla import business_calendar
+
+        token = current_calendar.set(business_calendar())
+        try:
+            response = super().changelist_view(request, extra_context=extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        finally:
+            current_calendar.reset(token)
+
+
+class ReviewableAdmin(OneCalendarAdmin):
     """Base admin of everything under review: the changelist is the queue, the change page is
     the review page, and the lifecycle changes only through views and actions that call the
     services, never by editing fields."""
@@ -284,18 +301,6 @@ class ReviewableAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
-
-    def changelist_view(self, request, extra_context=None):
-        from reviewportal.services.sla import business_calendar
-
-        token = current_calendar.set(business_calendar())
-        try:
-            response = super().changelist_view(request, extra_context=extra_context)
-            if hasattr(response, "render"):
-                response.render()
-            return response
-        finally:
-            current_calendar.reset(token)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         from django.core.exceptions import PermissionDenied
