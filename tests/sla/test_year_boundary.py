@@ -4,7 +4,7 @@ their original start; every calendar change walks the open clocks again, with a 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -237,8 +237,8 @@ def test_working_day_update_half_day_shortens_the_day(submit_signature, senior):
         user=senior,
         is_working=True,
         note="半天",
-        opens=datetime.strptime("09:00", "%H:%M").time(),
-        closes=datetime.strptime("12:00", "%H:%M").time(),
+        opens=time.fromisoformat("09:00"),
+        closes=time.fromisoformat("12:00"),
     )
     # 30 minutes on the 24th, 3 hours on the half day, 5 h 30 min on the 26th.
     assert fresh(item).due_at == at("2026-11-26T14:30:00+08:00")
@@ -257,8 +257,8 @@ def test_working_day_update_refuses_closing_before_opening_and_writes_nothing(
             user=senior,
             is_working=True,
             note="",
-            opens=datetime.strptime("14:00", "%H:%M").time(),
-            closes=datetime.strptime("12:00", "%H:%M").time(),
+            opens=time.fromisoformat("14:00"),
+            closes=time.fromisoformat("12:00"),
         )
     assert _day("2026-11-25").opens is None
     assert fresh(item).due_at == due and not CalendarChange.objects.exists()
@@ -299,8 +299,8 @@ def test_working_day_update_clears_a_breach_that_is_no_longer_one(submit_signatu
         user=senior,
         is_working=True,
         note="延长",
-        opens=datetime.strptime("10:00", "%H:%M").time(),
-        closes=datetime.strptime("20:00", "%H:%M").time(),
+        opens=time.fromisoformat("10:00"),
+        closes=time.fromisoformat("20:00"),
     )
 
     assert fresh(item).due_at == at("2026-11-24T19:00:00+08:00")
@@ -317,8 +317,8 @@ def test_working_day_update_records_a_new_breach_once(submit_signature, clock, s
         user=senior,
         is_working=True,
         note="提前开门",
-        opens=datetime.strptime("06:00", "%H:%M").time(),
-        closes=datetime.strptime("18:00", "%H:%M").time(),
+        opens=time.fromisoformat("06:00"),
+        closes=time.fromisoformat("18:00"),
     )
 
     assert fresh(item).due_at == at("2026-11-25T14:30:00+08:00")
@@ -423,6 +423,32 @@ def test_carrier_pause_holds_filings_and_releases_them_when_it_ends(
     ledger = StubFiling.objects.filter(carrier_code="cmcc", subject_public_id=item.public_id)
     assert [record.received_at for record in ledger] == [resumed]
     assert cmcc_filing.due_at == at("2026-12-07T09:10:00+08:00")
+
+
+def test_carrier_pause_keeps_a_paused_filing_out_of_another_batch(
+    approve_at, approved_qualification, senior
+):
+    from carriers.models import Carrier
+
+    carrier_pause_save(
+        carrier=Carrier.objects.get(code="cmcc"),
+        starts_on=date(2026, 11, 25),
+        ends_on=date(2026, 11, 27),
+        user=senior,
+    )
+    first = approve_at(
+        "2026-11-26T10:00:00+08:00",
+        SignatureApplicationFactory(qualification=approved_qualification),
+    )
+    # The second approval's submit message tops its batch up with other never-tried filings:
+    # the first item's China Mobile filing must not be among them while the pause lasts.
+    approve_at(
+        "2026-11-26T10:05:00+08:00",
+        SignatureApplicationFactory(qualification=approved_qualification),
+    )
+
+    assert fresh(first["cmcc"]).state == "queued" and fresh(first["cmcc"]).attempts == 0
+    assert not StubFiling.objects.filter(carrier_code="cmcc").exists()
 
 
 def test_carrier_pause_stops_the_clock_of_filings_waiting_at_the_carrier(
