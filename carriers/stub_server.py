@@ -71,8 +71,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         parsed = urllib.parse.urlsplit(self.path)
         parts = parsed.path.strip("/").split("/")
-        length = int(self.headers.get("Content-Length") or 0)
-        payload = json.loads(self.rfile.read(length) or b"{}") if length else {}
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            payload = json.loads(self.rfile.read(length) or b"{}") if length > 0 else {}
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            self.close_connection = True
+            return self._reply(400, {"error": "malformed request"})
         if len(parts) != 2 or parts[0] not in CARRIERS:
             return self._reply(404, {"error": "no such carrier or call"})
         code, call = parts

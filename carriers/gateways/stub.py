@@ -2,7 +2,8 @@
 
 ``StubCarrier`` is the carrier's own system: its ledger is the ``StubFiling`` table, which it
 writes in its own autocommit transactions, never in ours. It files by the idempotency key (a
-second submit with the same key returns the first ticket and is counted as a re-delivery), takes
+second submit with the same key returns the first ticket and is counted as a re-delivery; a
+ticket is random, so knowing a filing's key does not tell its ticket), takes
 working days to decide (divided by ``STUB["TIME_SCALE"]``), rejects by its own rules with its own
 reason codes, clears signatures left unused, and may not answer queries at all.
 ``StubGateway`` calls it in process and injects transient faults at ``STUB["FAULT_RATE"]``:
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+import secrets
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -124,6 +126,7 @@ class StubCarrier:
         except IntegrityError:
             # Another delivery of one of these keys was filed meanwhile: file them one by one.
             return [self._submit_alone(r) for r in requests]
+        tickets = {**known, **{record.idempotency_key: record.ticket_id for record in new}}
         answers: list[SubmitResult | GatewayRefused] = []
         firsts: set[str] = set()
         for request in requests:
@@ -133,9 +136,7 @@ class StubCarrier:
                 continue
             duplicate = key in known or key in firsts
             firsts.add(key)
-            answers.append(
-                SubmitResult(ticket_id=known.get(key) or self._ticket(key), duplicate=duplicate)
-            )
+            answers.append(SubmitResult(ticket_id=tickets[key], duplicate=duplicate))
         return answers
 
     def _record(self, request: FilingRequest, now, delay: timedelta, *, deliveries: int = 1):
@@ -146,7 +147,7 @@ class StubCarrier:
         return StubFiling(
             carrier_code=self.code,
             idempotency_key=request.idempotency_key,
-            ticket_id=self._ticket(request.idempotency_key),
+            ticket_id=self._new_ticket(),
             revision_id=request.revision_id,
             generation=request.generation,
             kind=request.kind,
@@ -159,8 +160,10 @@ class StubCarrier:
             reason_code=verdict,
         )
 
-    def _ticket(self, key: str) -> str:
-        return f"{_PREFIX.get(self.code, self.code.upper())}{uuid_hex(key)}"
+    def _new_ticket(self) -> str:
+        """A random ticket number: one derived from the (documented) idempotency key would let
+        anyone who knows a filing name its ticket."""
+        return f"{_PREFIX.get(self.code, self.code.upper())}{secrets.token_hex(12).upper()}"
 
     def _submit_alone(self, request: FilingRequest) -> SubmitResult | GatewayRefused:
         from carriers.models import StubFiling
@@ -169,15 +172,16 @@ class StubCarrier:
             return GatewayRefused(f"request for {request.carrier} sent to {self.code}")
         now = timezone.now()
         key = request.idempotency_key
+        record = self._record(request, now, _decision_delay(self.code, now))
         try:
             with transaction.atomic():
-                self._record(request, now, _decision_delay(self.code, now)).save()
+                record.save()
         except IntegrityError:
             # The idempotency key is known: the same filing delivered again. File nothing.
             StubFiling.objects.filter(idempotency_key=key).update(deliveries=F("deliveries") + 1)
             first = StubFiling.objects.get(idempotency_key=key)
             return SubmitResult(ticket_id=first.ticket_id, duplicate=True)
-        return SubmitResult(ticket_id=self._ticket(key))
+        return SubmitResult(ticket_id=record.ticket_id)
 
     def _statuses(self, ticket_ids: Sequence[str]) -> dict[str, tuple[str, str, object]]:
         """(status, reason, record) of each known ticket; unknown tickets are left out."""
@@ -264,11 +268,6 @@ def _one(answers: list):
     if isinstance(answer, Exception):
         raise answer
     return answer
-
-
-def uuid_hex(key: str) -> str:
-    """A ticket number derived from the key: the same key always gets the same ticket."""
-    return hashlib.sha256(key.encode()).hexdigest()[:16].upper()
 
 
 class StubGateway:
