@@ -1,0 +1,60 @@
+"""Carrier forwarding (SPEC §5): gateways, retries, callbacks, usage reports, the stubs."""
+
+from __future__ import annotations
+
+from reviewportal.settings.environment import CARRIER_CODES, env, secret
+from reviewportal.settings.tasks import CARRIER_QUEUES
+
+# Gateways are chosen per carrier code; the stubs behave like carriers (working days, their own
+# rules, transient faults); the HTTP adapter talks to `manage.py carrier_stub_server` (loopback).
+_STUB_GATEWAY = "carriers.gateways.stub.StubGateway"
+CARRIER_POLICY = {
+    "GATEWAYS": {
+        code: env.str(f"CARRIER_GATEWAY_{code.upper()}", default=_STUB_GATEWAY)
+        for code in CARRIER_CODES
+    },
+    # Submissions per filing generation before it is `failed`; retries back off exponentially
+    # with jitter from RETRY_BACKOFF_SECONDS up to RETRY_BACKOFF_MAX_SECONDS (below the broker's
+    # visibility timeout, so a waiting retry is never redelivered to a second worker).
+    "MAX_ATTEMPTS": env.int("CARRIER_MAX_ATTEMPTS", default=8),
+    # Filings per submit or check message (and per carrier batch call): an approval sends its
+    # three filings in one message; the sweep and the poll send backlogs in messages this big.
+    "BATCH_SIZE": env.int("CARRIER_BATCH_SIZE", default=100),
+    "QUEUES": CARRIER_QUEUES,
+    "RETRY_BACKOFF_SECONDS": env.int("CARRIER_RETRY_BACKOFF_SECONDS", default=30),
+    "RETRY_BACKOFF_MAX_SECONDS": env.int("CARRIER_RETRY_BACKOFF_MAX_SECONDS", default=3600),
+    # A queued filing untouched this long is re-sent by the sweep; an attempt started this long
+    # ago without an answer is taken to be dead (its worker was killed).
+    "SWEEP_STALE_SECONDS": env.int("CARRIER_SWEEP_STALE_SECONDS", default=300),
+    # First result check after a submission; later ones come from the periodic poll.
+    "FIRST_CHECK_SECONDS": env.int("CARRIER_FIRST_CHECK_SECONDS", default=600),
+    "HTTP_TIMEOUT_SECONDS": env.float("CARRIER_HTTP_TIMEOUT_SECONDS", default=float("5")),
+    "HTTP_STUB_URL": env.str("CARRIER_HTTP_STUB_URL", default="http://127.0.0.1:8765"),
+    # Signed callbacks: HMAC-SHA256 secret per carrier and the accepted clock skew (nonces are
+    # kept at least twice as long, for replay protection).
+    "CALLBACK_SECRETS": {
+        code: secret(f"CARRIER_CALLBACK_SECRET_{code.upper()}") for code in CARRIER_CODES
+    },
+    "CALLBACK_MAX_SKEW_SECONDS": 300,
+    # Bearer token of the sending platform that reports signature use (POST /carriers/usage/).
+    "USAGE_TOKEN": secret("CARRIER_USAGE_TOKEN"),
+    # Carriers clear signatures unused this long; customers are warned WARN_DAYS_BEFORE.
+    "INACTIVITY_CLEAR_DAYS": env.int("CARRIER_INACTIVITY_CLEAR_DAYS", default=90),
+    "INACTIVITY_WARN_DAYS_BEFORE": env.int("CARRIER_INACTIVITY_WARN_DAYS_BEFORE", default=14),
+    # No test sends in these local hours (Asia/Shanghai): China Telecom rate-limits its SMS
+    # channels 23:00–07:00 (seed 004 2025.5.20).
+    "TEST_SEND_QUIET_HOURS": {"ctcc": ("23:00", "07:00")},
+    "STUB": {
+        # 1 = real working days; 86400 makes a working day last one second (demos, tests).
+        "TIME_SCALE": env.float("CARRIER_STUB_TIME_SCALE", default=float("1")),
+        # Share of calls that fail transiently (timeouts, 5xx, lost responses).
+        "FAULT_RATE": env.float("CARRIER_STUB_FAULT_RATE", default=float("0.05")),
+        # Working days each carrier takes, and whether it answers queries at all (seed 004: some
+        # do not; their status comes from test sends, callbacks or staff).
+        "CARRIERS": {
+            "cmcc": {"WORKING_DAYS": 3, "QUERYABLE": True},
+            "cucc": {"WORKING_DAYS": 5, "QUERYABLE": False},
+            "ctcc": {"WORKING_DAYS": 4, "QUERYABLE": True},
+        },
+    },
+}

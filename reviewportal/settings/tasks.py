@@ -1,0 +1,86 @@
+"""Cache, broker and Celery: Redis when REDIS_URL is set, server-less local defaults if not."""
+
+from __future__ import annotations
+
+from kombu import Queue
+
+from reviewportal.settings.core import TIME_ZONE
+from reviewportal.settings.environment import VAR_DIR, env
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than the longest retry back-off, so that a reserved message is not redelivered
+        # to a second worker while the first is still legitimately working on it.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3 * 3600),
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # kombu's filesystem transport needs no server: web, worker and beat exchange messages
+    # through folders under var/.
+    _broker_dir = VAR_DIR / "broker"
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+    # kombu expects the folders to exist; every process (web, worker, beat) may be first.
+    for _folder in ("out", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True, mode=0o700)
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Reliability: a message is acknowledged only when its task has finished, and one whose worker
+# died (SIGKILL, OOM) goes back to the queue; a worker reserves one message per thread at a
+# time. A carrier message carries a batch of filing ids (CARRIER_POLICY["BATCH_SIZE"]), so a
+# redelivery repeats the batch — harmless, as every filing is checked and locked on its own.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+# Carrier submissions and result checks have queues of their own, so that a check never waits
+# behind a backlog of submissions (nor behind e-mails). A worker started without --queues
+# consumes all three; `carriers.tasks.queue_for` reads the names from CARRIER_POLICY["QUEUES"].
+CARRIER_QUEUES = {
+    "submit": env.str("CARRIER_SUBMIT_QUEUE", default="carriers.submit"),
+    "check": env.str("CARRIER_CHECK_QUEUE", default="carriers.check"),
+}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), *map(Queue, CARRIER_QUEUES.values())]
+CELERY_TASK_ROUTES = ["carriers.tasks.queue_for"]
+CELERY_BEAT_SCHEDULE: dict = {
+    # Records SLA breaches and flags items at risk (reviewportal.services.sla.sla_sweep_run).
+    "sla-sweep": {"task": "reviewportal.tasks.sla_sweep", "schedule": 300.0},
+    # Next year's calendar missing or provisional: senior reviewers hear of it once a week.
+    "calendar-coverage-reminder": {
+        "task": "reviewportal.tasks.calendar_coverage_reminder",
+        "schedule": 24 * 3600.0,
+    },
+    # E-mails whose task was lost or never sent (broker down when the notification was made).
+    "notification-email-sweep": {
+        "task": "reviewportal.tasks.notification_email_sweep",
+        "schedule": 300.0,
+    },
+    # Returns claims idle longer than REVIEW_POLICY["CLAIM_IDLE_MINUTES"] to the queue.
+    "claims-expire": {"task": "reviewportal.tasks.claims_expire", "schedule": 300.0},
+    # Carrier outbox: re-sends filings left queued (a lost message loses nothing).
+    "carrier-filings-sweep": {"task": "carriers.tasks.filings_sweep_task", "schedule": 120.0},
+    # Carrier results: polls queryable carriers, probes the others (never ctcc at night).
+    "carrier-results-poll": {"task": "carriers.tasks.filings_poll_task", "schedule": 600.0},
+    # Carriers' clearance of unused signatures, noticed by a daily check.
+    "carrier-clearance-check": {
+        "task": "carriers.tasks.filings_clearance_task",
+        "schedule": 24 * 3600.0,
+    },
+    # Customers warned before carriers clear their unused signatures.
+    "carrier-inactivity-warn": {
+        "task": "carriers.tasks.inactivity_warn_task",
+        "schedule": 6 * 3600.0,
+    },
+}
