@@ -13,7 +13,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from carriers.services import CallbackRefused, callback_handle, signature_usage_record
+from carriers.services.callbacks import CALLBACK_MAX_BODY_BYTES
 from signatures.models import SignatureApplication
+
+
+def _refused(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"ok": False, "error": message}, status=status)
+
+
+def _declared_length(request: HttpRequest) -> int | None:
+    """The request's Content-Length, or None when it is not a number."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
 
 
 @csrf_exempt
@@ -21,18 +34,33 @@ from signatures.models import SignatureApplication
 def carrier_callback(request: HttpRequest, carrier: str) -> JsonResponse:
     """A carrier's signed result: headers X-Carrier-Timestamp (Unix seconds), X-Carrier-Nonce,
     X-Carrier-Signature (hex HMAC-SHA256 of ``timestamp.nonce.body``); body
-    ``{"ticket_id", "status", "reason"}``."""
+    ``{"ticket_id", "status", "reason"}``. Answers the filing's state after the callback."""
+    length = _declared_length(request)
+    if length is None:
+        return _refused(400, "malformed Content-Length")
+    if length > CALLBACK_MAX_BODY_BYTES:
+        # Refused before reading: a body this big is not a callback.
+        return _refused(413, f"body over {CALLBACK_MAX_BODY_BYTES} bytes")
     try:
         result = callback_handle(
             carrier_code=carrier,
-            timestamp=request.headers.get("X-Carrier-Timestamp", ""),
-            nonce=request.headers.get("X-Carrier-Nonce", ""),
-            signature=request.headers.get("X-Carrier-Signature", ""),
+            timestamp=request.headers.get("X-Carrier-Timestamp"),
+            nonce=request.headers.get("X-Carrier-Nonce"),
+            signature=request.headers.get("X-Carrier-Signature"),
             body=request.body,
         )
     except CallbackRefused as exc:
-        return JsonResponse({"ok": False, "error": str(exc)}, status=exc.status)
-    return JsonResponse({"ok": True, "changed": result.changed, "state": result.filing.state})
+        return _refused(exc.status, str(exc))
+    filing = result.filing
+    return JsonResponse(
+        {
+            "ok": True,
+            "changed": result.changed,
+            "ticket_id": filing.carrier_ticket_id,
+            "state": filing.state,
+            "availability": filing.availability,
+        }
+    )
 
 
 @csrf_exempt

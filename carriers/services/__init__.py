@@ -7,6 +7,7 @@ from carriers.services.callbacks import (
     CallbackResult,
     callback_handle,
     callback_nonces_prune,
+    callback_secret,
     callback_signature,
 )
 from carriers.services.common import FilingError
@@ -44,6 +45,7 @@ __all__ = [
     "SubmitRetry",
     "callback_handle",
     "callback_nonces_prune",
+    "callback_secret",
     "callback_signature",
     "filing_availability_set",
     "filing_check",

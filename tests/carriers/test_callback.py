@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 import uuid
 
@@ -14,7 +15,7 @@ from tests.carriers.conftest import fresh
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "demo-callback-cmcc"
+SECRET = secrets.token_hex(16)
 
 
 @pytest.fixture
@@ -89,4 +90,4 @@ def test_callback_for_a_body_signed_with_another_carriers_secret_is_refused(clie
 def test_callback_refuses_get_and_unknown_tickets(client, submitted):
     assert client.get("/carriers/callback/cmcc/").status_code == 405
     response = post(client, {"ticket_id": "nope", "status": "registered"})
-    assert response.status_code == 400
+    assert response.status_code == 404
