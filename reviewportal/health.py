@@ -1,13 +1,18 @@
-"""``/health/``: is every dependency of the portal answering? JSON, 200 when all are, 503 if not."""
+"""``/health/``: is every dependency of the portal answering? JSON, 200 when all are, 503 if not.
+
+Anybody (a load balancer) gets the status alone; the details (which check failed and why, the
+backends in use) are for staff signed in or a monitor sending ``HEALTH_TOKEN`` as a bearer token.
+A hit writes nothing anywhere."""
 
 from __future__ import annotations
 
+import hmac
+import os
 import time
-import uuid
+from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import translation
@@ -34,13 +39,17 @@ def _check_broker() -> dict:
 
 
 def _check_storage() -> dict:
-    name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
-    try:
-        with default_storage.open(name) as fh:
-            ok = fh.read() == b"ok"
-    finally:
-        default_storage.delete(name)
-    return {"ok": ok, "backend": type(default_storage).__name__}
+    backend = type(default_storage).__name__
+    if isinstance(default_storage, FileSystemStorage):
+        # The folder, or the first existing parent it will be created in, must be writable.
+        folder = Path(default_storage.location)
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        ok = folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+        return {"ok": ok, "backend": backend} | ({} if ok else {"error": "not writable"})
+    # A remote store answers a lookup only with valid credentials and a reachable bucket.
+    default_storage.exists("health-check")
+    return {"ok": True, "backend": backend}
 
 
 CHECKS = {
@@ -50,6 +59,17 @@ CHECKS = {
     # Fails when the current year is missing, warns from 1 November when next year is (§6).
     "calendar": calendar_health,
 }
+
+
+def _may_see_details(request) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    token = getattr(settings, "HEALTH_TOKEN", "")
+    offered = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(
+        offered.encode("utf-8", "replace"), f"Bearer {token}".encode()
+    )
 
 
 @never_cache
@@ -66,5 +86,7 @@ def health(request):
                 results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
             results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
     healthy = all(r["ok"] for r in results.values())
-    body = {"status": "ok" if healthy else "error", "checks": results, "debug": settings.DEBUG}
+    body = {"status": "ok" if healthy else "error"}
+    if _may_see_details(request):
+        body["checks"] = results
     return JsonResponse(body, status=200 if healthy else 503)

@@ -140,3 +140,10 @@ def signature(approved_qualification):
 @pytest.fixture
 def actors(customer, reviewer, senior):
     return {"customer": customer, "reviewer": reviewer, "senior": senior}
+
+
+@pytest.fixture
+def health_token(settings) -> dict:
+    """Request headers of a monitor allowed to see /health/'s details."""
+    settings.HEALTH_TOKEN = "monitor-token-for-tests"
+    return {"HTTP_AUTHORIZATION": "Bearer monitor-token-for-tests"}

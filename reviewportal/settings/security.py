@@ -51,7 +51,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# A monitor sending "Authorization: Bearer <HEALTH_TOKEN>" gets /health/'s details; empty: staff
+# signed in only.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+
 # --- django-axes ------------------------------------------------------------------------------
+
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True

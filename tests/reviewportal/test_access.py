@@ -68,8 +68,8 @@ def test_available_actions_follow_role_and_state(signature, customer, reviewer, 
     assert available_actions(item, customer) == [Action.EDIT, Action.WITHDRAW]
 
 
-def test_health_reports_database_broker_and_storage(client, db):
-    response = client.get("/health/")
+def test_health_reports_database_broker_and_storage(client, health_token, db):
+    response = client.get("/health/", **health_token)
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
@@ -77,7 +77,7 @@ def test_health_reports_database_broker_and_storage(client, db):
     assert all(check["ok"] for check in body["checks"].values())
 
 
-def test_health_fails_when_storage_is_unwritable(client, db, settings, tmp_path):
+def test_health_fails_when_storage_is_unwritable(client, health_token, db, settings, tmp_path):
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("a file where a folder should be")
     settings.STORAGES = {
@@ -87,7 +87,7 @@ def test_health_fails_when_storage_is_unwritable(client, db, settings, tmp_path)
             "OPTIONS": {"location": str(blocked)},
         },
     }
-    response = client.get("/health/")
+    response = client.get("/health/", **health_token)
     assert response.status_code == 503
     assert response.json()["checks"]["storage"]["ok"] is False
 

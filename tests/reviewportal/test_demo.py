@@ -39,7 +39,9 @@ def test_seed_demo_covers_every_state_and_is_idempotent(client, capsys):
 
 
 @pytest.mark.django_db
-def test_seed_demo_late_in_the_year_enters_the_missing_next_year_provisionally(client):
+def test_seed_demo_late_in_the_year_enters_the_missing_next_year_provisionally(
+    client, health_token
+):
     # 24 December: a qualification submitted now is due in 2027, which chinese_calendar 1.11.0
     # does not have. The demo still seeds, on a provisional year it reports.
     with time_machine.travel("2026-12-24T10:00:00+08:00", tick=True):
@@ -51,5 +53,5 @@ def test_seed_demo_late_in_the_year_enters_the_missing_next_year_provisionally(c
         assert WorkingDay.objects.filter(date__year=2027, provisional=True).count() == 365
         counts = demo_state_counts()
         assert set(counts["signatures"]) == set(ReviewState.values)
-        health = client.get("/health/").json()
+        health = client.get("/health/", **health_token).json()
         assert "calendar for 2027 is provisional" in health["checks"]["calendar"]["warning"]

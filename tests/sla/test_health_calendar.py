@@ -61,9 +61,9 @@ def test_calendar_health_incomplete_current_year_fails():
     assert calendar_health(today=date(2026, 7, 2))["ok"] is False
 
 
-def test_health_view_warns_with_status_200(client, time_machine):
+def test_health_view_warns_with_status_200(client, health_token, time_machine):
     time_machine.move_to("2026-11-02T10:00:00+08:00", tick=False)
-    response = client.get("/health/")
+    response = client.get("/health/", **health_token)
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
@@ -71,10 +71,10 @@ def test_health_view_warns_with_status_200(client, time_machine):
     assert "2027" in body["checks"]["calendar"]["warning"]
 
 
-def test_health_view_fails_without_current_year(client, time_machine):
+def test_health_view_fails_without_current_year(client, health_token, time_machine):
     time_machine.move_to("2026-06-01T10:00:00+08:00", tick=False)
     WorkingDay.objects.filter(date__year=2026).delete()
-    response = client.get("/health/")
+    response = client.get("/health/", **health_token)
     body = response.json()
     assert response.status_code == 503
     assert body["checks"]["calendar"] == {
