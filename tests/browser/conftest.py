@@ -68,8 +68,19 @@ def page(chromium, live_server, django_db_serialized_rollback):
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.base_url = live_server.url
+    # Every page runs under the content security policy: anything it blocks (an inline script
+    # or style, a foreign source) is a defect of the page, reported by the browser's console.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.on("pageerror", lambda error: blocked.append(f"script error: {error}"))
     yield page
     context.close()
+    assert not blocked, "the page broke its content security policy:\n" + "\n".join(blocked)
 
 
 @pytest.fixture
