@@ -59,7 +59,17 @@ HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
+# Failures count per login name and per client address; a success forgives only the failures of
+# that login name from that address (reviewportal.login_attempts: axes' own reset would wipe the
+# address's failures against other login names too). Axes reads the client address from
+# REMOTE_ADDR; behind a proxy set AXES_IPWARE_PROXY_COUNT and AXES_IPWARE_META_PRECEDENCE_ORDER.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "reviewportal.login_attempts.LoginAttemptHandler"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"]
+)
 AXES_VERBOSE = env.bool("AXES_VERBOSE", default=False)
 # The portal's login gets a page in the portal's layout; the console keeps axes' plain answer.
 AXES_LOCKOUT_CALLABLE = "reviewportal.portal.views.lockout"
