@@ -153,9 +153,14 @@ USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
+# Resident ID numbers are masked in every log line and error report (reviewportal.redaction).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"id_numbers": {"()": "reviewportal.redaction.IdNumberLogFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["id_numbers"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+DEFAULT_EXCEPTION_REPORTER_FILTER = "reviewportal.redaction.IdNumberExceptionReporterFilter"
