@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
+
+from reviewportal.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -190,3 +193,12 @@ def test_manage_names_the_variable_and_exits_2_without_a_traceback(tmp_path):
     assert done.returncode == 2
     assert "CARRIER_CALLBACK_SECRET_CUCC is a demo value" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="refused in production") as refused:
+        call_command("seed_demo", "--quiet-logins")
+    assert refused.value.returncode == 2
+    assert not User.objects.filter(username="reviewer").exists()

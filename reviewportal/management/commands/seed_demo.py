@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from reviewportal.demo import DEMO_PASSWORD, demo_seed, demo_state_counts
 
@@ -13,6 +14,13 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-logins", action="store_true", help="do not print the logins")
 
     def handle(self, *args, password: str, quiet_logins: bool, **options):
+        if settings.PRODUCTION:
+            # Demo logins with a published password have no place on a real installation.
+            raise CommandError(
+                "seed_demo creates logins with a published password: refused in production "
+                "(DJANGO_ENV=production).",
+                returncode=2,
+            )
         result = demo_seed(password=password)
         for year in result.provisional_years:
             self.stderr.write(
