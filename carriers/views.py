@@ -1,5 +1,8 @@
 """HTTP endpoints for carriers and the sending platform. Both are machine-to-machine: no
-session, no CSRF token; each request is authenticated by its own signature or token."""
+session, no CSRF token; each request is authenticated by its own signature or token. Every
+answer is JSON: ``{"ok": true, …}`` or ``{"ok": false, "error": "…"}`` with a 4xx (503 when the
+endpoint is not configured); the messages are in English whatever the language of the UI, as
+other systems' logs and scripts read them."""
 
 from __future__ import annotations
 
@@ -12,7 +15,12 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from carriers.services import CallbackRefused, callback_handle, signature_usage_record
+from carriers.services import (
+    CallbackRefused,
+    UsageRefused,
+    callback_handle,
+    signature_usage_record,
+)
 from carriers.services.callbacks import CALLBACK_MAX_BODY_BYTES
 from signatures.models import SignatureApplication
 
@@ -63,25 +71,62 @@ def carrier_callback(request: HttpRequest, carrier: str) -> JsonResponse:
     )
 
 
+#: A report of use is a signature id and a time.
+USAGE_MAX_BODY_BYTES = 4 * 1024
+
+
+def _unauthorized(message: str) -> JsonResponse:
+    response = _refused(401, message)
+    response["WWW-Authenticate"] = 'Bearer realm="carriers-usage"'
+    return response
+
+
+def _bytes(text: str) -> bytes:
+    # Header values arrive as str (ISO-8859-1 from WSGI); any str encodes this way, so a
+    # token or header with non-ASCII characters is compared, not a crash.
+    return text.encode("utf-8", "surrogatepass")
+
+
 @csrf_exempt
 @require_POST
 def signature_usage(request: HttpRequest) -> JsonResponse:
-    """The sending platform reports use: ``Authorization: Bearer <USAGE_TOKEN>``, body
-    ``{"signature": "SIG…", "used_at": "ISO 8601 with offset"}`` (used_at optional)."""
-    token = settings.CARRIER_POLICY["USAGE_TOKEN"]
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not token or not hmac.compare_digest(given.encode(), token.encode()):
-        return JsonResponse({"ok": False, "error": "unauthorized"}, status=401)
+    """The sending platform reports use: exactly ``Authorization: Bearer <USAGE_TOKEN>``, body
+    ``{"signature": "SIG…", "used_at": "ISO 8601 with offset"}`` (used_at optional, default
+    now). Only a signature usable now counts (see ``signature_usage_record``)."""
+    token = settings.CARRIER_POLICY.get("USAGE_TOKEN") or ""
+    if not isinstance(token, str) or not token:
+        return _refused(503, "usage reports are off: no usage token is configured")
+    header = request.headers.get("Authorization")
+    if header is None:
+        return _unauthorized("missing header Authorization: Bearer <token>")
+    scheme, _space, given = header.partition(" ")
+    # Compared in constant time whatever the scheme, so a wrong scheme takes as long.
+    right = hmac.compare_digest(_bytes(given), _bytes(token))
+    if scheme != "Bearer" or not right:
+        return _unauthorized("Authorization must be 'Bearer <token>' with the usage token")
+    length = _declared_length(request)
+    if length is None:
+        return _refused(400, "malformed Content-Length")
+    if length > USAGE_MAX_BODY_BYTES:
+        return _refused(413, f"body over {USAGE_MAX_BODY_BYTES} bytes")
     try:
         data = json.loads(request.body)
-        public_id = str(data["signature"])
-        used_at = datetime.fromisoformat(data["used_at"]) if data.get("used_at") else None
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"ok": False, "error": "malformed body"}, status=400)
-    if used_at is not None and used_at.tzinfo is None:
-        return JsonResponse({"ok": False, "error": "used_at needs an offset"}, status=400)
-    signature = SignatureApplication.objects.filter(public_id=public_id).first()
+    except (ValueError, RecursionError):
+        return _refused(400, "body is not JSON")
+    if not isinstance(data, dict) or not isinstance(data.get("signature"), str):
+        return _refused(400, 'body must be a JSON object with "signature": "SIG…"')
+    raw_used_at = data.get("used_at")
+    used_at = None
+    if raw_used_at is not None:
+        try:
+            used_at = datetime.fromisoformat(raw_used_at)
+        except (TypeError, ValueError):
+            return _refused(400, "used_at must be an ISO 8601 date and time with an offset")
+    signature = SignatureApplication.objects.filter(public_id=data["signature"]).first()
     if signature is None:
-        return JsonResponse({"ok": False, "error": "unknown signature"}, status=404)
-    usage = signature_usage_record(signature=signature, used_at=used_at)
+        return _refused(404, "unknown signature")
+    try:
+        usage = signature_usage_record(signature=signature, used_at=used_at)
+    except UsageRefused as exc:
+        return _refused(exc.status, str(exc))
     return JsonResponse({"ok": True, "last_used_at": usage.last_used_at.isoformat()})

@@ -33,7 +33,7 @@ from carriers.services.results import (
     probe_allowed,
 )
 from carriers.services.staff import filing_availability_set, filing_refile, filing_result_enter
-from carriers.services.usage import inactivity_warn, signature_usage_record
+from carriers.services.usage import UsageRefused, inactivity_warn, signature_usage_record
 
 __all__ = [
     "CallbackRefused",
@@ -43,6 +43,7 @@ __all__ = [
     "Result",
     "SubmitBatch",
     "SubmitRetry",
+    "UsageRefused",
     "callback_handle",
     "callback_nonces_prune",
     "callback_secret",

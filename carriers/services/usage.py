@@ -15,11 +15,56 @@ from reviewportal.services.notifications import notification_send_to_account
 F = FilingState
 
 
+class UsageRefused(Exception):
+    """A report of use that is not recorded; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _usable_or_refuse(signature) -> None:
+    """Only use of a signature that may be used counts: review lets it be used (approved, or
+    under re-review and not suspended) and one carrier has it registered and active."""
+    from carriers.selectors import readiness_of
+
+    if not signature.is_usable:
+        why = "suspended" if signature.suspended else signature.state
+        raise UsageRefused(409, f"signature {signature.public_id} is {why}: it cannot be used")
+    if not any(readiness_of(signature).values()):
+        raise UsageRefused(
+            409,
+            f"signature {signature.public_id} is not registered and active with any carrier",
+        )
+
+
+def _plausible_or_refuse(used_at: datetime, now: datetime) -> None:
+    """A use cannot lie in the future beyond the platforms' clock skew, and one older than the
+    carriers' clearance threshold cannot keep a signature filed."""
+    policy = _policy()
+    skew = timedelta(seconds=policy.get("USAGE_MAX_SKEW_SECONDS", 300))
+    if used_at > now + skew:
+        raise UsageRefused(
+            400, f"used_at is in the future (more than {int(skew.total_seconds())} s ahead)"
+        )
+    days = policy["INACTIVITY_CLEAR_DAYS"]
+    if used_at < now - timedelta(days=days):
+        raise UsageRefused(400, f"used_at is more than {days} days ago: too old to count")
+
+
 @transaction.atomic
 def signature_usage_record(*, signature, used_at: datetime | None = None) -> SignatureUsage:
     """Record that a signature was used for sending at ``used_at`` (default now). Keeps the
-    latest time: reports may arrive out of order."""
-    used_at = used_at or timezone.now()
+    latest time: reports may arrive out of order. Refused (UsageRefused), recording nothing:
+    a signature that is not usable now (409: revoked, suspended, not approved, or registered
+    and active with no carrier), a ``used_at`` without an offset, more than
+    USAGE_MAX_SKEW_SECONDS ahead or more than INACTIVITY_CLEAR_DAYS ago (400)."""
+    now = timezone.now()
+    if used_at is not None and used_at.utcoffset() is None:
+        raise UsageRefused(400, "used_at needs an offset, e.g. 2026-11-23T10:00:00+08:00")
+    used_at = used_at or now
+    _plausible_or_refuse(used_at, now)
+    _usable_or_refuse(signature)
     usage, created = SignatureUsage.objects.select_for_update().get_or_create(
         signature=signature, defaults={"last_used_at": used_at}
     )

@@ -12,11 +12,13 @@ from carriers.models import CarrierFiling, SignatureUsage, StubFiling
 from carriers.services import (
     filing_check,
     filing_probe,
+    filing_result_enter,
     filing_submit,
     filings_sweep,
     probe_allowed,
 )
 from tests.carriers.conftest import fresh
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +79,19 @@ def test_filing_check_of_cucc_waits_for_daytime_only_at_ctcc(filings, time_machi
     assert filing_check(filing_id=filings["ctcc"].pk) is True
 
 
-def test_usage_endpoint_needs_the_token(client, filings, carrier_policy):
-    signature = filings["cmcc"].signature
+@pytest.fixture
+def registered(filings):
+    """An approved signature registered (and active) with China Mobile: usable, so its use
+    counts."""
+    filing = filings["cmcc"]
+    filing_submit(filing_id=filing.pk)
+    staff = StaffFactory(role="Senior reviewer")
+    filing_result_enter(filing=filing, user=staff, status="registered")
+    return fresh(filing)
+
+
+def test_usage_endpoint_needs_the_token(client, registered, carrier_policy):
+    signature = registered.signature
     url = "/carriers/usage/"
     payload = {"signature": signature.public_id, "used_at": "2026-11-23T09:00:00+08:00"}
     assert client.post(url, payload, content_type="application/json").status_code == 401
@@ -100,8 +113,8 @@ def test_usage_endpoint_needs_the_token(client, filings, carrier_policy):
     )
 
 
-def test_signature_used_command_records_the_use(filings):
-    signature = filings["cmcc"].signature
+def test_signature_used_command_records_the_use(registered):
+    signature = registered.signature
     call_command("signature_used", signature.public_id, "--at", "2026-11-23T08:00:00+08:00")
     assert SignatureUsage.objects.get(signature=signature).last_used_at == at(
         "2026-11-23T08:00:00+08:00"

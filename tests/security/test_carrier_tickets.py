@@ -13,7 +13,10 @@ from carriers.gateways.http import HttpGateway
 from carriers.gateways.stub import StubCarrier, StubGateway
 from carriers.models import StubFiling
 from carriers.stub_server import StubCarrierServer
-from tests.carriers.conftest import carrier_policy  # noqa: F401  (no faults in the stubs)
+from tests.carriers import conftest as carrier_fixtures
+
+#: The carrier tests' stubs: no faults, real working days.
+carrier_policy = carrier_fixtures.carrier_policy
 
 
 def request(key="rp-cmcc-r1-g1", carrier="cmcc"):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from carriers.services import signature_usage_record
+from carriers.services import UsageRefused, signature_usage_record
 from signatures.models import SignatureApplication
 
 
@@ -23,11 +23,12 @@ class Command(BaseCommand):
             try:
                 used_at = datetime.fromisoformat(options["at"])
             except ValueError as exc:
-                raise CommandError(f"--at: {exc}") from exc
-            if used_at.tzinfo is None:
-                raise CommandError("--at needs an offset, e.g. 2026-11-23T10:00:00+08:00")
+                raise CommandError(f"--at: {exc}", returncode=2) from exc
         signature = SignatureApplication.objects.filter(public_id=options["signature"]).first()
         if signature is None:
-            raise CommandError(f"no signature {options['signature']}")
-        usage = signature_usage_record(signature=signature, used_at=used_at)
+            raise CommandError(f"no signature {options['signature']}", returncode=2)
+        try:
+            usage = signature_usage_record(signature=signature, used_at=used_at)
+        except UsageRefused as exc:
+            raise CommandError(str(exc), returncode=2) from exc
         self.stdout.write(f"{signature.public_id} last used {usage.last_used_at.isoformat()}")
