@@ -1,7 +1,11 @@
+import json
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.admin_base import ServiceSaveAdmin
@@ -19,6 +23,7 @@ from reviewportal.models import (
     WorkingDay,
 )
 from reviewportal.services.calendar import sla_policy_update, working_day_update
+from reviewportal.services.sensitive import snapshot_masked
 
 
 @admin.register(User)
@@ -68,6 +73,17 @@ class RevisionAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "content_type", "object_id", "number", "submitted_by", "created_at")
     list_filter = ("content_type",)
     list_select_related = ("content_type", "submitted_by")
+    # The snapshot's ID numbers are shown masked to every role; full numbers are only shown by
+    # the review page's unmask button, which is logged.
+    exclude = ("snapshot",)
+    readonly_fields = ("masked_snapshot",)
+
+    @admin.display(description=_("snapshot"))
+    def masked_snapshot(self, obj: Revision) -> str:
+        text = json.dumps(
+            snapshot_masked(obj.snapshot), ensure_ascii=False, indent=2, cls=DjangoJSONEncoder
+        )
+        return format_html('<pre class="snapshot">{}</pre>', text)
 
 
 @admin.register(ReviewDecision)
@@ -131,8 +147,11 @@ class YearFilter(admin.SimpleListFilter):
         return [(str(d.year), str(d.year)) for d in years]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(date__year=int(self.value()))
+        # Only a year as the choices write it: ``int()`` would read ``²`` as nothing and ``１``
+        # as 1, and ``date__year`` refuses years outside 1–9999.
+        value = self.value() or ""
+        if len(value) == 4 and value.isascii() and value.isdigit() and value != "0000":
+            return queryset.filter(date__year=int(value))
         return queryset
 
 

@@ -1,13 +1,22 @@
 """Field-level change history (django-auditlog) of the records staff and customers edit.
 Transitions are logged separately by django-fsm-log, and views of sensitive material by
-``AccessLog``. ID numbers are masked in the history."""
+``AccessLog``.
+
+Encrypted fields (resident ID numbers) are recorded with the one mask every surface uses,
+``mask_id_number`` (first 6 + last 4): a history that masked another part would, together with
+the console, rebuild the number. Their keyed hashes are not recorded at all."""
 
 from __future__ import annotations
+
+import re
 
 from auditlog.registry import auditlog
 from django.apps import apps
 
-ID_FIELDS = ["legal_rep_id_number", "agent_id_number", "partner_legal_rep_id_number"]
+from reviewportal.fields import BlindIndexField, EncryptedTextField
+from reviewportal.validators import mask_id_number
+
+MASK_CALLABLE = "reviewportal.validators.mask_id_number"
 
 REGISTERED = {
     "reviewportal.Account": {},
@@ -15,9 +24,9 @@ REGISTERED = {
     "reviewportal.ReasonCode": {},
     "reviewportal.WorkingDay": {},
     "reviewportal.SlaPolicy": {},
-    "signatures.Qualification": {"mask_fields": ["legal_rep_id_number", "agent_id_number"]},
+    "signatures.Qualification": {},
     "signatures.Trademark": {},
-    "signatures.Authorization": {"mask_fields": ["partner_legal_rep_id_number"]},
+    "signatures.Authorization": {},
     "signatures.SignatureApplication": {},
     "signatures.NeutralWord": {},
     "templates.TemplateApplication": {},
@@ -25,8 +34,38 @@ REGISTERED = {
 }
 
 
+def audit_options(model, options: dict) -> dict:
+    """``options`` plus the masking of ``model``'s encrypted fields and the exclusion of their
+    keyed hashes."""
+    fields = model._meta.concrete_fields
+    masked = [f.name for f in fields if isinstance(f, EncryptedTextField)]
+    hashes = [f.name for f in fields if isinstance(f, BlindIndexField)]
+    if not (masked or hashes):
+        return options
+    return {
+        **options,
+        "mask_fields": [*options.get("mask_fields", []), *masked],
+        "mask_callable": MASK_CALLABLE,
+        "exclude_fields": [*options.get("exclude_fields", []), *hashes],
+    }
+
+
 def register_audited_models() -> None:
     for label, options in REGISTERED.items():
         model = apps.get_model(label)
         if not auditlog.contains(model):
-            auditlog.register(model, **options)
+            auditlog.register(model, **audit_options(model, options))
+
+
+_ONE_MASK = re.compile(r"^[0-9]{6}\*+[0-9A-Za-z]{4}$")
+
+
+def remask_logged_value(value):
+    """An ID number as an older history recorded it, brought to the one mask: a full number is
+    masked; a value masked another way keeps only its last four characters (its first six
+    are no longer known); the one mask, empty values and auditlog's "None" stay."""
+    if not isinstance(value, str) or value in ("", "None") or _ONE_MASK.match(value):
+        return value
+    if "*" in value:
+        return "*" * max(len(value) - 4, 0) + value[-4:]
+    return mask_id_number(value)

@@ -21,6 +21,7 @@ from signatures.models import (
     EntityKind,
     MaterialKind,
     Qualification,
+    SignatureApplication,
     SignaturePurpose,
     SignatureType,
     Trademark,
@@ -251,6 +252,7 @@ class SignatureForm(forms.Form):
     use_case = forms.CharField(
         label=_("Use case"),
         required=False,
+        max_length=SignatureApplication.USE_CASE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What messages you will send with it, to whom."),
     )

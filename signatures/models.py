@@ -4,10 +4,12 @@ signature applications (SPEC §2)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from reviewportal.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
 from reviewportal.models import ReviewableModel
 from reviewportal.models.lifecycle import by_pk, queue_index
 from reviewportal.validators import validate_resident_id, validate_uscc
@@ -103,7 +105,7 @@ class Material(models.Model):
         return {"id": self.pk, "kind": self.kind, "sha256": self.sha256, "name": self.original_name}
 
 
-class Qualification(ReviewableModel):
+class Qualification(BlindIndexedModelMixin, ReviewableModel):
     """A real-name entity, reused by many signatures (seed 004 "Real-name requirements").
 
     An approved qualification is never edited in place: a change is a new Qualification row with
@@ -122,16 +124,20 @@ class Qualification(ReviewableModel):
         _("unified social credit code"), max_length=18, validators=[validate_uscc]
     )
     legal_rep_name = models.CharField(_("legal representative"), max_length=60)
-    legal_rep_id_number = models.CharField(
+    # Resident ID numbers are sensitive personal information (SPEC §10): encrypted at rest,
+    # with a keyed hash beside each for equality lookups.
+    legal_rep_id_number = EncryptedTextField(
         _("legal representative ID number"),
         max_length=18,
         blank=True,
         validators=[validate_resident_id],
     )
+    legal_rep_id_number_hash = BlindIndexField(source="legal_rep_id_number")
     agent_name = models.CharField(_("agent"), max_length=60, blank=True)
-    agent_id_number = models.CharField(
+    agent_id_number = EncryptedTextField(
         _("agent ID number"), max_length=18, blank=True, validators=[validate_resident_id]
     )
+    agent_id_number_hash = BlindIndexField(source="agent_id_number")
     is_mainland = models.BooleanField(_("mainland China entity"), default=True)
     license_valid_from = models.DateField(_("licence valid from"), null=True, blank=True)
     license_valid_until = models.DateField(
@@ -250,7 +256,7 @@ class Trademark(models.Model):
         }
 
 
-class Authorization(models.Model):
+class Authorization(BlindIndexedModelMixin, models.Model):
     """A partner entity's authorization to use its name as a signature (other-use; seed 000
     "Signature Purpose", seed 004 "(4)")."""
 
@@ -274,11 +280,12 @@ class Authorization(models.Model):
         _("partner's unified social credit code"), max_length=18, validators=[validate_uscc]
     )
     partner_legal_rep_name = models.CharField(_("partner's legal representative"), max_length=60)
-    partner_legal_rep_id_number = models.CharField(
+    partner_legal_rep_id_number = EncryptedTextField(
         _("partner's legal representative ID number"),
         max_length=18,
         validators=[validate_resident_id],
     )
+    partner_legal_rep_id_number_hash = BlindIndexField(source="partner_legal_rep_id_number")
     letter = models.ForeignKey(
         Material,
         verbose_name=_("authorization letter"),
@@ -393,7 +400,14 @@ class SignatureApplication(ReviewableModel):
         on_delete=models.PROTECT,
         related_name="signatures",
     )
-    use_case = models.TextField(_("use case"), blank=True)
+    USE_CASE_MAX_LENGTH = 500
+
+    use_case = models.TextField(
+        _("use case"),
+        blank=True,
+        max_length=USE_CASE_MAX_LENGTH,
+        validators=[MaxLengthValidator(USE_CASE_MAX_LENGTH)],
+    )
     materials = models.ManyToManyField(
         Material, verbose_name=_("materials"), blank=True, related_name="signatures"
     )

@@ -3,6 +3,8 @@ authorizations and signature applications. Every lookup is scoped to the user's 
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carriers.models import Carrier, CarrierFiling
 from reviewportal.errors import PrecheckBlocked, ReviewError
+from reviewportal.identifiers import parse_row_id
 from reviewportal.models import ReviewState
 from reviewportal.portal.helpers import (
     MaterialFileField,
@@ -252,22 +255,33 @@ def qualification_withdraw(request, public_id):
 
 
 @customer_required
-@require_GET
+@require_POST
 def check_number(request):
-    """Immediate validation of a USCC or resident ID number while it is typed."""
-    kind = request.GET.get("kind")
-    value = request.GET.get("value", "")
+    """Immediate validation of a USCC or resident ID number while it is typed. The number comes
+    in the JSON body of a CSRF-protected POST (``{"kind": "uscc" | "resident_id", "value": …}``),
+    never in a URL, which access logs and browser history keep."""
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("value", ""), str):
+        return JsonResponse({"error": _("Send a JSON object with kind and value.")}, status=400)
+    kind, value = body.get("kind"), body.get("value", "")
     if kind == "uscc":
         value, validate = normalize_uscc(value), validate_uscc
     elif kind == "resident_id":
         value, validate = normalize_resident_id(value), validate_resident_id
     else:
-        return JsonResponse({"error": "unknown kind"}, status=400)
+        return JsonResponse({"error": _("Unknown kind of number.")}, status=400)
     try:
         validate(value)
     except ValidationError as exc:
-        return JsonResponse({"valid": False, "message": " ".join(exc.messages)})
-    return JsonResponse({"valid": True, "message": _("The check digit is correct.")})
+        answer = {"valid": False, "message": " ".join(exc.messages)}
+    else:
+        answer = {"valid": True, "message": _("The check digit is correct.")}
+    response = JsonResponse(answer)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @customer_required
@@ -427,14 +441,17 @@ def signature_precheck(request):
         account_id=account_id, public_id=get.get("qualification", "")
     ).first()
     purpose = get.get("purpose") or SignaturePurpose.SELF
+    # The form's select values; anything else (``²``, ``abc``, 30 digits) names no row.
+    authorization_id = parse_row_id(get.get("authorization"))
+    trademark_id = parse_row_id(get.get("trademark"))
     authorization = (
-        Authorization.objects.filter(account_id=account_id, pk=get.get("authorization")).first()
-        if purpose == SignaturePurpose.OTHER and get.get("authorization", "").isdigit()
+        Authorization.objects.filter(account_id=account_id, pk=authorization_id).first()
+        if purpose == SignaturePurpose.OTHER and authorization_id is not None
         else None
     )
     trademark = (
-        Trademark.objects.filter(account_id=account_id, pk=get.get("trademark")).first()
-        if get.get("sig_type") == "trademark" and get.get("trademark", "").isdigit()
+        Trademark.objects.filter(account_id=account_id, pk=trademark_id).first()
+        if get.get("sig_type") == "trademark" and trademark_id is not None
         else None
     )
     exclude = get.get("exclude", "")

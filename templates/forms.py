@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from reviewportal.models import ReviewState
 from reviewportal.portal.helpers import MaterialFileField
 from signatures.models import MaterialKind, SignatureApplication
-from templates.models import Industry, TemplateKind
+from templates.models import Industry, TemplateApplication, TemplateKind
 from templates.rules import LIVE_STREAMING
 
 
@@ -37,6 +37,7 @@ class TemplateForm(forms.Form):
     remark = forms.CharField(
         label=_("Remark"),
         required=False,
+        max_length=TemplateApplication.REMARK_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("For the reviewer: when and to whom it is sent, what the variables hold."),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +49,14 @@ class TemplateApplication(ReviewableModel):
     industry = models.CharField(
         _("industry"), max_length=30, choices=Industry.choices, default=Industry.GENERAL
     )
-    remark = models.TextField(_("remark"), blank=True)
+    REMARK_MAX_LENGTH = 1000
+
+    remark = models.TextField(
+        _("remark"),
+        blank=True,
+        max_length=REMARK_MAX_LENGTH,
+        validators=[MaxLengthValidator(REMARK_MAX_LENGTH)],
+    )
     materials = models.ManyToManyField(
         "signatures.Material", verbose_name=_("materials"), blank=True, related_name="templates"
     )

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from reviewportal.fields import EncryptedKeysJSONField
+
 
 class ImmutableRevisionError(Exception):
     """A revision is a frozen record of what was judged; it is never changed or deleted."""
@@ -30,7 +32,8 @@ class Revision(models.Model):
     object_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
     number = models.PositiveIntegerField(_("revision"))
-    snapshot = models.JSONField(_("snapshot"), encoder=DjangoJSONEncoder)
+    # ID numbers in a snapshot are encrypted as in the record it froze (SPEC §10).
+    snapshot = EncryptedKeysJSONField(_("snapshot"), encoder=DjangoJSONEncoder)
     findings = models.JSONField(_("automatic findings"), default=list)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

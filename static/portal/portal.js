@@ -55,18 +55,28 @@
     }
   }
 
-  // Immediate check-digit validation of USCC and resident ID numbers.
+  // Immediate check-digit validation of USCC and resident ID numbers. The number goes in the
+  // body of a POST (with the form's CSRF token), never in a URL that logs would keep.
   function setupNumberChecks(form) {
     var url = form.getAttribute("data-check-url");
     if (!url) return;
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
     form.querySelectorAll("input[data-check]").forEach(function (input) {
       var out = form.querySelector('.live-msg[data-for="' + input.name + '"]');
       var run = debounce(function () {
         var value = input.value.trim();
         if (!out) return;
         if (value.length < 18) { out.textContent = ""; out.className = "live-msg"; return; }
-        fetch(url + "?kind=" + input.getAttribute("data-check") + "&value=" + encodeURIComponent(value),
-              { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        fetch(url, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "X-CSRFToken": token ? token.value : ""
+          },
+          body: JSON.stringify({ kind: input.getAttribute("data-check"), value: value })
+        })
           .then(function (r) { return r.json(); })
           .then(function (data) {
             out.textContent = data.message || "";

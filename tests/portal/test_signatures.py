@@ -1,6 +1,7 @@
 """The signature pages: live pre-check, server-side refusal, after-hours notice, list with
 per-carrier status, detail with reasons, edit-and-resubmit, withdraw and urgent review."""
 
+import json
 from datetime import datetime
 
 import time_machine
@@ -171,13 +172,18 @@ def test_approved_signature_offers_no_edit_or_withdraw(portal_client, world):
 
 def test_check_number_endpoint(portal_client):
     url = reverse("signatures:check_number")
-    assert portal_client.get(url, {"kind": "uscc", "value": sample_uscc(5)}).json()["valid"]
+
+    def check(kind, value):
+        body = json.dumps({"kind": kind, "value": value})
+        return portal_client.post(url, body, content_type="application/json").json()["valid"]
+
+    assert check("uscc", sample_uscc(5))
     wrong = sample_uscc(5)[:-1] + ("0" if sample_uscc(5)[-1] != "0" else "1")
-    assert not portal_client.get(url, {"kind": "uscc", "value": wrong}).json()["valid"]
+    assert not check("uscc", wrong)
     rid = sample_resident_id(5)
-    assert portal_client.get(url, {"kind": "resident_id", "value": rid}).json()["valid"]
+    assert check("resident_id", rid)
     bad = rid[:-1] + ("0" if rid[-1] != "0" else "1")
-    assert not portal_client.get(url, {"kind": "resident_id", "value": bad}).json()["valid"]
+    assert not check("resident_id", bad)
 
 
 def test_qualification_form_refuses_wrong_check_digits(portal_client):
