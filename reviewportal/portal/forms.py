@@ -1,13 +1,22 @@
-"""Forms of the account pages: sign-up, login, invitations."""
+"""Forms of the account pages: sign-up, login, password reset, invitations."""
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.models import User
+from reviewportal.services.accounts import validate_plain_line
+from reviewportal.services.email import email_send, site_url
+
+logger = logging.getLogger(__name__)
 
 
 class SignupForm(forms.Form):
@@ -15,8 +24,11 @@ class SignupForm(forms.Form):
         label=_("Company name"),
         max_length=200,
         help_text=_("The registered full name, as on the business licence."),
+        validators=[validate_plain_line],
     )
-    full_name = forms.CharField(label=_("Your name"), max_length=60)
+    full_name = forms.CharField(
+        label=_("Your name"), max_length=60, validators=[validate_plain_line]
+    )
     email = forms.EmailField(label=_("E-mail"))
     phone = forms.CharField(label=_("Mobile"), max_length=32, required=False)
     username = forms.RegexField(
@@ -69,8 +81,52 @@ class CustomerLoginForm(AuthenticationForm):
             )
 
 
+class CustomerPasswordResetForm(PasswordResetForm):
+    """Django's password-reset form for customer logins only, with links that start from
+    ``SITE_URL``.
+
+    Staff and superusers never get a reset e-mail from the portal (their passwords are managed
+    in the console), and the page answers them exactly as it answers an unknown address, so it
+    tells nobody which addresses exist or belong to staff."""
+
+    def get_users(self, email):
+        return (
+            user
+            for user in super().get_users(email)
+            if user.account_id is not None and not (user.is_staff or user.is_superuser)
+        )
+
+    def save(self, **kwargs):
+        # The domain Django would take from the request's Host header is never used.
+        kwargs["domain_override"] = urlsplit(site_url()).netloc
+        kwargs["use_https"] = site_url().startswith("https://")
+        return super().save(**kwargs)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        user = context["user"]
+        context = {**context, "site_url": site_url()}
+        with translation.override(user.language or "zh-hans"):
+            subject = render_to_string(subject_template_name, context)
+            body = render_to_string(email_template_name, context)
+        try:
+            email_send(to=to_email, subject=subject, body=body)
+        except Exception as error:
+            # The page says the same whether or not an e-mail went out.
+            logger.warning(
+                "password-reset e-mail to user %s not sent (%s)", user.pk, type(error).__name__
+            )
+
+
 class InviteForm(forms.Form):
-    full_name = forms.CharField(label=_("Name"), max_length=60)
+    full_name = forms.CharField(label=_("Name"), max_length=60, validators=[validate_plain_line])
     email = forms.EmailField(label=_("E-mail"))
     username = forms.RegexField(
         label=_("Login name"),

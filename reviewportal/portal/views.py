@@ -10,15 +10,22 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from reviewportal.errors import NotFoundForUser
 from reviewportal.models import Notification, ReviewState
-from reviewportal.portal.forms import CustomerLoginForm, InviteForm, SignupForm
+from reviewportal.portal.forms import (
+    CustomerLoginForm,
+    CustomerPasswordResetForm,
+    InviteForm,
+    SignupForm,
+)
 from reviewportal.portal.helpers import add_errors, client_ip, customer_required, for_account
 from reviewportal.services.accounts import (
+    InviteNotSent,
     account_invite,
     account_signup,
     notification_mark_read,
@@ -97,6 +104,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = CustomerPasswordResetForm
     template_name = "portal/password_reset.html"
     email_template_name = "portal/email/password_reset_email.txt"
     subject_template_name = "portal/email/password_reset_subject.txt"
@@ -110,6 +118,13 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "portal/password_reset_confirm.html"
     success_url = reverse_lazy("portal:password_reset_complete")
+
+    def get_user(self, uidb64):
+        # A staff login's link, however it was made, is invalid here: as on the reset form.
+        user = super().get_user(uidb64)
+        if user is None or user.account_id is None or user.is_staff or user.is_superuser:
+            return None
+        return user
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -127,11 +142,11 @@ def account(request):
                 email=data["email"],
                 username=data["username"],
                 full_name=data["full_name"],
-                domain=request.get_host(),
-                use_https=request.is_secure(),
             )
         except ValidationError as exc:
             add_errors(form, exc)
+        except InviteNotSent as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(
                 request,
@@ -157,7 +172,18 @@ def notification_read(request, pk=None):
     if pk is not None:
         notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     notification_mark_read(user=request.user, notification=notification)
-    return redirect(request.POST.get("next") or "portal:notifications")
+    return redirect(_safe_next(request, fallback=reverse("portal:notifications")))
+
+
+def _safe_next(request, *, fallback: str) -> str:
+    """The ``next`` address of a form when it is a page of this site (reached over https when
+    the request was), otherwise ``fallback``: never a redirect to somewhere else."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 @customer_required

@@ -2,15 +2,16 @@
 
 Sign-up creates the Account and its first user together; an invited colleague gets a user with an
 unusable password and chooses one through Django's password-reset link (so no password ever
-travels by e-mail).
+travels by e-mail). Links in e-mails start from ``SITE_URL``.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
+import logging
+import unicodedata
+
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -20,6 +21,31 @@ from django.utils.translation import gettext as _
 
 from reviewportal.errors import NotFoundForUser
 from reviewportal.models import Account, Notification, User
+from reviewportal.services.email import email_send, site_url
+
+logger = logging.getLogger(__name__)
+
+
+def validate_plain_line(value: str) -> None:
+    """Refuse text meant for one line (a company name, a person's name) that holds line breaks,
+    tabs or other control or format characters (bidi overrides, zero-width characters): such
+    names end up in e-mail subjects, lists and the carriers' filings."""
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        raise ValidationError(
+            _("Use one line of ordinary text: no line breaks, tabs or control characters."),
+            code="control_characters",
+        )
+
+
+def _plain_lines(**fields: str) -> None:
+    errors = {}
+    for name, value in fields.items():
+        try:
+            validate_plain_line(value)
+        except ValidationError as exc:
+            errors[name] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
 
 
 def _username_free(username: str) -> None:
@@ -40,9 +66,11 @@ def account_signup(
 ) -> User:
     """Register a customer company: an Account and its first user, who can log in at once.
 
-    Raises ``ValidationError`` when the login name is taken. The password is expected to have
-    passed the password validators (the sign-up form runs them)."""
+    Raises ``ValidationError`` when the login name is taken or the company or person's name holds
+    line breaks or control characters. The password is expected to have passed the password
+    validators (the sign-up form runs them)."""
     username = username.strip()
+    _plain_lines(company_name=company_name, full_name=full_name)
     _username_free(username)
     account = Account.objects.create(name=company_name.strip(), contact_email=email.strip())
     user = User(
@@ -59,20 +87,23 @@ def account_signup(
     return user
 
 
-def _send_set_password_mail(*, user: User, inviter: User, domain: str, use_https: bool) -> None:
+class InviteNotSent(Exception):
+    """The invitation e-mail could not be sent; nobody was added."""
+
+
+def _send_set_password_mail(*, user: User, inviter: User) -> None:
     context = {
         "user": user,
         "inviter": inviter,
         "account": user.account,
-        "domain": domain,
-        "protocol": "https" if use_https else "http",
+        "site_url": site_url(),
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
     }
     with translation.override(user.language):
-        subject = render_to_string("portal/email/invite_subject.txt", context).strip()
+        subject = render_to_string("portal/email/invite_subject.txt", context)
         body = render_to_string("portal/email/invite_email.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    email_send(to=user.email, subject=subject, body=body)
 
 
 @transaction.atomic
@@ -82,17 +113,21 @@ def account_invite(
     email: str,
     username: str,
     full_name: str = "",
-    domain: str,
-    use_https: bool = True,
 ) -> User:
     """Add a colleague to ``inviter``'s account.
 
-    Effects: a user of the same account with an unusable password and the inviter's language;
-    after commit, an e-mail with a link to choose a password (Django's password-reset token,
-    valid for ``PASSWORD_RESET_TIMEOUT``)."""
+    Effects: a user of the same account with an unusable password and the inviter's language,
+    and an e-mail with a link to choose a password (Django's password-reset token, valid for
+    ``PASSWORD_RESET_TIMEOUT``; the link starts from ``SITE_URL``).
+
+    The e-mail is the colleague's only way in, so it is sent inside the transaction: when it
+    cannot be sent (the mail server is down, the address is refused) nobody is added and
+    ``InviteNotSent`` is raised. Raises ``ValidationError`` when the login name is taken or the
+    name holds line breaks or control characters."""
     if not (inviter.is_authenticated and inviter.account_id):
         raise NotFoundForUser(_("Not found."))
     username = username.strip()
+    _plain_lines(full_name=full_name)
     _username_free(username)
     user = User(
         username=username,
@@ -104,11 +139,21 @@ def account_invite(
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    transaction.on_commit(
-        lambda: _send_set_password_mail(
-            user=user, inviter=inviter, domain=domain, use_https=use_https
+    try:
+        _send_set_password_mail(user=user, inviter=inviter)
+    except (ValueError, OSError) as error:
+        # Logged by account, never by address: the inviter sees the failure on the page.
+        logger.warning(
+            "invitation to account %s not sent (%s); nobody was added",
+            inviter.account_id,
+            type(error).__name__,
         )
-    )
+        raise InviteNotSent(
+            _(
+                "The invitation e-mail could not be sent, so nobody was added. "
+                "Please try again later."
+            )
+        ) from None
     return user
 
 

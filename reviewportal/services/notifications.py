@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import translation
 
 from reviewportal.models import Account, Notification, User
+from reviewportal.services.email import single_line
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ def notifications_send(*, messages: Iterable[Message]) -> list[Notification]:
     """Create one notification per active recipient of each message, all in one INSERT, and
     e-mail each after commit.
 
-    Effects, in order: Notification rows (title and body in the recipient's language); on
+    Effects, in order: Notification rows (title and body in the recipient's language, the
+    title made one line of at most 200 characters); on
     commit, one ``notification_email_send`` task per row that has an e-mail address. A batch of
     carrier results tells its customers with one call."""
     from reviewportal.tasks import notification_email_send
@@ -56,7 +58,9 @@ def notifications_send(*, messages: Iterable[Message]) -> list[Notification]:
                     recipient=user,
                     account=message.account,
                     kind=message.kind,
-                    title=str(title)[:200],
+                    # A title is one line (it is the e-mail's subject too), whatever text
+                    # went into it: a template's content, a company name.
+                    title=single_line(title, limit=200),
                     body=str(body),
                     content_type=content_type,
                     object_id=subject.pk if subject is not None else None,

@@ -72,11 +72,13 @@ def test_login_is_throttled_after_repeated_failures(client, customer, settings):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_by_email(client, customer):
+def test_password_reset_by_email(client, customer, settings):
+    settings.SITE_URL = "https://portal.example.com"  # links come from it, not from the Host
     response = client.post(reverse("portal:password_reset"), {"email": customer.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    link = re.search(r"http://testserver(/portal/password-reset/\S+/)", mail.outbox[0].body)[1]
+    reset = r"https://portal\.example\.com(/portal/password-reset/\S+/)"
+    link = re.search(reset, mail.outbox[0].body)[1]
     response = client.get(link, follow=True)
     assert response.context["validlink"]
     response = client.post(
@@ -89,8 +91,9 @@ def test_password_reset_by_email(client, customer):
 
 
 def test_invite_creates_colleague_who_chooses_a_password(
-    client, customer, django_capture_on_commit_callbacks
+    client, customer, django_capture_on_commit_callbacks, settings
 ):
+    settings.SITE_URL = "https://portal.example.com"
     client.force_login(customer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -102,7 +105,8 @@ def test_invite_creates_colleague_who_chooses_a_password(
     assert colleague.account_id == customer.account_id
     assert not colleague.has_usable_password()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["zhaoliu@example.cn"]
-    link = re.search(r"http://testserver(/portal/password-reset/\S+/)", mail.outbox[0].body)[1]
+    reset = r"https://portal\.example\.com(/portal/password-reset/\S+/)"
+    link = re.search(reset, mail.outbox[0].body)[1]
     other = client.__class__()
     response = other.get(link, follow=True)
     other.post(
