@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
 
+from reviewportal.console.lookups import with_console_lookups
+
 
 class ReviewAdminSite(admin.AdminSite):
     site_header = _("Review Portal · reviewer console")
@@ -13,6 +15,12 @@ class ReviewAdminSite(admin.AdminSite):
     # and its filters, not a third column of links); the breadcrumbs and the index lead
     # everywhere the sidebar did.
     enable_nav_sidebar = False
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every changelist, ours and the libraries', answers an unusable filter value with the
+        # list and "?e=1" and bounds its search (reviewportal.console.lookups).
+        admin_class = with_console_lookups(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request) -> bool:
         user = request.user

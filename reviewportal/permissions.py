@@ -7,6 +7,7 @@ after Wagtail's moderation workflows).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -112,6 +113,32 @@ def require_action(item, user, action: Action) -> None:
         raise TransitionRefused(
             WRONG_STATE_MESSAGES[action] % {"item": item, "state": item.get_state_display()}
         )
+
+
+class ApprovalStep(StrEnum):
+    """What an approval over blocking findings records (four eyes, SPEC §3)."""
+
+    FIRST = "first"
+    FINAL = "final"
+
+
+def four_eyes_step(
+    *, user, first_approver_ids: Collection[int], claimer_id: int | None
+) -> ApprovalStep | None:
+    """What the approval of ``user`` records on a revision whose findings block, given who
+    already gave a first approval of that revision; None when ``user`` may give none.
+
+    Four eyes is two people (SPEC §3): the final approval needs a first approval by someone
+    else and comes from a senior reviewer who is neither the claimer nor a first approver.
+    However the claim was taken or reassigned, one person's approval is at most the first: a
+    senior stepping in on another reviewer's claim gives the first approval too, a senior who
+    holds the claim cannot give the final one, and the first approver gives nothing more. The
+    service and the console's buttons both read this."""
+    if user.pk in first_approver_ids:
+        return None
+    if first_approver_ids and is_senior(user) and user.pk != claimer_id:
+        return ApprovalStep.FINAL
+    return ApprovalStep.FIRST
 
 
 def action_label(action: Action) -> str:

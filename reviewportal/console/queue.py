@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from reviewportal.businesstime import SlaState
 from reviewportal.errors import ReviewError
+from reviewportal.identifiers import parse_row_id
 from reviewportal.models import Account
 from reviewportal.models.lifecycle import QUEUE_ORDERING, QUEUE_STATES, ReviewState
 
@@ -181,16 +182,19 @@ class AccountFilter(admin.SimpleListFilter):
     parameter_name = "account"
 
     def lookups(self, request, model_admin):
-        if not (self.value() or "").isdigit():
+        pk = parse_row_id(self.value())
+        if pk is None:
             return []
-        return list(Account.objects.filter(pk=int(self.value())).values_list("pk", "name"))
+        return list(Account.objects.filter(pk=pk).values_list("pk", "name"))
 
     def has_output(self) -> bool:
         return bool(self.lookup_choices)
 
     def queryset(self, request, queryset):
-        if (self.value() or "").isdigit():
-            return queryset.filter(account_id=int(self.value()))
+        # A value that names no account (``²``, ``abc``) is ignored, as an unknown choice is.
+        pk = parse_row_id(self.value())
+        if pk is not None:
+            return queryset.filter(account_id=pk)
         return queryset
 
 

@@ -37,8 +37,10 @@ from reviewportal.permissions import (
     PERM_SENSITIVE,
     PERM_URGENT,
     Action,
+    ApprovalStep,
     action_label,
     available_actions,
+    four_eyes_step,
 )
 from reviewportal.selectors import (
     decisions_for,
@@ -279,6 +281,16 @@ def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unma
         for d in decisions
         if current and d.revision_id == current.pk and d.outcome == DecisionOutcome.FIRST_APPROVAL
     ]
+    # The approve button says what the service will record, and is absent when it would refuse.
+    approval = ApprovalStep.FINAL if Action.APPROVE in actions else None
+    if approval and blocking:
+        approval = four_eyes_step(
+            user=user,
+            first_approver_ids={d.reviewer_id for d in first_approvals},
+            claimer_id=item.claimed_by_id,
+        )
+        if approval is None:
+            actions.remove(Action.APPROVE)
     qualification = qualification_of(item)
     tickets = urgent_tickets_of(item)
     calendar = business_calendar()
@@ -302,6 +314,7 @@ def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unma
         else None,
         "blocking": blocking,
         "first_approvals": first_approvals,
+        "approval": approval,
         "decisions": decisions,
         "materials": materials_of(item),
         "timeline": timeline_for(item, decisions),
@@ -338,7 +351,7 @@ def _item_url(item) -> str:
 def _first_approval_message(item) -> str:
     return _(
         "First approval of %(item)s recorded. It has blocking findings: a senior reviewer other "
-        "than you and the claimer must give the second approval."
+        "than you must give the second approval."
     ) % {"item": item}
 
 

@@ -42,7 +42,8 @@ from reviewportal.models.lifecycle import EDITABLE_STATES, ReviewState
 from reviewportal.permissions import (
     PERM_REVIEW,
     Action,
-    is_senior,
+    ApprovalStep,
+    four_eyes_step,
     is_staff_user,
     require_action,
 )
@@ -284,14 +285,17 @@ def review_approve(
 ) -> ReviewDecision:
     """Approve the item under review, or record the first half of a four-eyes approval.
 
-    Effects, in order: the pre-check runs again as of today. If it has ``block`` findings, the
-    approval must come from a senior reviewer who is neither the claimer nor the reviewer who
-    gave the first approval; anyone else allowed to approve records a ``first_approval`` decision
-    (the item stays under review and senior reviewers are told), and giving it twice is refused.
-    Otherwise: an ``approve`` decision with the findings it saw; under_review → approved; one
-    CarrierFiling per active carrier for items filed with carriers (sent after commit); an
-    approved qualification change is applied to the qualification in force; the customer is
-    told. Returns the decision written. ``checks_as_of`` as for ``review_submit``."""
+    Effects, in order: the pre-check runs again as of today. If it (or the revision's own
+    findings) has ``block`` findings, four eyes applies (``four_eyes_step``): the approval is
+    final only when another reviewer already gave a first approval of this revision and
+    ``user`` is a senior reviewer who gave none and does not hold the claim; otherwise it
+    records a ``first_approval`` decision (the item stays under review and senior reviewers
+    are told), and a first approver's second approval is refused. No claim or reassignment
+    lets one person approve alone. Otherwise: an ``approve`` decision
+    with the findings it saw; under_review → approved; one CarrierFiling per active carrier
+    for items filed with carriers (sent after commit); an approved qualification change is
+    applied to the qualification in force; the customer is told. Returns the decision
+    written. ``checks_as_of`` as for ``review_submit``."""
     item = lock(item)
     require_action(item, user, Action.APPROVE)
     comment = _check_text(comment, _("comment"))
@@ -300,21 +304,20 @@ def review_approve(
     findings = findings_for(item, on=checks_as_of)
     blocks = blocking(findings) or blocking(revision.findings)
     if blocks:
-        firsts = list(
-            revision.decisions.filter(outcome=DecisionOutcome.FIRST_APPROVAL).values_list(
-                "reviewer_id", flat=True
-            )
+        step = four_eyes_step(
+            user=user,
+            first_approver_ids=first_approver_ids(revision),
+            claimer_id=item.claimed_by_id,
         )
-        may_finalize = is_senior(user) and user.pk != item.claimed_by_id and user.pk not in firsts
-        if not may_finalize:
-            if user.pk in firsts:
-                raise PermissionRefused(
-                    _(
-                        "You have already approved %(item)s over its blocking findings; a senior "
-                        "reviewer other than you must give the second approval."
-                    )
-                    % {"item": item}
+        if step is None:
+            raise PermissionRefused(
+                _(
+                    "You have already approved %(item)s over its blocking findings; a senior "
+                    "reviewer other than you must give the second approval."
                 )
+                % {"item": item}
+            )
+        if step == ApprovalStep.FIRST:
             decision = ReviewDecision.objects.create(
                 revision=revision,
                 reviewer=user,
@@ -354,6 +357,15 @@ def review_approve(
         ),
     )
     return decision
+
+
+def first_approver_ids(revision: Revision) -> set[int]:
+    """Who gave a first approval of ``revision`` (four eyes)."""
+    return set(
+        revision.decisions.filter(outcome=DecisionOutcome.FIRST_APPROVAL).values_list(
+            "reviewer_id", flat=True
+        )
+    )
 
 
 def _tell_seniors_second_approval_needed(*, item: ReviewableModel, first: User) -> None:
