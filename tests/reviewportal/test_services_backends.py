@@ -54,8 +54,8 @@ def test_two_concurrent_claims_exactly_one_wins(approved_qualification, customer
 
 
 @pytest.mark.django_db
-def test_health_uses_redis_broker_and_postgresql(client):
-    response = client.get("/health/")
+def test_health_uses_redis_broker_and_postgresql(client, health_token):
+    response = client.get("/health/", **health_token)
     body = response.json()
     assert response.status_code == 200, body
     assert body["checks"]["database"]["vendor"] == "postgresql"
