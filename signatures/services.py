@@ -7,7 +7,10 @@ account's objects are reported as not found, exactly as if they did not exist.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -63,6 +66,40 @@ def _clean(instance, exclude: Iterable[str] = ()) -> None:
 
 # --- materials --------------------------------------------------------------------------------
 
+logger = logging.getLogger(__name__)
+
+#: Names of the files ``material_create`` stored within ``orphan_files_removed``.
+_stored_files: ContextVar[list[str] | None] = ContextVar("stored_material_files", default=None)
+
+
+@contextmanager
+def orphan_files_removed() -> Iterator[None]:
+    """Within this block, a file stored by ``material_create`` whose Material row does not exist
+    when the block ends (its transaction was rolled back: a service refused after the upload
+    was stored) is deleted from storage. Every request runs in one (``OrphanFilesMiddleware``);
+    nested blocks leave the check to the outermost."""
+    if _stored_files.get() is not None:
+        yield
+        return
+    token = _stored_files.set([])
+    try:
+        yield
+    finally:
+        names = _stored_files.get() or []
+        _stored_files.reset(token)
+        if names:
+            _delete_orphans(names)
+
+
+def _delete_orphans(names: list[str]) -> None:
+    kept = set(Material.objects.filter(file__in=names).values_list("file", flat=True))
+    storage = Material._meta.get_field("file").storage
+    for name in set(names) - kept:
+        try:
+            storage.delete(name)
+        except Exception:  # the request's answer stands; the file is reported for clean-up
+            logger.exception("Could not delete the orphaned upload %s", name)
+
 
 @transaction.atomic
 def material_create(
@@ -91,6 +128,9 @@ def material_create(
         uploaded_by=user,
     )
     material.file.save("upload", ContentFile(clean.data), save=False)
+    stored = _stored_files.get()
+    if stored is not None:
+        stored.append(material.file.name)
     # If the row cannot be written, do not leave an orphan file behind.
     try:
         material.save()

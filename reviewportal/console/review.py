@@ -4,14 +4,12 @@ buttons call. The buttons come from ``available_actions``, the same list the ser
 from __future__ import annotations
 
 import functools
-import mimetypes
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponseNotAllowed,
@@ -430,6 +428,7 @@ def material_view(modeladmin, request, object_id, material_id):
     """Stream one of the item's materials through ``material_open`` (right checked, view
     logged). A material that is not the item's is not found."""
     from signatures.services import material_open
+    from signatures.serving import material_response
 
     item = get_object_or_404(modeladmin.model, pk=object_id)
     material = next((m for m in materials_of(item) if m.pk == int(material_id)), None)
@@ -439,12 +438,7 @@ def material_view(modeladmin, request, object_id, material_id):
         handle = material_open(material=material, user=request.user, ip_address=client_ip(request))
     except ReviewError:
         raise Http404 from None
-    content_type = material.mime_type or mimetypes.guess_type(material.original_name)[0]
-    response = FileResponse(handle, content_type=content_type or "application/octet-stream")
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return material_response(material, handle)
 
 
 @post_only

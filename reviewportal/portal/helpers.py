@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,7 +25,7 @@ from reviewportal.precheck import Finding, findings_from_dicts
 from reviewportal.services.sla import business_calendar, business_tz, sla_status
 from signatures.models import PDF_ALLOWED_KINDS, Material
 from signatures.services import material_create
-from signatures.uploads import inspect_upload
+from signatures.uploads import inspect_upload, too_large
 
 #: Seed 000 §2.2: "we recommend submitting your application before 17:00".
 SUBMIT_BEFORE_HOUR = 17
@@ -69,6 +70,9 @@ class MaterialFileField(forms.FileField):
         upload = super().clean(data, initial)
         if not upload:
             return upload
+        # The upload handler kept at most the limit of an oversized file: refuse it unread.
+        if getattr(upload, "oversized", False) or upload.size > settings.UPLOAD_POLICY["MAX_BYTES"]:
+            raise too_large(upload.size)
         content = upload.read()
         upload.seek(0)
         try:

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,6 +32,7 @@ from reviewportal.services.accounts import (
 )
 from signatures.models import Material, Qualification, SignatureApplication
 from signatures.services import material_open
+from signatures.serving import material_response
 from templates.models import TemplateApplication
 
 S = ReviewState
@@ -193,11 +194,7 @@ def material(request, pk):
         handle = material_open(material=item, user=request.user, ip_address=client_ip(request))
     except NotFoundForUser:
         raise Http404 from None
-    response = FileResponse(handle, content_type=item.mime_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return material_response(item, handle)
 
 
 def lockout(request, original_response=None, credentials=None):

@@ -76,6 +76,7 @@ DJANGO_FSM_LOG_STORAGE_METHOD = "reviewportal.transition_log.BatchingBackend"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "signatures.upload_handlers.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "signatures.middleware.OrphanFilesMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]

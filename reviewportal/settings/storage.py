@@ -55,6 +55,16 @@ UPLOAD_POLICY = {
     "MAX_BYTES": env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024),
     # Enough for a 48-megapixel phone photo of a licence, far below a decompression bomb.
     "MAX_PIXELS": env.int("UPLOAD_MAX_PIXELS", default=50_000_000),
+    # Memory one decoded image may take (16 megapixels of RGB): a bigger JPEG is decoded at a
+    # half, quarter or eighth of its size, a bigger PNG is refused.
+    "MAX_DECODED_BYTES": env.int("UPLOAD_MAX_DECODED_BYTES", default=48 * 1024 * 1024),
+    # A whole request: the longest form (a qualification) has eight file inputs.
+    "MAX_REQUEST_BYTES": env.int("UPLOAD_MAX_REQUEST_BYTES", default=100 * 1024 * 1024),
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Each file is received by a handler that keeps no more of it than MAX_BYTES (in memory up to
+# FILE_UPLOAD_MAX_MEMORY_SIZE, in a temporary file above it); the form then refuses it by name.
+FILE_UPLOAD_HANDLERS = ["signatures.upload_handlers.BoundedUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The rest of a request (form fields, JSON) is small: a template is at most 500 characters.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
