@@ -27,8 +27,24 @@ WORKDAY = "workday"
 HOURS = "hours"
 CSV_KINDS = (HOLIDAY, WORKDAY, HOURS)
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CLOCK = re.compile(r"\d{2}:\d{2}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+#: A holiday's name, as the calendar's note keeps it (120 characters with the make-up marker).
+NAME_MAX = 100
+
+
+def _rows(reader) -> Iterable[list[str]]:
+    """The reader's rows; a line the csv module cannot read (an unclosed quote running to the
+    end, a field over its size limit) raises ValueError naming it."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ValueError(f"line {reader.line_num}: {exc}") from None
+
+
+_CLOCK = re.compile(r"\d{2}:\d{2}", re.ASCII)
 
 
 def make_up_note(holiday_name: str = "") -> str:
@@ -135,7 +151,7 @@ def parse_calendar_csv_with_hours(text: str, year: int) -> tuple[list[DayRow], d
     hours: dict[date, Hours] = {}
     first_line: dict[date, int] = {}
     reader = csv.reader(io.StringIO(text))
-    for row in reader:
+    for row in _rows(reader):
         line = reader.line_num
         cells = [cell.strip() for cell in row]
         if not any(cells) or cells[0].startswith("#"):
@@ -149,6 +165,10 @@ def parse_calendar_csv_with_hours(text: str, year: int) -> tuple[list[DayRow], d
             )
         raw_date, kind = cells[0], cells[1].lower()
         name = cells[2] if len(cells) >= 3 else ""
+        if len(name) > NAME_MAX:
+            raise ValueError(
+                f"line {line}: the name is {len(name)} characters long; at most {NAME_MAX}"
+            )
         if not _ISO_DATE.fullmatch(raw_date):
             raise ValueError(f"line {line}: {raw_date!r} is not a date in the form YYYY-MM-DD")
         try:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from reviewportal.admin_base import render_findings
 from reviewportal.errors import ReviewError
+from reviewportal.identifiers import parse_row_id
 from reviewportal.models import (
     DecisionOutcome,
     ReasonCode,
@@ -365,10 +366,9 @@ def action_take(*, item, user, action: Action, data) -> str:
         lc.review_release(item=item, user=user, reason=comment)
         return _("%(item)s is back in the queue.") % {"item": item}
     if action == Action.REASSIGN:
-        try:
-            to = User.objects.get(pk=int(data.get("to") or 0))
-        except (User.DoesNotExist, ValueError):
-            raise ReviewError(_("Choose the reviewer to give the item to.")) from None
+        to = User.objects.filter(pk=parse_row_id(data.get("to"))).first()
+        if to is None:
+            raise ReviewError(_("Choose the reviewer to give the item to."))
         lc.review_reassign(item=item, user=user, to=to)
         return _("%(item)s is now claimed by %(user)s.") % {"item": item, "user": to.display_name()}
     if action == Action.APPROVE:

@@ -107,6 +107,8 @@ def test_rereview_command_shows_progress_when_asked(hexun, tmp_path):
         (["signatures", "--on", "yesterday"], "is not a date (YYYY-MM-DD)"),
         (["signatures", "--account", "ACC0000NOPE"], "No account ACC0000NOPE"),
         (["signatures", "--account", "999999"], "No account 999999"),
+        (["signatures", "--account", "²"], "No account ²"),
+        (["signatures", "--account", "9" * 30], "No account " + "9" * 30),
         (["signatures", "--commit"], "A committed run needs --user"),
         (["signatures", "--commit", "--user", "nobody"], "nobody is not an active staff member"),
         (["signatures", "--batch-size", "0"], "--batch-size must be at least 1"),
@@ -144,3 +146,29 @@ def test_rereview_command_process_exit_status_on_bad_input():
 
     assert done.returncode == 2
     assert "Unknown signature rule code(s): TPL_LENGTH" in done.stderr
+
+
+@pytest.mark.parametrize("commit", [False, True])
+def test_rereview_command_report_path_that_is_a_folder_exits_2_before_any_change(
+    hexun, senior, tmp_path, commit
+):
+    args = ["signatures", "--on", "2026-05-01", "--report", str(tmp_path)]
+    if commit:
+        args += ["--commit", "--user", senior.username]
+    with pytest.raises(CommandError) as caught:
+        rereview(*args)
+
+    assert caught.value.returncode == 2
+    assert "is a folder" in str(caught.value)
+    assert app_states(hexun) == {S.APPROVED}
+    assert not RereviewRun.objects.exists()
+
+
+def test_rereview_command_report_path_that_cannot_be_written_exits_2(hexun, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(CommandError) as caught:
+        rereview("signatures", "--on", "2026-05-01", "--report", str(blocker / "r.csv"))
+
+    assert caught.value.returncode == 2
+    assert "cannot be written" in str(caught.value)

@@ -81,6 +81,29 @@ def test_sla_due_bad_date_exits_2(start):
     assert "not an ISO 8601 date" in str(error)
 
 
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        # Beijing time on the first day of year 1 is still year 0 in UTC.
+        ("0001-01-01T00:30", "out of range"),
+        ("9999-12-31T23:00-12:00", "out of range"),
+        # Counting on in Beijing time runs past the year 9999.
+        ("9999-12-31T23:00+00:00", "after the year 9999"),
+    ],
+)
+def test_sla_due_start_at_the_ends_of_time_exits_2(start, message):
+    error = fails("sla", "due", "--start", start)
+    assert error.returncode == 2
+    assert message in str(error)
+
+
+@pytest.mark.parametrize("start", ["²⁰²⁶-09-30T17:30", "２０２６-09-30T17:30"])
+def test_sla_due_non_ascii_digits_exit_2(start):
+    error = fails("sla", "due", "--start", start)
+    assert error.returncode == 2
+    assert "not an ISO 8601 date" in str(error)
+
+
 def test_sla_due_unknown_policy_is_refused():
     with pytest.raises(CommandError, match="invalid choice"):
         run("sla", "due", "--start", "2026-09-30T17:30:00+08:00", "--policy", "express")
@@ -188,6 +211,35 @@ def test_calendar_import_invalid_csv_exits_2_naming_the_line(csv_file):
     assert error.returncode == 2
     assert "line 5: '2027-02-30' is not a valid date" in str(error)
     assert not WorkingDay.objects.filter(date__year=2027).exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("2027-12-31,holiday," + "长" * 200_000, "line 11: field larger than field limit"),
+        ("2027-12-31,holiday," + "长" * 101, "line 11: the name is 101 characters long"),
+        ("２０２７-12-31,holiday,全角", "is not a date in the form YYYY-MM-DD"),
+        ("2027-12-31,hours,x,１３:00,14:00", "is not a time in the form HH:MM"),
+    ],
+)
+def test_calendar_import_unreadable_row_exits_2_and_writes_nothing(csv_file, row, message):
+    error = fails(
+        "calendar_import",
+        "--year",
+        "2027",
+        "--csv",
+        str(csv_file(CSV_2027 + row + "\n")),
+        "--commit",
+    )
+    assert error.returncode == 2
+    assert message in str(error)
+    assert not WorkingDay.objects.filter(date__year=2027).exists()
+
+
+def test_calendar_import_keeps_a_name_of_the_longest_length(csv_file):
+    row = "2027-12-31,holiday," + "长" * 100 + "\n"
+    run("calendar_import", "--year", "2027", "--csv", str(csv_file(CSV_2027 + row)), "--commit")
+    assert WorkingDay.objects.get(date=date(2027, 12, 31)).note == "长" * 100
 
 
 def test_calendar_import_closing_before_opening_exits_2_and_writes_nothing(csv_file):

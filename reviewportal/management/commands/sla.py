@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils.translation import gettext as _
@@ -27,6 +27,14 @@ def parse_start(text: str) -> datetime:
         ) from None
     if value.tzinfo is None or value.utcoffset() is None:
         value = value.replace(tzinfo=business_tz())
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise CommandError(
+            _("--start %(value)r is out of range: it must fall within the years 1 to 9999 in UTC.")
+            % {"value": text},
+            returncode=EXIT_BAD_INPUT,
+        ) from None
     return value
 
 
@@ -59,6 +67,13 @@ class Command(BaseCommand):
             due = sla_due(start=begin, policy=policy)
         except CalendarNotConfiguredError as exc:
             raise CommandError(exc.message, returncode=EXIT_BAD_INPUT) from exc
+        except OverflowError:
+            # Counting on from the very end of the calendar runs past the year 9999.
+            raise CommandError(
+                _("The due time of --start %(value)r would fall after the year 9999.")
+                % {"value": start},
+                returncode=EXIT_BAD_INPUT,
+            ) from None
         except ReviewError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(due.isoformat())

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reviewportal.errors import ReviewError
+from reviewportal.identifiers import parse_row_id
 from reviewportal.models import Account, RereviewRun, RereviewRunItem, User
 from reviewportal.permissions import PERM_FLAG, is_staff_user
 from reviewportal.precheck import known_codes
@@ -78,8 +79,8 @@ def rereview_account(value: str | None) -> Account | None:
         return None
     value = str(value).strip()
     found = Account.objects.filter(public_id=value.upper()).first()
-    if found is None and value.isdigit():
-        found = Account.objects.filter(pk=int(value)).first()
+    if found is None and (pk := parse_row_id(value)):
+        found = Account.objects.filter(pk=pk).first()
     if found is None:
         raise RereviewInputError(_("No account %(account)s.") % {"account": value})
     return found
@@ -149,9 +150,22 @@ def default_report_path(kind: str, *, commit: bool) -> Path:
 
 
 def _open_report(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.exists() or path.stat().st_size == 0
-    handle = path.open("a", newline="", encoding="utf-8")
+    """The report file opened for appending (its header written when it is new); raises
+    ``RereviewInputError`` when it cannot be written."""
+    if path.is_dir():
+        raise RereviewInputError(
+            _("The report path %(path)s is a folder; give a file name, e.g. %(example)s.")
+            % {"path": path, "example": path / "report.csv"}
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new = not path.exists() or path.stat().st_size == 0
+        handle = path.open("a", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise RereviewInputError(
+            _("The report cannot be written to %(path)s: %(reason)s")
+            % {"path": path, "reason": exc.strerror or exc}
+        ) from None
     writer = csv.writer(handle)
     if new:
         writer.writerow(REPORT_HEADER)
@@ -199,6 +213,9 @@ def rereview_run(
             _("%(user)s is not an active staff member allowed to flag items for re-review.")
             % {"user": user}
         )
+    if report_path is not None:
+        # Before anything is recorded: a committed run remembers where its report goes.
+        _open_report(Path(report_path))[0].close()
     run = None
     after = 0
     if commit:
