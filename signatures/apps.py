@@ -9,7 +9,8 @@ class SignaturesConfig(AppConfig):
 
     def ready(self) -> None:
         from reviewportal.services.findings import register_findings_provider
-        from signatures.models import SignatureApplication
-        from signatures.selectors import signature_findings
+        from signatures.models import Qualification, SignatureApplication
+        from signatures.selectors import qualification_findings, signature_findings
 
         register_findings_provider(SignatureApplication, signature_findings)
+        register_findings_provider(Qualification, qualification_findings)

@@ -180,6 +180,16 @@ class Qualification(BlindIndexedModelMixin, ReviewableModel):
                 ),
                 name="one_open_change_per_qualification",
             ),
+            # One qualification per company and account (a change is a row of its own).
+            models.UniqueConstraint(
+                fields=["account", "uscc"],
+                condition=Q(
+                    change_of__isnull=True,
+                    state__in=["draft", "pending_review", "under_review", "approved", "rereview"],
+                )
+                & ~Q(uscc=""),
+                name="one_live_qualification_per_uscc",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,6 +23,7 @@ SIG_TRADEMARK_MISMATCH         block     seed 004: trademark owned by the entity
 SIG_AUTHORIZATION_REQUIRED     block     seed 000/004: other-use needs the partner's authorization
 SIG_NON_MAINLAND               block     seed 004: non-mainland entities are not accepted
 SIG_MATERIALS_MISSING          block     seed 004 "Real-name requirements"
+QUA_MATERIALS_MISSING          block     the same requirements, for the qualification itself
 =============================  ========  =========================================================
 
 A finding's ``field`` names the part of the application it is about: ``content``, ``sig_type``,
@@ -41,7 +42,15 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from reviewportal.precheck.engine import SIGNATURE, Hit, Severity, format_list, hit, rule
+from reviewportal.precheck.engine import (
+    QUALIFICATION,
+    SIGNATURE,
+    Hit,
+    Severity,
+    format_list,
+    hit,
+    rule,
+)
 from reviewportal.precheck.text import normalize
 
 # --- Vocabulary shared with the model layer ------------------------------------------------------
@@ -159,6 +168,7 @@ SIG_TRADEMARK_MISMATCH = "SIG_TRADEMARK_MISMATCH"
 SIG_AUTHORIZATION_REQUIRED = "SIG_AUTHORIZATION_REQUIRED"
 SIG_NON_MAINLAND = "SIG_NON_MAINLAND"
 SIG_MATERIALS_MISSING = "SIG_MATERIALS_MISSING"
+QUA_MATERIALS_MISSING = "QUA_MATERIALS_MISSING"
 
 _LIST_SEPARATOR = pgettext_lazy("list separator", ", ")
 
@@ -178,6 +188,8 @@ REQUIREMENT_LABELS = {
     "entity_certificate": _("business licence or institution legal person certificate"),
     "legal_rep_id": _("legal representative's ID card (front and back)"),
     "legal_rep_or_agent_id": _("legal representative's or agent's ID card (front and back)"),
+    "business_license": _("business licence"),
+    "institution_certificate": _("institution legal person certificate"),
     "trademark_certificate": _("trademark registration certificate"),
     "icp_screenshot": _("ICP filing screenshot of the app"),
     "authorization_letter": _("authorization letter"),
@@ -348,9 +360,18 @@ def _in_order(short: str, long: str) -> bool:
     return all(char in remaining for char in short)
 
 
+def neutral_word_form(word: str) -> str:
+    """``word`` as the neutral-word check compares it: NFKC-normalised, without what a signature
+    cannot contain (spaces, brackets, punctuation); empty when nothing is left. The console
+    stores neutral words in this form, so the list shows exactly what is matched."""
+    return _compact(normalize(word))
+
+
+# Keyed by the words themselves, not by a version of the list: a changed list is another key,
+# so a word added or disabled in the console counts from the next check on.
 @lru_cache(maxsize=64)
 def _neutral_vocabulary(words: tuple[str, ...]) -> tuple[frozenset[str], int]:
-    normalized = frozenset(w for w in (_compact(normalize(word)) for word in words) if w)
+    normalized = frozenset(w for w in (neutral_word_form(word) for word in words) if w)
     return normalized, max((len(w) for w in normalized), default=0)
 
 
@@ -612,5 +633,100 @@ def missing_requirements(data: SignatureCheckInput) -> list[str]:
 def check_materials(data: SignatureCheckInput) -> Iterator[Hit]:
     """The materials the type and entity need are attached (see ``missing_requirements``)."""
     missing = missing_requirements(data)
+    if missing:
+        yield hit(missing=missing)
+
+
+# --- Qualifications ------------------------------------------------------------------------------
+
+#: The material slots the wizard shows for each entity kind: an enterprise has a business
+#: licence and its legal representative's ID card; institutions have their certificate, and
+#: those that may (AGENT_ID_ALLOWED_KINDS) the agent's ID card as an alternative; "other"
+#: entities either document.
+QUALIFICATION_SLOTS = {
+    ENTERPRISE: (BUSINESS_LICENSE, LEGAL_REP_ID_FRONT, LEGAL_REP_ID_BACK),
+    PUBLIC_INSTITUTION: (
+        INSTITUTION_CERTIFICATE,
+        LEGAL_REP_ID_FRONT,
+        LEGAL_REP_ID_BACK,
+        AGENT_ID_FRONT,
+        AGENT_ID_BACK,
+    ),
+    GOVERNMENT: (INSTITUTION_CERTIFICATE, LEGAL_REP_ID_FRONT, LEGAL_REP_ID_BACK),
+    NON_PROFIT: (
+        INSTITUTION_CERTIFICATE,
+        LEGAL_REP_ID_FRONT,
+        LEGAL_REP_ID_BACK,
+        AGENT_ID_FRONT,
+        AGENT_ID_BACK,
+    ),
+    OTHER_ENTITY: (
+        BUSINESS_LICENSE,
+        INSTITUTION_CERTIFICATE,
+        LEGAL_REP_ID_FRONT,
+        LEGAL_REP_ID_BACK,
+    ),
+}
+
+
+#: The slots that are required on their own for each entity kind (what the wizard marks with an
+#: asterisk); the alternatives (the legal representative's or the agent's ID card, either
+#: certificate of an "other" entity) are explained beside them instead.
+QUALIFICATION_REQUIRED = {
+    ENTERPRISE: (BUSINESS_LICENSE, LEGAL_REP_ID_FRONT, LEGAL_REP_ID_BACK),
+    PUBLIC_INSTITUTION: (INSTITUTION_CERTIFICATE,),
+    GOVERNMENT: (INSTITUTION_CERTIFICATE, LEGAL_REP_ID_FRONT, LEGAL_REP_ID_BACK),
+    NON_PROFIT: (INSTITUTION_CERTIFICATE,),
+    OTHER_ENTITY: (LEGAL_REP_ID_FRONT, LEGAL_REP_ID_BACK),
+}
+
+
+def entity_kinds_with(kind: str, table: Mapping[str, Iterable[str]]) -> list[str]:
+    """The entity kinds whose entry in ``table`` names material ``kind``."""
+    return [entity for entity, kinds in table.items() if kind in kinds]
+
+
+@dataclass(frozen=True, slots=True)
+class QualificationCheckInput:
+    """What the qualification rules look at: the entity kind and its materials' kinds."""
+
+    entity_kind: str
+    material_kinds: frozenset[str] = frozenset()
+
+    def normalized(self) -> QualificationCheckInput:
+        return self
+
+
+def qualification_missing(data: QualificationCheckInput) -> list[str]:
+    """The requirements (keys of REQUIREMENT_LABELS) ``data``'s materials do not meet."""
+    kinds, entity = data.material_kinds, data.entity_kind
+    missing = []
+    if entity == ENTERPRISE:
+        if BUSINESS_LICENSE not in kinds:
+            missing.append("business_license")
+    elif entity == OTHER_ENTITY:
+        if BUSINESS_LICENSE not in kinds and INSTITUTION_CERTIFICATE not in kinds:
+            missing.append("entity_certificate")
+    elif INSTITUTION_CERTIFICATE not in kinds:
+        missing.append("institution_certificate")
+    legal_rep = LEGAL_REP_ID_FRONT in kinds and LEGAL_REP_ID_BACK in kinds
+    if entity in AGENT_ID_ALLOWED_KINDS:
+        if not legal_rep and not (AGENT_ID_FRONT in kinds and AGENT_ID_BACK in kinds):
+            missing.append("legal_rep_or_agent_id")
+    elif not legal_rep:
+        missing.append("legal_rep_id")
+    return missing
+
+
+@rule(
+    QUA_MATERIALS_MISSING,
+    kind=QUALIFICATION,
+    severity=Severity.BLOCK,
+    field="materials",
+    message=_missing_message(_MSG_MATERIALS, REQUIREMENT_LABELS),
+)
+def check_qualification_materials(data: QualificationCheckInput) -> Iterator[Hit]:
+    """The documents the entity kind needs are attached (see ``qualification_missing``)."""
+    missing = qualification_missing(data)
     if missing:
         yield hit(missing=missing)

@@ -6,9 +6,10 @@ import datetime as dt
 
 from reviewportal.models import ReviewState
 from reviewportal.precheck import findings_to_dicts, run_signature_checks
+from reviewportal.precheck.engine import QUALIFICATION, run_checks
 from reviewportal.precheck.text import normalize
-from signatures.models import NeutralWord, SignatureApplication
-from signatures.rules import SignatureCheckInput
+from signatures.models import NeutralWord, Qualification, SignatureApplication
+from signatures.rules import QualificationCheckInput, SignatureCheckInput
 
 #: A signature in one of these states holds its content: another qualification may not apply for
 #: the same one (SIG_TAKEN: "approved or pending").
@@ -87,6 +88,15 @@ def signature_check_input(application: SignatureApplication, *, on: dt.date) -> 
 def signature_findings(application: SignatureApplication, *, on: dt.date) -> list[dict]:
     """The pre-check findings of ``application`` as of ``on``, as stored on a revision."""
     return findings_to_dicts(run_signature_checks(signature_check_input(application, on=on), on=on))
+
+
+def qualification_findings(qualification: Qualification, *, on: dt.date) -> list[dict]:
+    """The findings of ``qualification`` as of ``on``: the documents its entity kind needs."""
+    data = QualificationCheckInput(
+        entity_kind=qualification.entity_kind,
+        material_kinds=frozenset(m.kind for m in qualification.materials.all()),
+    )
+    return findings_to_dicts(run_checks(QUALIFICATION, data, on=on))
 
 
 def signature_precheck_values(

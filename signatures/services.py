@@ -14,11 +14,12 @@ from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from reviewportal.errors import NotFoundForUser, ReviewError, TransitionRefused
 from reviewportal.models import Account, ReviewState, User
+from reviewportal.models.lifecycle import LIVE_STATES
 from reviewportal.permissions import Action, require_action
 from reviewportal.precheck.text import normalize
 from reviewportal.services.lifecycle import (
@@ -164,6 +165,57 @@ def _normalise_qualification_fields(fields: dict) -> dict:
     return fields
 
 
+def _refuse_duplicate_qualification(qualification: Qualification) -> None:
+    """Refuse a second qualification of the same company (USCC) in the account while one
+    stands: the customer edits that one, or starts a change of it once approved."""
+    if not qualification.uscc:
+        return
+    existing = (
+        Qualification.objects.filter(
+            account_id=qualification.account_id,
+            uscc=qualification.uscc,
+            change_of__isnull=True,
+            state__in=LIVE_STATES,
+        )
+        .exclude(pk=qualification.pk)
+        .first()
+    )
+    if existing is not None:
+        raise ValidationError(
+            {
+                "uscc": _(
+                    "Your account already has a qualification for this credit code: %(item)s. "
+                    "Open it to edit it, or to start a change once it is approved."
+                )
+                % {"item": existing}
+            },
+            code="duplicate",
+        )
+
+
+def _refuse_duplicate_signature(application: SignatureApplication) -> None:
+    existing = (
+        SignatureApplication.objects.filter(
+            account_id=application.account_id,
+            content=application.content,
+            state__in=LIVE_STATES,
+        )
+        .exclude(pk=application.pk)
+        .first()
+    )
+    if existing is not None:
+        raise ValidationError(
+            {
+                "content": _(
+                    "Your account already has the signature 【%(content)s】 (%(item)s); open it "
+                    "instead of applying again."
+                )
+                % {"content": existing.content, "item": existing.public_id}
+            },
+            code="duplicate",
+        )
+
+
 @transaction.atomic
 def qualification_create(
     *,
@@ -182,7 +234,14 @@ def qualification_create(
         account=account, created_by=user, **_normalise_qualification_fields(fields)
     )
     _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of"])
-    qualification.save()
+    _refuse_duplicate_qualification(qualification)
+    try:
+        with transaction.atomic():
+            qualification.save()
+    except IntegrityError:
+        # Another request created it in the meantime (the constraint saw it): the same answer.
+        _refuse_duplicate_qualification(qualification)
+        raise
     qualification.materials.set(materials)
     if submit:
         qualification = review_submit(item=qualification, user=user)
@@ -213,6 +272,8 @@ def qualification_update(
             raise ReviewError(_("Unknown field: %(field)s") % {"field": key})
         setattr(qualification, key, value)
     _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of"])
+    if not qualification.change_of_id:
+        _refuse_duplicate_qualification(qualification)
     qualification.save()
     if materials is not None:
         qualification.materials.set(_materials(qualification.account, materials))
@@ -424,6 +485,7 @@ def signature_application_create(
     application.content = _canonical_content(application.content)
     _clean(application, exclude=LIFECYCLE_EXCLUDE)
     _check_signature_links(application)
+    _refuse_duplicate_signature(application)
     application.save()
     application.materials.set(_materials(account, materials))
     if submit:
@@ -451,6 +513,7 @@ def signature_application_update(
         setattr(application, key, _canonical_content(value) if key == "content" else value)
     _clean(application, exclude=LIFECYCLE_EXCLUDE)
     _check_signature_links(application)
+    _refuse_duplicate_signature(application)
     application.save()
     if materials is not None:
         application.materials.set(_materials(application.account, materials))

@@ -28,6 +28,7 @@ from reviewportal.portal.helpers import (
     item_context,
     material_fields,
     merge_materials,
+    once_per_form,
     precheck_and_save,
     save_errors,
     store_uploads,
@@ -57,6 +58,7 @@ from signatures.models import (
     SignaturePurpose,
     Trademark,
 )
+from signatures.rules import QUALIFICATION_REQUIRED, QUALIFICATION_SLOTS, entity_kinds_with
 from signatures.selectors import signature_precheck_values
 from signatures.services import (
     authorization_create,
@@ -109,14 +111,28 @@ def _qualification_form_page(request, form, *, title, qualification=None, mode="
             "title": title,
             "item": qualification,
             "mode": mode,
-            "material_fields": material_fields(form),
+            "material_slots": _material_slots(form),
             "existing_materials": list(qualification.materials.all()) if qualification else [],
             "after_hours": after_hours(),
         },
     )
 
 
+def _material_slots(form) -> list[dict]:
+    """Each material input of the wizard with the entity kinds it is shown for and those it is
+    required for (``data-show-when`` / ``data-required-when``)."""
+    return [
+        {
+            "field": field,
+            "show": "|".join(entity_kinds_with(field.field.kind, QUALIFICATION_SLOTS)),
+            "required": "|".join(entity_kinds_with(field.field.kind, QUALIFICATION_REQUIRED)),
+        }
+        for field in material_fields(form)
+    ]
+
+
 @customer_required
+@once_per_form("qualification_create")
 def qualification_create(request):
     form = QualificationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -166,6 +182,7 @@ def qualification_detail(request, public_id):
 
 
 @customer_required
+@once_per_form("qualification_edit", key="public_id")
 def qualification_edit(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
     form = QualificationForm(
@@ -191,6 +208,7 @@ def qualification_edit(request, public_id):
 
 
 @customer_required
+@once_per_form("qualification_change", key="public_id")
 def qualification_change(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
     form = QualificationForm(
@@ -285,6 +303,7 @@ def check_number(request):
 
 
 @customer_required
+@once_per_form("trademark_create", key="public_id")
 def trademark_create_view(request, public_id):
     qualification = for_account(request, _qualifications(request), public_id=public_id)
     form = TrademarkForm(
@@ -320,6 +339,7 @@ def trademark_create_view(request, public_id):
 
 
 @customer_required
+@once_per_form("authorization_create", key="public_id")
 def authorization_create_view(request, public_id):
     qualification = for_account(request, _qualifications(request), public_id=public_id)
     form = AuthorizationForm(request.POST or None, request.FILES or None)
@@ -502,6 +522,7 @@ def _upload_kinds(form) -> list[str]:
 
 
 @customer_required
+@once_per_form("signature_create")
 def signature_create(request):
     form = SignatureForm(request.POST or None, request.FILES or None, account=request.user.account)
     findings = None
@@ -550,6 +571,7 @@ def signature_detail(request, public_id):
 
 
 @customer_required
+@once_per_form("signature_edit", key="public_id")
 def signature_edit(request, public_id):
     item = for_account(request, _signatures(request), public_id=public_id)
     initial = {

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from reviewportal.errors import NotFoundForUser, ReviewError
 from reviewportal.models import Account, ReviewState, User
+from reviewportal.models.lifecycle import LIVE_STATES
 from reviewportal.permissions import Action, require_action
 from reviewportal.services.lifecycle import (
     LIFECYCLE_EXCLUDE,
@@ -31,6 +32,27 @@ def _check(application: TemplateApplication) -> None:
     if application.signature.state != ReviewState.APPROVED:
         raise ValidationError(
             {"signature": _("A template can only be submitted with an approved signature.")}
+        )
+    existing = (
+        TemplateApplication.objects.filter(
+            account_id=account.pk,
+            signature_id=application.signature_id,
+            content=application.content,
+            state__in=LIVE_STATES,
+        )
+        .exclude(pk=application.pk)
+        .first()
+    )
+    if existing is not None:
+        raise ValidationError(
+            {
+                "content": _(
+                    "This signature already has a template with this text: %(item)s (%(name)s); "
+                    "open it instead of applying again."
+                )
+                % {"item": existing.public_id, "name": existing.name}
+            },
+            code="duplicate",
         )
 
 

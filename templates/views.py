@@ -21,6 +21,7 @@ from reviewportal.portal.helpers import (
     item_context,
     material_fields,
     merge_materials,
+    once_per_form,
     precheck_and_save,
 )
 from reviewportal.services.lifecycle import review_withdraw
@@ -127,6 +128,7 @@ def _check_and_save(request, form, save, existing_kinds=()):
 
 
 @customer_required
+@once_per_form("template_create")
 def template_create(request):
     form = TemplateForm(request.POST or None, request.FILES or None, account=request.user.account)
     findings = None
@@ -165,6 +167,7 @@ def template_detail(request, public_id):
 
 
 @customer_required
+@once_per_form("template_edit", key="public_id")
 def template_edit(request, public_id):
     item = for_account(request, _templates(request), public_id=public_id)
     initial = {

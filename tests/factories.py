@@ -77,6 +77,11 @@ def make_material(account, kind: str, *, user=None, data: bytes | None = None):
 ENTERPRISE_MATERIALS = ("business_license", "legal_rep_id_front", "legal_rep_id_back")
 
 
+def enterprise_materials(account, user) -> list:
+    """The documents an enterprise's qualification needs to be submitted, stored as uploads."""
+    return [make_material(account, kind, user=user) for kind in ENTERPRISE_MATERIALS]
+
+
 class QualificationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Qualification

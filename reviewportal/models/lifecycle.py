@@ -30,6 +30,10 @@ S = ReviewState
 EDITABLE_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
 #: States from which the customer may withdraw.
 OPEN_STATES = (S.DRAFT, S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
+#: States in which an application stands (a draft, under way, or in force): a second one for the
+#: same thing while one of these exists is a duplicate. Rejected, withdrawn and revoked ones are
+#: history (a rejected one is edited and resubmitted, or a new one started).
+LIVE_STATES = (S.DRAFT, S.PENDING_REVIEW, S.UNDER_REVIEW, S.APPROVED, S.REREVIEW)
 #: States that wait for a reviewer (the queue).
 QUEUE_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW, S.REREVIEW)
 #: Queue order: urgent items first, then the earliest due time, then the earliest clock start.

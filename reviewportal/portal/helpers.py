@@ -10,10 +10,11 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,12 @@ from reviewportal.businesstime import CalendarNotConfigured
 from reviewportal.errors import PrecheckBlocked, ReviewError
 from reviewportal.precheck import Finding, findings_from_dicts
 from reviewportal.services.sla import business_calendar, business_tz, sla_status
+from reviewportal.services.submissions import (
+    AlreadySubmitted,
+    submission_claim,
+    submission_done,
+    submission_result,
+)
 from signatures.models import PDF_ALLOWED_KINDS, Material
 from signatures.services import material_create
 from signatures.uploads import inspect_upload, too_large
@@ -43,6 +50,58 @@ def customer_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+class _NotDone(Exception):
+    """The form was refused and shown again: undo the claim of its token."""
+
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
+
+
+def once_per_form(scope: str, *, key: str | None = None):
+    """Handle each sending of a form once (Back and send again, a reload, a double-click): a
+    POST whose ``form_token`` was handled already is sent to that sending's result; otherwise
+    the view runs in one transaction that claims the token and, when the view answers with a
+    redirect to its result, records it. A view that shows the form again (refused) keeps no
+    claim, so the corrected form can be sent with the same token. ``key`` names the URL
+    argument (e.g. ``public_id``) that makes forms of different objects different scopes."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != "POST":
+                return view(request, *args, **kwargs)
+            name = f"{scope}:{kwargs[key]}" if key else scope
+            token = request.POST.get("form_token")
+            previous = submission_result(user=request.user, scope=name, token=token)
+            if previous is not None:
+                return _already_sent(request, previous)
+            try:
+                with transaction.atomic():
+                    claim = submission_claim(user=request.user, scope=name, token=token)
+                    response = view(request, *args, **kwargs)
+                    if claim is not None:
+                        if not 300 <= response.status_code < 400:
+                            raise _NotDone(response)
+                        submission_done(claim, response["Location"])
+                    return response
+            except _NotDone as refused:
+                return refused.response
+            except AlreadySubmitted as sent:
+                return _already_sent(request, sent.result_url)
+
+        return wrapper
+
+    return decorate
+
+
+def _already_sent(request, result_url: str):
+    messages.info(
+        request, _("This form had already been sent; here is what it created or changed.")
+    )
+    return redirect(result_url or "portal:dashboard")
 
 
 def for_account(request, queryset, **lookup):

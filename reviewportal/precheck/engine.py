@@ -33,6 +33,7 @@ from django.utils.functional import Promise
 
 __all__ = [
     "KINDS",
+    "QUALIFICATION",
     "SIGNATURE",
     "TEMPLATE",
     "Finding",
@@ -57,11 +58,16 @@ __all__ = [
 
 SIGNATURE = "signature"
 TEMPLATE = "template"
-KINDS = (SIGNATURE, TEMPLATE)
+QUALIFICATION = "qualification"
+KINDS = (SIGNATURE, TEMPLATE, QUALIFICATION)
 
 # The modules whose import registers the rules of each kind. Imported on first use rather than
 # here, because they import this module to register themselves.
-_RULE_MODULES = {SIGNATURE: "signatures.rules", TEMPLATE: "templates.rules"}
+_RULE_MODULES = {
+    SIGNATURE: "signatures.rules",
+    TEMPLATE: "templates.rules",
+    QUALIFICATION: "signatures.rules",
+}
 
 
 class Severity(enum.StrEnum):
@@ -338,8 +344,8 @@ def _load_rule_modules() -> None:
 
 
 def known_codes(kind: str | None = None) -> tuple[str, ...]:
-    """Every rule code (of ``kind``: "signature" or "template"), to validate user input such as
-    ``rereview --rule CODE``."""
+    """Every rule code (of ``kind``: "signature", "template" or "qualification"), to validate
+    user input such as ``rereview --rule CODE``."""
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown rule kind {kind!r}")
     _load_rule_modules()

@@ -39,14 +39,23 @@
     });
   }
 
-  // Show a field only when another field has a value: data-show-when="purpose=other".
+  // Show a field only when another field has one of some values: data-show-when="purpose=other"
+  // or "entity_kind=public_institution|non_profit"; mark it required the same way
+  // (data-required-when).
   function setupConditional(form) {
-    var blocks = form.querySelectorAll("[data-show-when]");
+    var blocks = form.querySelectorAll("[data-show-when], [data-required-when]");
+    function matches(block, attribute) {
+      var rule = block.getAttribute(attribute);
+      if (rule === null) return null;
+      var parts = rule.split("=");
+      return parts[1].split("|").indexOf(new FormData(form).get(parts[0])) !== -1;
+    }
     function apply() {
       blocks.forEach(function (block) {
-        var parts = block.getAttribute("data-show-when").split("=");
-        var value = new FormData(form).get(parts[0]);
-        block.hidden = value !== parts[1];
+        var shown = matches(block, "data-show-when");
+        if (shown !== null) block.hidden = !shown;
+        var required = matches(block, "data-required-when");
+        if (required !== null) block.classList.toggle("required", required);
       });
     }
     if (blocks.length) {
@@ -210,9 +219,31 @@
     });
   }
 
+  // A form with a one-time token is sent once per page: a second click while the first sending
+  // is under way does nothing (the server would answer it with the first result anyway).
+  function setupSendOnce() {
+    document.querySelectorAll("form input[name=form_token]").forEach(function (token) {
+      var form = token.form;
+      form.addEventListener("submit", function (event) {
+        if (event.defaultPrevented) return;
+        if (form.dataset.sending) { event.preventDefault(); return; }
+        form.dataset.sending = "1";
+        form.setAttribute("aria-busy", "true");
+      });
+    });
+    // Back to a page kept in the browser's cache: its form may be sent again (same token).
+    window.addEventListener("pageshow", function () {
+      document.querySelectorAll("form[data-sending]").forEach(function (form) {
+        delete form.dataset.sending;
+        form.removeAttribute("aria-busy");
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupPreviews();
     setupConfirm();
+    setupSendOnce();
     document.querySelectorAll("form").forEach(function (form) {
       setupConditional(form);
       setupNumberChecks(form);

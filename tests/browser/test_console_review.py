@@ -1,4 +1,4 @@
-"""The reviewer console in a real browser (issue 5): a reviewer logs in, claims the next item,
+"""The reviewer console in a real browser: a reviewer logs in, claims the next item,
 opens a material, rejects with a reason, claims another and approves it; a senior reviewer gives
 the second approval of a four-eyes item."""
 

@@ -25,7 +25,7 @@ from reviewportal.precheck import (
     run_signature_checks,
     run_template_checks,
 )
-from reviewportal.precheck.engine import Rule, hit, registry, rule
+from reviewportal.precheck.engine import QUALIFICATION, Rule, hit, registry, rule
 from signatures import rules as signature_rules
 from signatures.rules import SignatureCheckInput
 from templates import rules as template_rules
@@ -66,10 +66,15 @@ ON = dt.date(2026, 6, 1)
 # --- Registry and dates ----------------------------------------------------------------------
 
 
+#: The documents a qualification needs (SPEC §2, seed 004), checked when it is submitted.
+QUALIFICATION_CODES = {"QUA_MATERIALS_MISSING"}
+
+
 def test_known_codes_are_exactly_the_spec_codes():
     assert set(known_codes(SIGNATURE)) == SPEC_SIGNATURE_CODES
     assert set(known_codes(TEMPLATE)) == SPEC_TEMPLATE_CODES
-    assert set(known_codes()) == SPEC_SIGNATURE_CODES | SPEC_TEMPLATE_CODES
+    assert set(known_codes(QUALIFICATION)) == QUALIFICATION_CODES
+    assert set(known_codes()) == SPEC_SIGNATURE_CODES | SPEC_TEMPLATE_CODES | QUALIFICATION_CODES
 
 
 def test_known_codes_rejects_unknown_kind():

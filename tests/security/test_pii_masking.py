@@ -24,6 +24,7 @@ from signatures.services import (
     qualification_update,
 )
 from tests.console.conftest import url
+from tests.factories import enterprise_materials
 from tests.security.pii_support import field_keys, numbers_masking_alike  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,7 @@ def resubmitted(account, customer):
         account=account,
         user=customer,
         submit=True,
+        materials=enterprise_materials(account, customer),
         name="深圳市和讯华谷信息技术有限公司",
         uscc=sample_uscc(5101),
         legal_rep_name="张三",
@@ -200,6 +202,7 @@ def test_lifecycle_mails_notifications_and_logs_carry_no_id_number(
         account=account,
         user=customer,
         submit=True,
+        materials=enterprise_materials(account, customer),
         name="深圳市和讯华谷信息技术有限公司",
         uscc=sample_uscc(5105),
         legal_rep_name="张三",

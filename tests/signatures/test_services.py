@@ -20,7 +20,7 @@ from signatures.services import (
     signature_application_update,
     trademark_create,
 )
-from tests.factories import make_material
+from tests.factories import enterprise_materials, make_material
 
 S = ReviewState
 
@@ -58,7 +58,13 @@ def test_qualification_create_validates_resident_id_check_digit(account, custome
 
 def test_qualification_create_normalises_and_submits(account, customer):
     fields = _qualification_fields(uscc=" " + sample_uscc(9001).lower() + " ")
-    qualification = qualification_create(account=account, user=customer, submit=True, **fields)
+    qualification = qualification_create(
+        account=account,
+        user=customer,
+        submit=True,
+        materials=enterprise_materials(account, customer),
+        **fields,
+    )
     assert qualification.uscc == sample_uscc(9001)
     assert qualification.state == S.PENDING_REVIEW
     assert qualification.public_id.startswith("QUA")
