@@ -105,7 +105,7 @@ class FilingClockFilter(admin.SimpleListFilter):
 @admin.register(CarrierFiling)
 class CarrierFilingAdmin(OneCalendarAdmin):
     list_display = (
-        "__str__", "carrier", "state", "due", "availability", "ready", "attempts", "generation",
+        "__str__", "carrier", "state", "due", "availability", "usable", "attempts", "generation",
         "carrier_reason", "updated_at",
     )  # fmt: skip
     list_filter = ("carrier", "state", FilingClockFilter, "availability")
@@ -115,9 +115,9 @@ class CarrierFilingAdmin(OneCalendarAdmin):
     inlines = [FilingAttemptInline]
     actions = ["refile", "check_now", "send_test", "enter_result", "mark_active", "mark_inactive"]
 
-    @admin.display(boolean=True, description=_("ready"))
-    def ready(self, obj: CarrierFiling) -> bool:
-        return obj.is_ready
+    @admin.display(boolean=True, description=_("usable"))
+    def usable(self, obj: CarrierFiling) -> bool:
+        return obj.is_usable
 
     @admin.display(description=_("carrier due time"), ordering="due_at")
     def due(self, obj: CarrierFiling) -> str:

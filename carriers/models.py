@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -42,8 +42,14 @@ class FilingState(models.TextChoices):
 
 
 class Availability(models.TextChoices):
-    ACTIVE = "active", pgettext_lazy("filing availability", "Active")
-    INACTIVE = "inactive", pgettext_lazy("filing availability", "Inactive")
+    """The flag staff set on a filing (SPEC §5: availability is separate from registration).
+    It is not whether the item can be used there: that is ``CarrierFiling.is_usable``."""
+
+    # Translators: a flag staff set on a carrier filing, not "usable" (可用): a rejected filing
+    # may be active. E.g. 启用 / 停用.
+    ACTIVE = "active", pgettext_lazy("carrier availability flag", "Active")
+    # Translators: see "Active" (e.g. 停用).
+    INACTIVE = "inactive", pgettext_lazy("carrier availability flag", "Inactive")
 
 
 F = FilingState
@@ -125,7 +131,10 @@ class CarrierFiling(ConcurrentTransitionMixin, SlaClock):
         _("filing status"), default=F.QUEUED, choices=F.choices, protected=True, db_index=True
     )
     availability = models.CharField(
-        _("availability"), max_length=10, choices=Availability.choices, default=Availability.ACTIVE
+        pgettext_lazy("carrier availability flag", "availability"),
+        max_length=10,
+        choices=Availability.choices,
+        default=Availability.ACTIVE,
     )
     carrier_ticket_id = models.CharField(_("carrier ticket"), max_length=80, blank=True)
     carrier_reason = models.CharField(_("carrier reason"), max_length=200, blank=True)
@@ -159,9 +168,18 @@ class CarrierFiling(ConcurrentTransitionMixin, SlaClock):
         return f"{item} @ {self.carrier.code}: {self.get_state_display()}"
 
     @property
-    def is_ready(self) -> bool:
-        """Usable on this carrier: registered and active (seed 003)."""
+    def is_usable(self) -> bool:
+        """Whether the item can be used on this carrier: its filing is registered and active
+        (SPEC §5, seed 003), nothing else. Queued, submitted, rejected, cleared and failed
+        filings are not usable, nor is a registered one staff marked inactive. The one
+        definition: every page, notification and check reads it."""
         return self.state == F.REGISTERED and self.availability == Availability.ACTIVE
+
+    def get_usable_display(self) -> str:
+        """``is_usable`` in words (可用 / 不可用), as pages show it."""
+        if self.is_usable:
+            return pgettext("carrier filing", "Usable")
+        return pgettext("carrier filing", "Not usable")
 
     @fsm_log_by
     @fsm_log_description

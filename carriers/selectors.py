@@ -19,8 +19,9 @@ def filings_of(item) -> QuerySet[CarrierFiling]:
 
 def readiness_of(item) -> dict[str, bool]:
     """Per carrier code: whether the item can be used there now — its latest filing with that
-    carrier is registered and active (seed 003: usable on the carriers that approved it)."""
+    carrier ``is_usable`` (registered and active; seed 003: usable on the carriers that
+    approved it)."""
     ready: dict[str, bool] = {}
     for filing in filings_of(item):
-        ready.setdefault(filing.carrier.code, filing.is_ready)
+        ready.setdefault(filing.carrier.code, filing.is_usable)
     return ready

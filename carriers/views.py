@@ -42,7 +42,8 @@ def _declared_length(request: HttpRequest) -> int | None:
 def carrier_callback(request: HttpRequest, carrier: str) -> JsonResponse:
     """A carrier's signed result: headers X-Carrier-Timestamp (Unix seconds), X-Carrier-Nonce,
     X-Carrier-Signature (hex HMAC-SHA256 of ``timestamp.nonce.body``); body
-    ``{"ticket_id", "status", "reason"}``. Answers the filing's state after the callback."""
+    ``{"ticket_id", "status", "reason"}``. Answers the filing's state after the callback, its
+    availability flag and whether it is usable (registered and active)."""
     length = _declared_length(request)
     if length is None:
         return _refused(400, "malformed Content-Length")
@@ -67,6 +68,7 @@ def carrier_callback(request: HttpRequest, carrier: str) -> JsonResponse:
             "ticket_id": filing.carrier_ticket_id,
             "state": filing.state,
             "availability": filing.availability,
+            "usable": filing.is_usable,
         }
     )
 

@@ -294,6 +294,7 @@ class ReviewableAdmin(OneCalendarAdmin):
                 name=f"{prefix}_material",
             ),
             path("<int:object_id>/unmask/", wrap(review.unmask_view), name=f"{prefix}_unmask"),
+            path("<int:object_id>/note/", wrap(review.note_view), name=f"{prefix}_note"),
             path(
                 "<int:object_id>/urgent/<int:ticket_id>/",
                 wrap(review.urgent_view),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from enum import StrEnum
 
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from reviewportal.errors import PermissionRefused, TransitionRefused
 from reviewportal.models.lifecycle import EDITABLE_STATES, OPEN_STATES, ReviewState
@@ -59,6 +59,7 @@ PERM_URGENT = "reviewportal.handle_urgent"
 PERM_FLAG = "reviewportal.flag_rereview"
 PERM_SENSITIVE = "reviewportal.view_sensitive"
 PERM_AUDIT = "reviewportal.view_audit"
+PERM_NOTES = "reviewportal.write_internal_notes"
 
 
 def is_staff_user(user) -> bool:
@@ -112,6 +113,23 @@ def require_action(item, user, action: Action) -> None:
     if item.state not in ACTION_STATES[action]:
         raise TransitionRefused(
             WRONG_STATE_MESSAGES[action] % {"item": item, "state": item.get_state_display()}
+        )
+
+
+def may_write_internal_note(item, user) -> bool:
+    """Whether ``user`` may write an internal note on ``item``: active staff with "write internal
+    notes" (reviewers, senior reviewers and support, SPEC §1; not auditors, who only read), never
+    a customer (a customer user cannot be staff: a database constraint). A note is not a step of
+    the review, so the item's state does not matter. The review page's note form and
+    ``internal_note_add`` both read this."""
+    return is_staff_user(user) and user.has_perm(PERM_NOTES)
+
+
+def require_internal_note(item, user) -> None:
+    """Raise a readable error unless ``user`` may write an internal note on ``item``."""
+    if not may_write_internal_note(item, user):
+        raise PermissionRefused(
+            gettext("You may not write internal notes on %(item)s.") % {"item": item}
         )
 
 

@@ -12,6 +12,7 @@ from django_fsm_log.models import StateLog
 
 from reviewportal.models import (
     DecisionOutcome,
+    InternalNote,
     Notification,
     ReviewableModel,
     ReviewDecision,
@@ -47,6 +48,17 @@ def transition_log_for(item) -> QuerySet[StateLog]:
         StateLog.objects.filter(content_type=content_type, object_id=item.pk)
         .select_related("by")
         .order_by("timestamp", "pk")
+    )
+
+
+def internal_notes_for(item) -> QuerySet[InternalNote]:
+    """The staff's internal notes on ``item``, newest first, with their authors. For console
+    pages only: nothing a customer reads may call this."""
+    content_type = ContentType.objects.get_for_model(item)
+    return (
+        InternalNote.objects.filter(content_type=content_type, object_id=item.pk)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
     )
 
 

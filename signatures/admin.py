@@ -1,16 +1,24 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from reviewportal.admin_base import LIFECYCLE_FIELDS, ReviewableAdmin, choice_column
+from reviewportal.admin_base import (
+    LIFECYCLE_FIELDS,
+    ReviewableAdmin,
+    ServiceSaveAdmin,
+    choice_column,
+)
 from reviewportal.console.queue import CarrierStateFilter
 from reviewportal.validators import mask_id_number
 from signatures.models import (
     Authorization,
     Material,
+    NeutralWord,
     Qualification,
     SignatureApplication,
     Trademark,
 )
+from signatures.neutral_words import neutral_word_create, neutral_word_update
 
 
 @admin.register(Qualification)
@@ -121,3 +129,76 @@ class MaterialAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(NeutralWord)
+class NeutralWordAdmin(ServiceSaveAdmin):
+    """The neutral words of the pre-check (SIG_NEUTRAL, SPEC §4), kept like the reason catalogue:
+    every staff role reads the list, senior reviewers add words and disable or enable them (in
+    the list, on a word's page or with the actions). A word is never deleted or reworded, so the
+    history keeps which words were in force. Every save calls ``neutral_word_create`` or
+    ``neutral_word_update``; the next pre-check uses the change."""
+
+    list_display = ("word", "is_active", "note", "created_at")
+    list_editable = ("is_active",)
+    list_filter = ("is_active",)
+    search_fields = ("word", "note")
+    actions = ["disable_selected", "enable_selected"]
+    readonly_fields = ("created_at",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("word", "is_active", "note")
+        return ("word", "is_active", "note", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A different word is a new row: the history then says which word was in force.
+        return ("word", "created_at") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self.service_save(
+                obj,
+                lambda: neutral_word_update(
+                    neutral_word=obj, user=request.user, is_active=obj.is_active, note=obj.note
+                ),
+            )
+        else:
+            self.service_save(
+                obj,
+                lambda: neutral_word_create(
+                    user=request.user, word=obj.word, note=obj.note, is_active=obj.is_active
+                ),
+            )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Disable a word instead: its history stays.
+        return False
+
+    def _set_active(self, request, queryset, is_active: bool) -> int:
+        changed = 0
+        for word in queryset.order_by("pk"):
+            if word.is_active != is_active:
+                neutral_word_update(
+                    neutral_word=word, user=request.user, is_active=is_active, note=word.note
+                )
+                changed += 1
+        return changed
+
+    @admin.action(description=_("Disable selected neutral words"), permissions=["change"])
+    def disable_selected(self, request, queryset):
+        n = self._set_active(request, queryset, False)
+        self.message_user(
+            request,
+            ngettext("Disabled %(n)s neutral word.", "Disabled %(n)s neutral words.", n) % {"n": n},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Enable selected neutral words"), permissions=["change"])
+    def enable_selected(self, request, queryset):
+        n = self._set_active(request, queryset, True)
+        self.message_user(
+            request,
+            ngettext("Enabled %(n)s neutral word.", "Enabled %(n)s neutral words.", n) % {"n": n},
+            messages.SUCCESS,
+        )

@@ -5,7 +5,9 @@ writes in its own autocommit transactions, never in ours. It files by the idempo
 second submit with the same key returns the first ticket and is counted as a re-delivery; a
 ticket is random, so knowing a filing's key does not tell its ticket), takes
 working days to decide (divided by ``STUB["TIME_SCALE"]``), rejects by its own rules with its own
-reason codes, clears signatures left unused, and may not answer queries at all.
+reason codes, clears signatures left unused for ``INACTIVITY_CLEAR_DAYS`` (divided by
+``STUB["INACTIVITY_SCALE"]``, a clock of its own: see ``carriers.clocks``), and may not answer
+queries at all.
 ``StubGateway`` calls it in process and injects transient faults at ``STUB["FAULT_RATE"]``:
 timeouts before the carrier saw the request, and lost responses after it did."""
 
@@ -24,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from carriers.clocks import inactivity_clear_after, working_time
 from carriers.gateways.base import (
     FilingRequest,
     GatewayRefused,
@@ -79,7 +82,7 @@ def _decision_delay(code: str, received: datetime) -> timedelta:
         # A carrier does not stop for our calendar table: outside the covered years the stub
         # simply counts calendar days.
         real = timedelta(days=days)
-    return real / max(_stub_policy()["TIME_SCALE"], 1e-9)
+    return working_time(real)
 
 
 class StubCarrier:
@@ -204,8 +207,9 @@ class StubCarrier:
             if signatures
             else {}
         )
-        days = settings.CARRIER_POLICY["INACTIVITY_CLEAR_DAYS"]
-        idle = timedelta(days=days) / max(_stub_policy()["TIME_SCALE"], 1e-9)
+        # Idleness runs on the inactivity clock, not on the compressed working days: a demo
+        # whose carriers decide in seconds keeps its signatures registered for months.
+        idle = inactivity_clear_after()
         statuses = {}
         for ticket, record in records.items():
             if now < record.decide_at:

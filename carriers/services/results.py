@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,12 +31,22 @@ from reviewportal.transition_log import transition_log_batch
 logger = logging.getLogger("carriers.services")
 F = FilingState
 
+
+def _registered_text(item, carrier: str, reason: str, *, usable: bool) -> tuple[str, str]:
+    """The customer is told the item can be used there only when the filing ``is_usable``: a
+    filing staff marked inactive is registered but not usable."""
+    title = _("Filed with %(carrier)s: %(item)s") % {"carrier": carrier, "item": item.public_id}
+    if usable:
+        body = _("%(item)s is registered with %(carrier)s and can be used there.")
+    else:
+        body = _(
+            "%(item)s is registered with %(carrier)s but marked inactive there: it cannot be "
+            "used there until it is marked active."
+        )
+    return title, body % {"item": str(item), "carrier": carrier}
+
+
 _OUTCOME_TEXT = {
-    "registered": lambda item, carrier, reason: (
-        _("Filed with %(carrier)s: %(item)s") % {"carrier": carrier, "item": item.public_id},
-        _("%(item)s is registered with %(carrier)s and can be used there.")
-        % {"item": str(item), "carrier": carrier},
-    ),
     "rejected": lambda item, carrier, reason: (
         _("Rejected by %(carrier)s: %(item)s") % {"carrier": carrier, "item": item.public_id},
         _("%(carrier)s did not accept %(item)s (carrier reason %(reason)s).")
@@ -127,7 +138,10 @@ def _tell_customers(filings: list[CarrierFiling]) -> None:
     messages = []
     for filing in filings:
         item = item_of(filing)
-        render = _OUTCOME_TEXT[filing.state]
+        if filing.state == F.REGISTERED:
+            render = partial(_registered_text, usable=filing.is_usable)
+        else:
+            render = _OUTCOME_TEXT[filing.state]
         messages.append(
             Message(
                 recipients=users[item.account_id],

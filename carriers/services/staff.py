@@ -59,7 +59,8 @@ def filing_result_enter(
 @transaction.atomic
 def filing_availability_set(*, filing: CarrierFiling, user: User, active: bool) -> CarrierFiling:
     """Mark a filing active or inactive on its carrier (availability is separate from
-    registration; an item is ready only when registered and active)."""
+    registration; the item is usable there only when registered and active,
+    ``CarrierFiling.is_usable``)."""
     _require_staff(user)
     filing = _lock(filing.pk)
     filing.availability = "active" if active else "inactive"

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carriers.clocks import describe, inactivity_clear_after, inactivity_warn_after
 from carriers.models import FilingState, SignatureUsage
 from carriers.services.common import policy as _policy
 from reviewportal.services.notifications import notification_send_to_account
@@ -47,9 +48,11 @@ def _plausible_or_refuse(used_at: datetime, now: datetime) -> None:
         raise UsageRefused(
             400, f"used_at is in the future (more than {int(skew.total_seconds())} s ahead)"
         )
-    days = policy["INACTIVITY_CLEAR_DAYS"]
-    if used_at < now - timedelta(days=days):
-        raise UsageRefused(400, f"used_at is more than {days} days ago: too old to count")
+    clear_after = inactivity_clear_after()
+    if used_at < now - clear_after:
+        raise UsageRefused(
+            400, f"used_at is more than {describe(clear_after)} ago: too old to count"
+        )
 
 
 @transaction.atomic
@@ -58,7 +61,8 @@ def signature_usage_record(*, signature, used_at: datetime | None = None) -> Sig
     latest time: reports may arrive out of order. Refused (UsageRefused), recording nothing:
     a signature that is not usable now (409: revoked, suspended, not approved, or registered
     and active with no carrier), a ``used_at`` without an offset, more than
-    USAGE_MAX_SKEW_SECONDS ahead or more than INACTIVITY_CLEAR_DAYS ago (400)."""
+    USAGE_MAX_SKEW_SECONDS ahead or older than the carriers' clearance threshold
+    (``carriers.clocks.inactivity_clear_after``) (400)."""
     now = timezone.now()
     if used_at is not None and used_at.utcoffset() is None:
         raise UsageRefused(400, "used_at needs an offset, e.g. 2026-11-23T10:00:00+08:00")
@@ -76,14 +80,14 @@ def signature_usage_record(*, signature, used_at: datetime | None = None) -> Sig
 
 def inactivity_warn(*, now: datetime | None = None) -> int:
     """Warn the customer of every signature registered with a carrier and unused for longer
-    than INACTIVITY_CLEAR_DAYS − INACTIVITY_WARN_DAYS_BEFORE, once per idle spell (a later use
-    starts a new spell). Returns how many signatures were warned."""
+    than INACTIVITY_CLEAR_DAYS − INACTIVITY_WARN_DAYS_BEFORE (on the inactivity clock the stub
+    carriers clear by, ``carriers.clocks``), once per idle spell (a later use starts a new
+    spell). Returns how many signatures were warned."""
     from signatures.models import SignatureApplication
 
-    policy = _policy()
     now = now or timezone.now()
-    clear_days = policy["INACTIVITY_CLEAR_DAYS"]
-    threshold = now - timedelta(days=clear_days - policy["INACTIVITY_WARN_DAYS_BEFORE"])
+    clear_after = inactivity_clear_after()
+    threshold = now - inactivity_warn_after()
     candidates = (
         SignatureApplication.objects.filter(filings__state=F.REGISTERED)
         .distinct()
@@ -109,7 +113,7 @@ def inactivity_warn(*, now: datetime | None = None) -> int:
                 usage = SignatureUsage.objects.create(signature=signature, last_used_at=last)
             usage.warned_at = now
             usage.save(update_fields=["warned_at"])
-            clears_on = last + timedelta(days=clear_days)
+            clears_on = last + clear_after
             notification_send_to_account(
                 account=signature.account,
                 kind="carrier",

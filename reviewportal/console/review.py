@@ -40,15 +40,18 @@ from reviewportal.permissions import (
     action_label,
     available_actions,
     four_eyes_step,
+    may_write_internal_note,
 )
 from reviewportal.selectors import (
     decisions_for,
+    internal_notes_for,
     revisions_for,
     staff_with_permission,
     transition_log_for,
 )
 from reviewportal.services import lifecycle as lc
 from reviewportal.services.findings import findings_for
+from reviewportal.services.notes import internal_note_add
 from reviewportal.services.sla import business_calendar, sla_status
 from reviewportal.services.urgent import urgent_ticket_accept, urgent_ticket_decline
 from reviewportal.validators import mask_id_number
@@ -138,9 +141,20 @@ def _who(user) -> str:
 
 
 def timeline_for(item: ReviewableModel, decisions: list) -> list[Event]:
-    """Transitions, decisions (with internal notes), urgent tickets and carrier filings of
-    ``item``, newest first."""
+    """Transitions, decisions (with internal notes), the staff's internal notes, urgent tickets
+    and carrier filings of ``item``, newest first. For the console only: the portal builds its
+    own timeline, which shows no note."""
     events: list[Event] = []
+    for note in internal_notes_for(item):
+        events.append(
+            Event(
+                at=note.created_at,
+                kind="note",
+                who=_who(note.author),
+                title=_("Internal note (staff only)"),
+                text=note.text,
+            )
+        )
     states = dict(type(item)._meta.get_field("state").choices)
     for log in transition_log_for(item):
         events.append(
@@ -317,6 +331,7 @@ def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unma
         "decisions": decisions,
         "materials": materials_of(item),
         "timeline": timeline_for(item, decisions),
+        "may_write_note": may_write_internal_note(item, user),
         "tickets": tickets,
         "may_answer_urgent": user.has_perm(PERM_URGENT),
         "filings": filings_of(item, calendar=calendar),
@@ -455,6 +470,22 @@ def unmask_view(modeladmin, request, object_id):
         messages.error(request, exc.message)
         return HttpResponseRedirect(_item_url(item))
     return review_page(modeladmin, request, item, unmasked=shown)
+
+
+@post_only
+def note_view(modeladmin, request, object_id):
+    """Write the note of the review page's form through ``internal_note_add`` (which checks the
+    permission) and go back to the page, with the service's message when it refuses."""
+    item = get_object_or_404(modeladmin.model, pk=object_id)
+    try:
+        internal_note_add(item=item, user=request.user, text=request.POST.get("text", ""))
+    except ReviewError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Internal note added to %(item)s; only staff see it.") % {"item": item}
+        )
+    return HttpResponseRedirect(_item_url(item))
 
 
 @post_only

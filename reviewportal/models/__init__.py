@@ -8,7 +8,14 @@ from reviewportal.models.calendar import CalendarChange, SlaPolicy, WorkingDay
 from reviewportal.models.lifecycle import ReviewableModel, ReviewState, SlaClock
 from reviewportal.models.notifications import Notification
 from reviewportal.models.rereview import RereviewRun, RereviewRunItem
-from reviewportal.models.review import DecisionOutcome, ReasonCode, ReviewDecision, Revision
+from reviewportal.models.review import (
+    DecisionOutcome,
+    InternalNote,
+    ReasonCode,
+    ReviewDecision,
+    Revision,
+)
+from reviewportal.models.submissions import FormSubmission
 from reviewportal.models.tickets import UrgentTicket
 
 __all__ = [
@@ -16,6 +23,8 @@ __all__ = [
     "Account",
     "CalendarChange",
     "DecisionOutcome",
+    "FormSubmission",
+    "InternalNote",
     "Notification",
     "ReasonCode",
     "RereviewRun",

@@ -160,3 +160,32 @@ class ReviewDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} · {self.revision}"
+
+
+class InternalNote(models.Model):
+    """A note staff write on an item for each other (SPEC §1: support "writes internal notes"):
+    a call with the customer, a doubt about a material, a hand-over. Shown in the item's
+    timeline in the console and nowhere else: no portal page, e-mail or notification reads
+    notes. Written only by ``internal_note_add`` and never edited or deleted, so the timeline
+    keeps what was said."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("internal note"))
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="internal_note_item")]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kombu import Queue
 
+from reviewportal.settings.carriers import CARRIER_POLICY, CARRIER_QUEUES
 from reviewportal.settings.core import TIME_ZONE
 from reviewportal.settings.environment import VAR_DIR, env
 
@@ -44,13 +45,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-# Carrier submissions and result checks have queues of their own, so that a check never waits
-# behind a backlog of submissions (nor behind e-mails). A worker started without --queues
-# consumes all three; `carriers.tasks.queue_for` reads the names from CARRIER_POLICY["QUEUES"].
-CARRIER_QUEUES = {
-    "submit": env.str("CARRIER_SUBMIT_QUEUE", default="carriers.submit"),
-    "check": env.str("CARRIER_CHECK_QUEUE", default="carriers.check"),
-}
+# Carrier submissions and result checks have queues of their own (CARRIER_QUEUES, with the
+# carrier settings); a worker started without --queues consumes all three.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), *map(Queue, CARRIER_QUEUES.values())]
 CELERY_TASK_ROUTES = ["carriers.tasks.queue_for"]
@@ -71,16 +67,21 @@ CELERY_BEAT_SCHEDULE: dict = {
     "claims-expire": {"task": "reviewportal.tasks.claims_expire", "schedule": 300.0},
     # Carrier outbox: re-sends filings left queued (a lost message loses nothing).
     "carrier-filings-sweep": {"task": "carriers.tasks.filings_sweep_task", "schedule": 120.0},
-    # Carrier results: polls queryable carriers, probes the others (never ctcc at night).
-    "carrier-results-poll": {"task": "carriers.tasks.filings_poll_task", "schedule": 600.0},
-    # Carriers' clearance of unused signatures, noticed by a daily check.
+    # Carrier results: polls queryable carriers, probes the others (never ctcc at night); every
+    # 10 minutes, sooner when the stub carriers' working days are compressed.
+    "carrier-results-poll": {
+        "task": "carriers.tasks.filings_poll_task",
+        "schedule": CARRIER_POLICY["POLL_SECONDS"],
+    },
+    # Carriers' clearance of unused signatures, noticed by a daily check (on the inactivity
+    # clock, like the warning).
     "carrier-clearance-check": {
         "task": "carriers.tasks.filings_clearance_task",
-        "schedule": 24 * 3600.0,
+        "schedule": CARRIER_POLICY["CLEARANCE_CHECK_SECONDS"],
     },
     # Customers warned before carriers clear their unused signatures.
     "carrier-inactivity-warn": {
         "task": "carriers.tasks.inactivity_warn_task",
-        "schedule": 6 * 3600.0,
+        "schedule": CARRIER_POLICY["INACTIVITY_WARN_CHECK_SECONDS"],
     },
 }

@@ -51,7 +51,7 @@ def test_enter_result_action_asks_then_records(senior_client, filings):
     page = act(senior_client, "enter_result", [filing])
     assert page.status_code == 200 and 'name="status"' in page.content.decode()
     act(senior_client, "enter_result", [filing], apply="1", status="registered", reason="")
-    assert fresh(filing).state == "registered" and fresh(filing).is_ready
+    assert fresh(filing).state == "registered" and fresh(filing).is_usable
 
 
 def test_reviewers_cannot_run_filing_actions(client, filings):

@@ -143,7 +143,7 @@ def test_usage_of_a_revoked_signature_is_refused(client, token, registered, seni
     signature = lc.review_flag_for_rereview(item=signature, user=senior, findings=[finding])
     lc.review_revoke(item=signature, user=senior, reasons=["sig_type_not_accepted"])
     # Its carrier filing is still registered: the review's revocation is what counts.
-    assert CarrierFiling.objects.get(pk=registered.pk).is_ready
+    assert CarrierFiling.objects.get(pk=registered.pk).is_usable
     assert_refused(report(client, token, signature), 409, signature.public_id, "revoked")
 
 
