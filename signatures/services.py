@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reviewportal.errors import NotFoundForUser, ReviewError, TransitionRefused
@@ -26,6 +27,7 @@ from reviewportal.services.lifecycle import (
     LIFECYCLE_EXCLUDE,
     lifecycle_service,
     lock,
+    review_flag_after_change,
     review_resubmit,
     review_submit,
 )
@@ -39,6 +41,7 @@ from signatures.models import (
     SignatureType,
     Trademark,
 )
+from signatures.selectors import signature_findings
 from signatures.uploads import inspect_upload
 
 #: Qualification states a signature may rely on (a draft or a refused entity may not).
@@ -343,7 +346,26 @@ def qualification_change_apply(*, change: Qualification, user: User) -> Qualific
     )
     original.current_revision = revision
     original.save()
+    _signatures_recheck_after_change(original, user=user)
     return original
+
+
+def _signatures_recheck_after_change(qualification: Qualification, *, user: User) -> list:
+    """Re-check every approved signature of ``qualification`` against its changed data (a new
+    name, entity kind or mainland status can make a signature no longer fit), and put each one
+    that now has a blocking finding back for re-review, its customer told why."""
+    today = timezone.localdate()
+    because = _("its qualification %(item)s was changed") % {"item": qualification}
+    flagged = []
+    for application in qualification.signatures.filter(state=ReviewState.APPROVED).order_by("pk"):
+        findings = signature_findings(application, on=today)
+        if any(f.get("severity") == "block" for f in findings):
+            flagged.append(
+                review_flag_after_change(
+                    item=application, user=user, findings=findings, because=because
+                )
+            )
+    return flagged
 
 
 # --- trademarks and authorizations ------------------------------------------------------------

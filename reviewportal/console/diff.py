@@ -21,20 +21,60 @@ class Change:
     masked: bool = False
 
 
+#: Snapshot keys that are bookkeeping, not data a reviewer compares (a change names the
+#: qualification it changes; its revisions all do).
+_NOT_COMPARED = frozenset({"change_of"})
+
+
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(value, dict):
         flat: dict[str, Any] = {}
         for key, inner in value.items():
+            if key in _NOT_COMPARED:
+                continue
             if key == "materials":
-                # Materials compare by what they are (kind and checksum), not by row id.
-                flat[f"{prefix}{key}"] = sorted(
-                    f"{m.get('kind')} · {m.get('name')} · {str(m.get('sha256', ''))[:12]}"
-                    for m in inner or []
-                )
-            else:
-                flat.update(_flatten(inner, f"{prefix}{key}."))
+                # Materials are compared on their own (``materials_diff``), by kind and checksum.
+                continue
+            flat.update(_flatten(inner, f"{prefix}{key}."))
         return flat
     return {prefix.rstrip("."): value}
+
+
+@dataclass(frozen=True)
+class MaterialChange:
+    """One material kind whose file differs: ``added`` (none before), ``removed`` (none now)
+    or ``replaced`` (another file); names are the customer's file names."""
+
+    kind: str
+    change: str
+    before: str = ""
+    after: str = ""
+
+
+def _by_kind(snapshot: dict | None) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for material in (snapshot or {}).get("materials") or []:
+        found.setdefault(material.get("kind", ""), []).append(material)
+    return found
+
+
+def materials_diff(before: dict | None, after: dict) -> list[MaterialChange]:
+    """The material kinds whose files differ between two snapshots, in kind order; empty when
+    ``before`` is None."""
+    if before is None:
+        return []
+    old, new = _by_kind(before), _by_kind(after)
+    changes = []
+    for kind in sorted(old.keys() | new.keys()):
+        was = sorted(str(m.get("sha256", "")) for m in old.get(kind, []))
+        now = sorted(str(m.get("sha256", "")) for m in new.get(kind, []))
+        if was == now:
+            continue
+        names_before = ", ".join(str(m.get("name", "")) for m in old.get(kind, []))
+        names_after = ", ".join(str(m.get("name", "")) for m in new.get(kind, []))
+        change = "added" if not was else "removed" if not now else "replaced"
+        changes.append(MaterialChange(kind, change, names_before, names_after))
+    return changes
 
 
 def _change(key: str, before: Any, after: Any) -> Change:

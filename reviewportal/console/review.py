@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.http import (
     Http404,
     HttpRequest,
@@ -18,6 +19,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from reviewportal.admin_base import render_findings
@@ -55,8 +57,9 @@ from reviewportal.services.notes import internal_note_add
 from reviewportal.services.sla import business_calendar, sla_status
 from reviewportal.services.urgent import urgent_ticket_accept, urgent_ticket_decline
 from reviewportal.validators import mask_id_number
+from signatures.models import MaterialKind
 
-from .diff import snapshot_diff
+from .diff import materials_diff, snapshot_diff
 from .filings import filing_due_badge
 
 #: The actions the console offers as buttons, in this order (customer actions and the bulk
@@ -272,6 +275,67 @@ def _id_numbers(qualification, unmasked: dict) -> list[dict]:
     return rows
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """What the current revision is compared with, and the two columns' headings."""
+
+    before: object
+    before_label: str
+    after_label: str
+
+
+def _comparison(item, current, previous) -> Comparison | None:
+    """The previous revision of ``item``; for the first revision of a qualification change, the
+    revision of the qualification in force that it changes (so a change is never "a first
+    submission with nothing to compare")."""
+    if current is None:
+        return None
+    after = _("Revision %(number)s") % {"number": current.number}
+    if previous is not None:
+        return Comparison(previous, _("Revision %(number)s") % {"number": previous.number}, after)
+    original = getattr(item, "change_of", None)
+    in_force = original.current_revision if original is not None else None
+    if in_force is None:
+        return None
+    return Comparison(
+        in_force,
+        _("In force (%(item)s, revision %(number)s)")
+        % {"item": original.public_id, "number": in_force.number},
+        _("This change"),
+    )
+
+
+def _field_label(model, key: str) -> str:
+    """A snapshot key (``use_case``, ``qualification.name``) as the reader knows the field: its
+    verbose name, after the related object's for a nested one; a key that is no field (a
+    computed value) is shown as it is."""
+    labels: list[str] = []
+    parts = key.split(".")
+    for index, part in enumerate(parts):
+        try:
+            field = model._meta.get_field(part) if model is not None else None
+        except FieldDoesNotExist:
+            field = None
+        if field is None:
+            labels.extend(parts[index:])
+            break
+        labels.append(capfirst(str(field.verbose_name)))
+        model = field.related_model
+    return " › ".join(labels)
+
+
+def _labelled(item, changes: list) -> list[dict]:
+    return [{"label": _field_label(type(item), c.field), "change": c} for c in changes]
+
+
+def _material_labelled(changes: list) -> list[dict]:
+    labels = dict(MaterialKind.choices)
+    words = {"added": _("added"), "removed": _("removed"), "replaced": _("replaced")}
+    return [
+        {"label": labels.get(c.kind, c.kind), "word": words[c.change], "change": c} for c in changes
+    ]
+
+
 def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unmasked=None) -> dict:
     """Everything the review page shows about ``item`` to ``request.user``."""
     user = request.user
@@ -281,6 +345,7 @@ def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unma
     if current is not None:
         earlier = [r for r in revisions if r.number < current.number]
         previous = earlier[-1] if earlier else None
+    compared = _comparison(item, current, previous)
     decisions = list(decisions_for(item))
     actions = [a for a in available_actions(item, user) if a in CONSOLE_ACTIONS]
     # The approval re-runs the pre-check as of today (rules have effective dates), so the page
@@ -320,7 +385,15 @@ def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unma
         "current": current,
         "previous": previous,
         "revisions": revisions,
-        "changes": snapshot_diff(previous.snapshot, current.snapshot) if previous else [],
+        "compared": compared,
+        "changes": _labelled(item, snapshot_diff(compared.before.snapshot, current.snapshot))
+        if compared
+        else [],
+        "material_changes": _material_labelled(
+            materials_diff(compared.before.snapshot, current.snapshot)
+        )
+        if compared
+        else [],
         "findings_html": modeladmin.findings(item),
         "findings_now_html": render_findings(findings_now)
         if findings_now is not None and current and findings_now != current.findings

@@ -475,6 +475,39 @@ def review_flag_for_rereview(
     re-review sends one message per account listing all of its items instead of one per item."""
     item = lock(item)
     require_action(item, user, Action.FLAG_FOR_REREVIEW)
+    return _flag(item=item, user=user, findings=findings, note=note, suspend=suspend, notify=notify)
+
+
+@lifecycle_service
+def review_flag_after_change(
+    *, item: ReviewableModel, user: User, findings: list[dict], because: str
+) -> ReviewableModel:
+    """Put an approved item back for re-review because something it relies on changed (its
+    qualification's approved change renamed the entity, say): the same as
+    ``review_flag_for_rereview``, with ``because`` as the note and in the customer's message.
+
+    Only a service that has just approved that change calls it, inside its transaction, with
+    the approving reviewer as ``user``: the approval is the decision, so no right of its own is
+    asked (a reviewer who may approve a change may not flag items for re-review by hand)."""
+    item = lock(item)
+    return _flag(item=item, user=user, findings=findings, note=because, because=because)
+
+
+def _flag(
+    *,
+    item: ReviewableModel,
+    user: User,
+    findings: list[dict],
+    note: str,
+    suspend: bool = False,
+    notify: bool = True,
+    because: str = "",
+) -> ReviewableModel:
+    if item.state != ReviewState.APPROVED:
+        raise TransitionRefused(
+            _("%(item)s is not approved; only an approved item is put back for re-review.")
+            % {"item": item}
+        )
     if not blocking(findings):
         raise ReviewError(_("Only an item with a blocking finding is put back for re-review."))
     revision = _revision_create(item=item, user=user, findings=findings)
@@ -495,8 +528,13 @@ def review_flag_for_rereview(
         subject=item,
         render=lambda: (
             _("Re-review: %(item)s") % {"item": _label(item)},
-            _("%(item)s is being reviewed again because the rules changed:")
-            % {"item": _label(item)}
+            (
+                _("%(item)s is being reviewed again because %(because)s:")
+                % {"item": _label(item), "because": because}
+                if because
+                else _("%(item)s is being reviewed again because the rules changed:")
+                % {"item": _label(item)}
+            )
             + "\n"
             + "\n".join(f"- {f['message']}" for f in blocking(findings)),
         ),

@@ -64,7 +64,7 @@ def test_review_page_diff_shows_masked_old_and_new_and_marks_the_change(
     page = client.get(url(item)).content.decode()
     diff = page[page.index('id="diff"') :]
     diff = diff[: diff.index("</section>")]
-    assert "legal_rep_id_number" in diff and 'class="masked-change"' in diff
+    assert "法定代表人身份证号" in diff and 'class="masked-change"' in diff
     assert_only_masked(diff, old, new)
     assert_only_masked(page, old, new)
 
