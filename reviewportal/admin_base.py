@@ -64,15 +64,21 @@ def run_per_item(modeladmin, request, queryset, service, done_message) -> None:
         modeladmin.message_user(request, done_message(ok), messages.SUCCESS)
 
 
+def severity_labels() -> dict[str, str]:
+    """A finding's severity in the reader's language, as the portal names it too (glossary)."""
+    return {"block": _("Blocking"), "warn": _("Warning"), "info": _("Note")}
+
+
 def render_findings(findings: list[dict]) -> str:
     """Stored findings as a list for a reviewer, re-rendered in the reviewer's language."""
     if not findings:
         return format_html("<span>{}</span>", _("No findings"))
+    labels = severity_labels()
     rows = format_html_join(
         "",
         '<li class="finding finding-{}"><strong>{}</strong> <code>{}</code> {}</li>',
         (
-            (f.severity, str(f.severity).upper(), f.code, f.message)
+            (f.severity, labels.get(str(f.severity), f.severity), f.code, f.message)
             for f in findings_from_dicts(findings)
         ),
     )
@@ -235,6 +241,13 @@ class ReviewableAdmin(OneCalendarAdmin):
     change_list_template = "admin/reviewportal/queue.html"
     #: The model's own filters (type, kind…), shown after the shared queue filters.
     extra_list_filter: tuple = ()
+
+    def changelist_view(self, request, extra_context=None):
+        # Our own title, not Django's "Select … to view".
+        title = gettext("Review queue: %(items)s") % {"items": self.model._meta.verbose_name_plural}
+        return super().changelist_view(
+            request, extra_context={"title": title, **(extra_context or {})}
+        )
 
     def has_add_permission(self, request) -> bool:
         # Applications are made by customers in the portal, not typed in by staff.

@@ -57,7 +57,10 @@ class ReviewAdminSite(admin.AdminSite):
 
         dashboard = console_dashboard()
         if dashboard["median_wait"] is not None:
-            dashboard["median_wait_text"] = business_hours_text(dashboard["median_wait"])
+            wait = dashboard["median_wait"]
+            dashboard["median_wait_text"] = (
+                business_hours_text(wait) if wait.total_seconds() >= 60 else _("under a minute")
+            )
         return super().index(request, {"dashboard": dashboard, **(extra_context or {})})
 
 

@@ -197,6 +197,7 @@ def console_dashboard(*, now=None) -> dict:
         .annotate(
             n=Count("pk"),
             approved=Count("pk", filter=Q(outcome=DecisionOutcome.APPROVE)),
+            first=Count("pk", filter=Q(outcome=DecisionOutcome.FIRST_APPROVAL)),
             rejected=Count("pk", filter=Q(outcome=DecisionOutcome.REJECT)),
         )
         .order_by("-n")
@@ -236,6 +237,7 @@ def console_dashboard(*, now=None) -> dict:
                 or r["reviewer__username"],
                 "n": r["n"],
                 "approved": r["approved"],
+                "first": r["first"],
                 "rejected": r["rejected"],
             }
             for r in throughput

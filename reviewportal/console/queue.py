@@ -90,7 +90,10 @@ def sla_badge(item) -> str:
     if status.state == SlaState.BREACHED:
         detail = _("due %(due)s") % {"due": status.due_at.strftime("%m-%d %H:%M")}
     else:
-        detail = _("%(left)s left") % {"left": business_hours_text(status.remaining)}
+        detail = _("%(left)s left, due %(due)s") % {
+            "left": business_hours_text(status.remaining),
+            "due": status.due_at.strftime("%m-%d %H:%M"),
+        }
     return format_html(
         '{}<span class="sla sla-{}" title="{}">{} · {}</span>',
         urgent,

@@ -32,7 +32,7 @@ from reviewportal.models import (
     UrgentTicket,
     User,
 )
-from reviewportal.models.lifecycle import QUEUE_STATES
+from reviewportal.models.lifecycle import QUEUE_STATES, ReviewState
 from reviewportal.permissions import (
     PERM_REVIEW,
     PERM_SENSITIVE,
@@ -159,7 +159,14 @@ def timeline_for(item: ReviewableModel, decisions: list) -> list[Event]:
             )
         )
     states = dict(type(item)._meta.get_field("state").choices)
+    reasons_by_code = None
     for log in transition_log_for(item):
+        text = log.description or ""
+        if log.state in (ReviewState.REJECTED, ReviewState.REVOKED) and text:
+            # A rejection or revocation records its reason codes: show their titles.
+            if reasons_by_code is None:
+                reasons_by_code = {r.code: r.title for r in ReasonCode.objects.all()}
+            text = ", ".join(reasons_by_code.get(c.strip(), c.strip()) for c in text.split(","))
         events.append(
             Event(
                 at=log.timestamp,
@@ -167,7 +174,7 @@ def timeline_for(item: ReviewableModel, decisions: list) -> list[Event]:
                 who=_who(log.by),
                 title=f"{states.get(log.source_state, log.source_state)} → "
                 f"{states.get(log.state, log.state)}",
-                text=log.description or "",
+                text=text,
             )
         )
     for decision in decisions:
@@ -188,7 +195,8 @@ def timeline_for(item: ReviewableModel, decisions: list) -> list[Event]:
                 at=decision.created_at,
                 kind=f"decision decision-{decision.outcome}",
                 who=_who(decision.reviewer),
-                title=f"{decision.get_outcome_display()} · r{decision.revision.number}",
+                title=f"{decision.get_outcome_display()} · "
+                + _("Revision %(number)s") % {"number": decision.revision.number},
                 text=text,
             )
         )
