@@ -40,8 +40,8 @@ STAFF = [
     # username, role group, display name
     ("reviewer", "Reviewer", "审核员 王芳"),
     ("reviewer2", "Reviewer", "审核员 刘洋"),
-    ("senior", "Senior reviewer", "资深审核 陈静"),
-    ("senior2", "Senior reviewer", "资深审核 赵磊"),
+    ("senior", "Senior reviewer", "高级审核员 陈静"),
+    ("senior2", "Senior reviewer", "高级审核员 赵磊"),
     ("support", "Support", "客服 孙丽"),
     ("auditor", "Auditor", "审计 周敏"),
 ]
