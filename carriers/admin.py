@@ -1,20 +1,35 @@
-"""Carrier filings in the reviewer console: read-only rows with their due time, changed only
-through actions that call the services (re-file/retry, check now, test send, enter a result,
-availability); and carriers' filing pauses, entered, changed and removed through the pause
+"""Carrier filings in the reviewer console: read-only rows with their due time and the carrier's
+reason explained, changed only through actions that call the services (re-file/retry, check
+now, test send, enter a result, availability); carriers' filing pauses, entered, changed and
+removed through the pause services; and the carrier-reason catalogue, kept through its
 services."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django import forms
 from django.contrib import admin, messages
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.gateways import GatewayRefused, GatewayTransientError
-from carriers.models import Carrier, CarrierFiling, CarrierPause, FilingAttempt, FilingState
+from carriers.models import (
+    Carrier,
+    CarrierFiling,
+    CarrierPause,
+    CarrierReason,
+    CustomerRefile,
+    FilingAttempt,
+    FilingState,
+)
+from carriers.selectors import carrier_reason_catalogue, carrier_reason_text
 from carriers.services import (
     FilingError,
+    carrier_reason_create,
+    carrier_reason_update,
     filing_availability_set,
     filing_check,
     filing_probe,
@@ -50,6 +65,42 @@ class FilingAttemptInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class CustomerRefileInline(admin.TabularInline):
+    """The customer's own re-files of the filing (``filing_refile_by_customer``)."""
+
+    model = CustomerRefile
+    extra = 0
+    can_delete = False
+    fields = ("requested_at", "requested_by", "from_state", "carrier_reason", "generation")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+#: The catalogue of the changelist being built (read once for the page, when a row needs it).
+_page_catalogue: ContextVar[list | None] = ContextVar("carrier_reason_page", default=None)
+
+
+def reason_explained(recorded: str) -> str:
+    """A filing's carrier reason with the catalogue's explanation and next step, in the reader's
+    language (the portal's snippet, ``carriers/_reason.html``); a dash when there is none."""
+    if not (recorded or "").strip():
+        return "—"
+    box = _page_catalogue.get()
+    if box is None:
+        catalogue = carrier_reason_catalogue()
+    else:
+        if not box:
+            box.append(carrier_reason_catalogue())
+        catalogue = box[0]
+    text = carrier_reason_text(recorded, catalogue=catalogue)
+    return render_to_string("carriers/_reason.html", {"reason": text})
 
 
 class ResultForm(forms.Form):
@@ -106,14 +157,29 @@ class FilingClockFilter(admin.SimpleListFilter):
 class CarrierFilingAdmin(OneCalendarAdmin):
     list_display = (
         "__str__", "carrier", "state", "due", "availability", "usable", "attempts", "generation",
-        "carrier_reason", "updated_at",
+        "reason", "updated_at",
     )  # fmt: skip
     list_filter = ("carrier", "state", FilingClockFilter, "availability")
     list_select_related = ("carrier", "signature", "template")
     search_fields = ("signature__public_id", "template__public_id", "carrier_ticket_id")
-    readonly_fields = [f.name for f in CarrierFiling._meta.fields]
-    inlines = [FilingAttemptInline]
+    readonly_fields = [
+        name
+        for field in CarrierFiling._meta.fields
+        for name in ((field.name, "reason") if field.name == "carrier_reason" else (field.name,))
+    ]
+    inlines = [FilingAttemptInline, CustomerRefileInline]
     actions = ["refile", "check_now", "send_test", "enter_result", "mark_active", "mark_inactive"]
+
+    def changelist_view(self, request, extra_context=None):
+        token = _page_catalogue.set([])
+        try:
+            return super().changelist_view(request, extra_context=extra_context)
+        finally:
+            _page_catalogue.reset(token)
+
+    @admin.display(description=_("carrier reason explained"), ordering="carrier_reason")
+    def reason(self, obj: CarrierFiling) -> str:
+        return reason_explained(obj.carrier_reason)
 
     @admin.display(boolean=True, description=_("usable"))
     def usable(self, obj: CarrierFiling) -> bool:
@@ -234,3 +300,61 @@ class CarrierPauseAdmin(ServiceSaveAdmin):
         # carrier's clocks again.
         for pause in queryset.order_by("pk"):
             carrier_pause_delete(pause=pause, user=request.user)
+
+
+@admin.register(CarrierReason)
+class CarrierReasonAdmin(ServiceSaveAdmin):
+    """What each carrier reason code means and what the customer does next, in Chinese and
+    English, kept like the rejection-reason catalogue: every staff role reads it, senior
+    reviewers add entries and change them (in the list, on an entry's page). An entry is never
+    deleted or recoded; deactivate it, and filings with its code show the generic texts. Every
+    save calls ``carrier_reason_create`` or ``carrier_reason_update`` (audited)."""
+
+    list_display = (
+        "code", "carrier", "explanation_zh", "explanation_en", "is_active", "sort_order",
+    )  # fmt: skip
+    list_editable = ("is_active", "sort_order")
+    list_filter = ("carrier", "is_active")
+    list_select_related = ("carrier",)
+    search_fields = ("code", "explanation_zh", "explanation_en", "next_step_zh", "next_step_en")
+    fields = (
+        "code", "carrier", "explanation_zh", "next_step_zh", "explanation_en", "next_step_en",
+        "is_active", "sort_order",
+    )  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        # Another code is another entry: the history then says which texts a code had.
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        texts = {
+            name: getattr(obj, name)
+            for name in ("explanation_zh", "explanation_en", "next_step_zh", "next_step_en")
+        }
+        if change:
+            self.service_save(
+                obj,
+                lambda: carrier_reason_update(
+                    reason=obj,
+                    user=request.user,
+                    carrier=obj.carrier,
+                    is_active=obj.is_active,
+                    sort_order=obj.sort_order,
+                    **texts,
+                ),
+            )
+        else:
+            self.service_save(
+                obj,
+                lambda: carrier_reason_create(
+                    user=request.user,
+                    code=obj.code,
+                    carrier=obj.carrier,
+                    is_active=obj.is_active,
+                    sort_order=obj.sort_order,
+                    **texts,
+                ),
+            )

@@ -8,7 +8,15 @@ class CarriersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from carriers.services.pauses import filing_clock_kind
+        from reviewportal.audit import audit_options
         from reviewportal.services.sla import clock_kind_register
 
         clock_kind_register(filing_clock_kind())
+        # The carrier-reason catalogue's history, as the rejection reasons' (reviewportal.audit):
+        # every create and change, by whom, with the texts before and after.
+        reason = self.get_model("CarrierReason")
+        if not auditlog.contains(reason):
+            auditlog.register(reason, **audit_options(reason, {}))

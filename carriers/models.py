@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -238,6 +239,74 @@ class CarrierFiling(ConcurrentTransitionMixin, SlaClock):
         """The key of this generation's submission: a redelivered message or a retry after a lost
         response carries the same key, so the carrier files it once; a re-file has a new one."""
         return f"rp-{self.carrier.code}-r{self.revision_id}-g{self.generation}"
+
+
+class CarrierReason(models.Model):
+    """What a carrier's reason code means and what the customer does next, in each language: the
+    catalogue kept in the console like the rejection reasons (``ReasonCode``). Filings keep the
+    carrier's bare code (``carrier_reason``); pages look it up here (``carriers.selectors``), and
+    a code the catalogue does not know is shown raw with a generic explanation."""
+
+    code = models.CharField(
+        _("code"), max_length=40, unique=True, help_text=_("As the carrier sends it, e.g. CU-4007.")
+    )
+    carrier = models.ForeignKey(
+        Carrier, verbose_name=_("carrier"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    explanation_zh = models.TextField(_("explanation (Chinese)"))
+    explanation_en = models.TextField(_("explanation (English)"))
+    next_step_zh = models.TextField(_("next step (Chinese)"))
+    next_step_en = models.TextField(_("next step (English)"))
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("carrier reason")
+        verbose_name_plural = _("carrier reasons")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def explanation(self) -> str:
+        return self.explanation_en if translation.get_language() == "en" else self.explanation_zh
+
+    @property
+    def next_step(self) -> str:
+        return self.next_step_en if translation.get_language() == "en" else self.next_step_zh
+
+
+class CustomerRefile(models.Model):
+    """A customer's re-file of a rejected or cleared filing (``filing_refile_by_customer``): who,
+    when, what the carrier had said. The customer's limits (per day, minimum wait) count these
+    rows; staff re-files are not limited and not recorded here (their transition log is)."""
+
+    filing = models.ForeignKey(
+        CarrierFiling,
+        verbose_name=_("filing"),
+        on_delete=models.CASCADE,
+        related_name="customer_refiles",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("re-filed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("re-filed at"))
+    from_state = models.CharField(_("filing status before"), max_length=10, choices=F.choices)
+    carrier_reason = models.CharField(_("carrier reason"), max_length=200, blank=True)
+    generation = models.PositiveSmallIntegerField(_("generation"))
+
+    class Meta:
+        verbose_name = _("customer re-file")
+        verbose_name_plural = _("customer re-files")
+        ordering = ["filing", "requested_at"]
+        indexes = [models.Index(fields=["filing", "requested_at"], name="customer_refile_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.filing_id} g{self.generation} @ {self.requested_at:%Y-%m-%d %H:%M}"
 
 
 class AttemptOutcome(models.TextChoices):

@@ -23,6 +23,7 @@ from reviewportal.models import (
     WorkingDay,
 )
 from reviewportal.services.calendar import sla_policy_update, working_day_update
+from reviewportal.services.notification_links import notification_link
 from reviewportal.services.sensitive import snapshot_masked
 
 
@@ -123,9 +124,27 @@ class UrgentTicketAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("title", "recipient", "kind", "created_at", "read_at", "emailed_at")
+    list_display = (
+        "shown_title",
+        "item_link",
+        "recipient",
+        "kind",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    )
     list_filter = ("kind",)
     list_select_related = ("recipient",)
+
+    @admin.display(description=_("title"))
+    def shown_title(self, obj: Notification) -> str:
+        """In the reader's language (a notification is written in each)."""
+        return obj.localized_title
+
+    @admin.display(description=_("about"))
+    def item_link(self, obj: Notification) -> str:
+        link = notification_link(obj, staff=True)
+        return format_html('<a href="{}">{}</a>', link, _("Open")) if link else "-"
 
 
 @admin.register(AccessLog)

@@ -1,8 +1,11 @@
-"""``/health/``: is every dependency of the portal answering? JSON, 200 when all are, 503 if not.
+"""``/health/``: is every dependency of the portal answering? JSON with an overall ``status``:
+``ok`` (200) when every check passes without a warning, ``warn`` (200: the portal works, but
+someone must act, e.g. next year's calendar is missing) when any check warns, ``error`` (503)
+when any check fails.
 
-Anybody (a load balancer) gets the status alone; the details (which check failed and why, the
-backends in use) are for staff signed in or a monitor sending ``HEALTH_TOKEN`` as a bearer token.
-A hit writes nothing anywhere."""
+Anybody (a load balancer) gets the status alone; the details (which check failed or warned and
+why, the backends in use) are for staff signed in or a monitor sending ``HEALTH_TOKEN`` as a
+bearer token. A hit writes nothing anywhere."""
 
 from __future__ import annotations
 
@@ -61,6 +64,18 @@ CHECKS = {
 }
 
 
+OK, WARN, ERROR = "ok", "warn", "error"
+
+
+def overall_status(results: dict[str, dict]) -> str:
+    """``error`` when any check failed, else ``warn`` when any check warns, else ``ok``."""
+    if not all(result["ok"] for result in results.values()):
+        return ERROR
+    if any(result.get("warning") for result in results.values()):
+        return WARN
+    return OK
+
+
 def _may_see_details(request) -> bool:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_staff:
@@ -85,8 +100,7 @@ def health(request):
             except Exception as exc:  # a health check reports every failure, whatever its kind
                 results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
             results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    healthy = all(r["ok"] for r in results.values())
-    body = {"status": "ok" if healthy else "error"}
+    body = {"status": overall_status(results)}
     if _may_see_details(request):
         body["checks"] = results
-    return JsonResponse(body, status=200 if healthy else 503)
+    return JsonResponse(body, status=503 if body["status"] == ERROR else 200)

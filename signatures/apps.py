@@ -9,8 +9,20 @@ class SignaturesConfig(AppConfig):
 
     def ready(self) -> None:
         from reviewportal.services.findings import register_findings_provider
+        from reviewportal.services.notification_links import notification_pages_register
         from signatures.models import Qualification, SignatureApplication
         from signatures.selectors import qualification_findings, signature_findings
 
         register_findings_provider(SignatureApplication, signature_findings)
         register_findings_provider(Qualification, qualification_findings)
+        # Notifications about these items link to their portal pages.
+        notification_pages_register(
+            SignatureApplication,
+            detail="signatures:signature_detail",
+            listing="signatures:signature_list",
+        )
+        notification_pages_register(
+            Qualification,
+            detail="signatures:qualification_detail",
+            listing="signatures:qualification_list",
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reviewportal.portal.helpers import MaterialFileField
+from reviewportal.portal.helpers import MaterialFileField, PortalFormMixin
 from reviewportal.validators import (
     normalize_resident_id,
     normalize_uscc,
@@ -49,7 +49,14 @@ def _material_field(kind: MaterialKind) -> MaterialFileField:
     return MaterialFileField(kind=kind.value, label=kind.label)
 
 
-class QualificationForm(forms.Form):
+class QualificationForm(PortalFormMixin, forms.Form):
+    """The real-name wizard. With ``draft`` (the customer saves a draft) only what identifies
+    the draft is required, and what is given is still checked (a credit code's check digit);
+    submitting asks for everything."""
+
+    #: What a draft needs: its name, to be found again in the list.
+    DRAFT_REQUIRED = ("name",)
+
     entity_kind = forms.ChoiceField(label=_("Entity kind"), choices=EntityKind.choices)
     name = forms.CharField(
         label=_("Registered full name"),
@@ -93,10 +100,14 @@ class QualificationForm(forms.Form):
         help_text=_("One per line or separated by commas; template links must point to them."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, draft: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.draft = draft
         for kind in QUALIFICATION_MATERIALS:
             self.fields[kind.value] = _material_field(kind)
+        if draft:
+            for name, field in self.fields.items():
+                field.required = name in self.DRAFT_REQUIRED
 
     @staticmethod
     def initial_from(qualification: Qualification) -> dict:
@@ -106,7 +117,8 @@ class QualificationForm(forms.Form):
 
     def clean_uscc(self):
         value = normalize_uscc(self.cleaned_data["uscc"])
-        validate_uscc(value)
+        if value:  # empty only in a draft: the field is required otherwise
+            validate_uscc(value)
         return value
 
     def _clean_id(self, name):
@@ -129,7 +141,7 @@ class QualificationForm(forms.Form):
         data = super().clean()
         kind = data.get("entity_kind")
         has_ids = "legal_rep_id_number" in data and "agent_id_number" in data
-        if has_ids and not data["legal_rep_id_number"]:
+        if has_ids and not data["legal_rep_id_number"] and not self.draft:
             if kind not in AGENT_ID_ALLOWED_KINDS:
                 self.add_error(
                     "legal_rep_id_number",
@@ -149,7 +161,7 @@ class QualificationForm(forms.Form):
         return {f: self.cleaned_data[f] for f in Qualification.DATA_FIELDS}
 
 
-class TrademarkForm(forms.Form):
+class TrademarkForm(PortalFormMixin, forms.Form):
     name = forms.CharField(label=_("Trademark name"), max_length=100)
     registration_number = forms.CharField(label=_("Registration number"), max_length=40)
     owner_name = forms.CharField(
@@ -167,7 +179,7 @@ class TrademarkForm(forms.Form):
         )
 
 
-class AuthorizationForm(forms.Form):
+class AuthorizationForm(PortalFormMixin, forms.Form):
     partner_name = forms.CharField(label=_("Partner's registered full name"), max_length=200)
     partner_entity_kind = forms.ChoiceField(
         label=_("Partner entity kind"), choices=EntityKind.choices
@@ -222,7 +234,7 @@ class AuthorizationForm(forms.Form):
         return data
 
 
-class SignatureForm(forms.Form):
+class SignatureForm(PortalFormMixin, forms.Form):
     """The signature application. Choices are limited to the account's own objects, so another
     account's id posted by hand is an invalid choice."""
 

@@ -167,8 +167,9 @@ class Qualification(BlindIndexedModelMixin, ReviewableModel):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "due_at"]), queue_index("qualification_queue")]
         constraints = [
+            # A draft may be saved before its ID numbers are known; anything submitted has one.
             models.CheckConstraint(
-                condition=~Q(legal_rep_id_number="") | ~Q(agent_id_number=""),
+                condition=Q(state="draft") | ~Q(legal_rep_id_number="") | ~Q(agent_id_number=""),
                 name="qualification_has_an_id_number",
             ),
             # At most one change under way per qualification.

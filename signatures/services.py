@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reviewportal.errors import NotFoundForUser, ReviewError, TransitionRefused
 from reviewportal.models import Account, ReviewState, User
@@ -31,6 +32,7 @@ from reviewportal.services.lifecycle import (
     review_resubmit,
     review_submit,
 )
+from reviewportal.services.notifications import translated_later
 from reviewportal.validators import normalize_resident_id, normalize_uscc
 from signatures.models import (
     Authorization,
@@ -219,6 +221,14 @@ def _refuse_duplicate_signature(application: SignatureApplication) -> None:
         )
 
 
+#: What a draft may still lack (a draft is saved incomplete); submitting it needs them.
+DRAFT_MAY_LACK = ("uscc", "legal_rep_name")
+
+
+def _draft_gaps(qualification: Qualification) -> list[str]:
+    return [f for f in DRAFT_MAY_LACK if not getattr(qualification, f)]
+
+
 @transaction.atomic
 def qualification_create(
     *,
@@ -236,7 +246,8 @@ def qualification_create(
     qualification = Qualification(
         account=account, created_by=user, **_normalise_qualification_fields(fields)
     )
-    _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of"])
+    gaps = [] if submit else _draft_gaps(qualification)
+    _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
     _refuse_duplicate_qualification(qualification)
     try:
         with transaction.atomic():
@@ -274,7 +285,8 @@ def qualification_update(
         if key not in Qualification.DATA_FIELDS:
             raise ReviewError(_("Unknown field: %(field)s") % {"field": key})
         setattr(qualification, key, value)
-    _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of"])
+    gaps = _draft_gaps(qualification) if qualification.state == ReviewState.DRAFT else []
+    _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
     if not qualification.change_of_id:
         _refuse_duplicate_qualification(qualification)
     qualification.save()
@@ -355,7 +367,10 @@ def _signatures_recheck_after_change(qualification: Qualification, *, user: User
     name, entity kind or mainland status can make a signature no longer fit), and put each one
     that now has a blocking finding back for re-review, its customer told why."""
     today = timezone.localdate()
-    because = _("its qualification %(item)s was changed") % {"item": qualification}
+    # Translated when the customer's notification is written in each language.
+    because = translated_later(
+        gettext_noop("its qualification %(item)s was changed"), {"item": str(qualification)}
+    )
     flagged = []
     for application in qualification.signatures.filter(state=ReviewState.APPROVED).order_by("pk"):
         findings = signature_findings(application, on=today)

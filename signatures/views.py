@@ -26,11 +26,12 @@ from reviewportal.portal.helpers import (
     findings_payload,
     for_account,
     item_context,
+    keep_uploads,
     material_fields,
     merge_materials,
     once_per_form,
     precheck_and_save,
-    save_errors,
+    refuse,
     store_uploads,
 )
 from reviewportal.precheck import findings_from_dicts
@@ -131,22 +132,47 @@ def _material_slots(form) -> list[dict]:
     ]
 
 
+def _saves_draft(request, item=None) -> bool:
+    """Whether the wizard's POST is "Save draft", which keeps incomplete data; only a new
+    qualification or a draft is saved as one. Submitting checks everything."""
+    return (
+        request.method == "POST"
+        and "save" in request.POST
+        and "submit" not in request.POST
+        and (item is None or item.state == S.DRAFT)
+    )
+
+
 @customer_required
 @once_per_form("qualification_create")
 def qualification_create(request):
-    form = QualificationForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                item = qualification_create_from_form(request, form)
-        except (ValidationError, ReviewError) as exc:
-            save_errors(form, exc)
-        else:
-            if item.state == S.DRAFT:
-                messages.success(request, _("The draft was saved; submit it when it is complete."))
+    account = request.user.account
+    # The company named at sign-up is the first qualification's registered name, most likely.
+    initial = {} if _qualifications(request).exists() else {"name": account.name}
+    form = QualificationForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        user=request.user,
+        draft=_saves_draft(request),
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    item = qualification_create_from_form(request, form)
+            except (ValidationError, ReviewError) as exc:
+                refuse(request, form, exc)
             else:
-                messages.success(request, _("Your qualification was submitted for review."))
-            return redirect("signatures:qualification_detail", public_id=item.public_id)
+                if item.state == S.DRAFT:
+                    messages.success(
+                        request, _("The draft was saved; submit it when it is complete.")
+                    )
+                else:
+                    messages.success(request, _("Your qualification was submitted for review."))
+                return redirect("signatures:qualification_detail", public_id=item.public_id)
+        else:
+            keep_uploads(request, form)
     return _qualification_form_page(request, form, title=_("Register your company"))
 
 
@@ -186,22 +212,32 @@ def qualification_detail(request, public_id):
 def qualification_edit(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
     form = QualificationForm(
-        request.POST or None, request.FILES or None, initial=QualificationForm.initial_from(item)
+        request.POST or None,
+        request.FILES or None,
+        initial=QualificationForm.initial_from(item),
+        user=request.user,
+        draft=_saves_draft(request, item),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                materials = merge_materials(item.materials.all(), store_uploads(request, form))
-                item = qualification_update(
-                    qualification=item, user=request.user, materials=materials, **form.entity_data()
-                )
-                if item.state == S.DRAFT and "submit" in request.POST:
-                    item = review_submit(item=item, user=request.user)
-        except (ValidationError, ReviewError) as exc:
-            save_errors(form, exc)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    materials = merge_materials(item.materials.all(), store_uploads(request, form))
+                    item = qualification_update(
+                        qualification=item,
+                        user=request.user,
+                        materials=materials,
+                        **form.entity_data(),
+                    )
+                    if item.state == S.DRAFT and "submit" in request.POST:
+                        item = review_submit(item=item, user=request.user)
+            except (ValidationError, ReviewError) as exc:
+                refuse(request, form, exc)
+            else:
+                messages.success(request, _("Your changes were saved."))
+                return redirect("signatures:qualification_detail", public_id=item.public_id)
         else:
-            messages.success(request, _("Your changes were saved."))
-            return redirect("signatures:qualification_detail", public_id=item.public_id)
+            keep_uploads(request, form)
     return _qualification_form_page(
         request, form, title=_("Edit qualification"), qualification=item, mode="edit"
     )
@@ -212,29 +248,35 @@ def qualification_edit(request, public_id):
 def qualification_change(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
     form = QualificationForm(
-        request.POST or None, request.FILES or None, initial=QualificationForm.initial_from(item)
+        request.POST or None,
+        request.FILES or None,
+        initial=QualificationForm.initial_from(item),
+        user=request.user,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                materials = merge_materials(item.materials.all(), store_uploads(request, form))
-                change = qualification_change_start(
-                    qualification=item,
-                    user=request.user,
-                    materials=materials,
-                    **form.entity_data(),
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    materials = merge_materials(item.materials.all(), store_uploads(request, form))
+                    change = qualification_change_start(
+                        qualification=item,
+                        user=request.user,
+                        materials=materials,
+                        **form.entity_data(),
+                    )
+            except (ValidationError, ReviewError) as exc:
+                refuse(request, form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your change was submitted; the approved data stays in force until "
+                        "the change is approved."
+                    ),
                 )
-        except (ValidationError, ReviewError) as exc:
-            save_errors(form, exc)
+                return redirect("signatures:qualification_detail", public_id=change.public_id)
         else:
-            messages.success(
-                request,
-                _(
-                    "Your change was submitted; the approved data stays in force until "
-                    "the change is approved."
-                ),
-            )
-            return redirect("signatures:qualification_detail", public_id=change.public_id)
+            keep_uploads(request, form)
     return _qualification_form_page(
         request, form, title=_("Change qualification"), qualification=item, mode="change"
     )
@@ -258,6 +300,22 @@ def _transition(request, item, service, success: str, **kwargs):
 @require_POST
 def qualification_submit(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
+    if item.state == S.DRAFT:
+        # A draft may have been saved incomplete: submitting checks it as the wizard does.
+        check = QualificationForm(
+            {k: v for k, v in QualificationForm.initial_from(item).items() if v is not None},
+            user=request.user,
+        )
+        if not check.is_valid():
+            labels = [
+                str(check.fields[name].label) for name in check.errors if name in check.fields
+            ]
+            messages.error(
+                request,
+                _("Complete the draft before submitting it: %(fields)s.")
+                % {"fields": ", ".join(labels)},
+            )
+            return redirect("signatures:qualification_edit", public_id=item.public_id)
     _transition(request, item, review_submit, _("Your qualification was submitted for review."))
     return redirect("signatures:qualification_detail", public_id=item.public_id)
 
@@ -307,25 +365,31 @@ def check_number(request):
 def trademark_create_view(request, public_id):
     qualification = for_account(request, _qualifications(request), public_id=public_id)
     form = TrademarkForm(
-        request.POST or None, request.FILES or None, initial={"owner_name": qualification.name}
+        request.POST or None,
+        request.FILES or None,
+        initial={"owner_name": qualification.name},
+        user=request.user,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                (certificate,) = store_uploads(request, form)
-                trademark_create(
-                    qualification=qualification,
-                    user=request.user,
-                    name=form.cleaned_data["name"],
-                    registration_number=form.cleaned_data["registration_number"],
-                    owner_name=form.cleaned_data["owner_name"],
-                    certificate=certificate,
-                )
-        except (ValidationError, ReviewError) as exc:
-            save_errors(form, exc)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    (certificate,) = store_uploads(request, form)
+                    trademark_create(
+                        qualification=qualification,
+                        user=request.user,
+                        name=form.cleaned_data["name"],
+                        registration_number=form.cleaned_data["registration_number"],
+                        owner_name=form.cleaned_data["owner_name"],
+                        certificate=certificate,
+                    )
+            except (ValidationError, ReviewError) as exc:
+                refuse(request, form, exc)
+            else:
+                messages.success(request, _("The trademark was added."))
+                return redirect("signatures:qualification_detail", public_id=public_id)
         else:
-            messages.success(request, _("The trademark was added."))
-            return redirect("signatures:qualification_detail", public_id=public_id)
+            keep_uploads(request, form)
     return render(
         request,
         "signatures/simple_form.html",
@@ -342,31 +406,34 @@ def trademark_create_view(request, public_id):
 @once_per_form("authorization_create", key="public_id")
 def authorization_create_view(request, public_id):
     qualification = for_account(request, _qualifications(request), public_id=public_id)
-    form = AuthorizationForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                stored = store_uploads(request, form)
-                letter = next(m for m in stored if m.kind == "authorization_letter")
-                authorization_create(
-                    qualification=qualification,
-                    user=request.user,
-                    partner_name=data["partner_name"],
-                    partner_entity_kind=data["partner_entity_kind"],
-                    partner_uscc=data["partner_uscc"],
-                    partner_legal_rep_name=data["partner_legal_rep_name"],
-                    partner_legal_rep_id_number=data["partner_legal_rep_id_number"],
-                    valid_from=data["valid_from"],
-                    valid_until=data["valid_until"],
-                    letter=letter,
-                    partner_materials=[m for m in stored if m is not letter],
-                )
-        except (ValidationError, ReviewError) as exc:
-            save_errors(form, exc)
+    form = AuthorizationForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    stored = store_uploads(request, form)
+                    letter = next(m for m in stored if m.kind == "authorization_letter")
+                    authorization_create(
+                        qualification=qualification,
+                        user=request.user,
+                        partner_name=data["partner_name"],
+                        partner_entity_kind=data["partner_entity_kind"],
+                        partner_uscc=data["partner_uscc"],
+                        partner_legal_rep_name=data["partner_legal_rep_name"],
+                        partner_legal_rep_id_number=data["partner_legal_rep_id_number"],
+                        valid_from=data["valid_from"],
+                        valid_until=data["valid_until"],
+                        letter=letter,
+                        partner_materials=[m for m in stored if m is not letter],
+                    )
+            except (ValidationError, ReviewError) as exc:
+                refuse(request, form, exc)
+            else:
+                messages.success(request, _("The partner authorization was added."))
+                return redirect("signatures:qualification_detail", public_id=public_id)
         else:
-            messages.success(request, _("The partner authorization was added."))
-            return redirect("signatures:qualification_detail", public_id=public_id)
+            keep_uploads(request, form)
     return render(
         request,
         "signatures/simple_form.html",
@@ -524,9 +591,16 @@ def _upload_kinds(form) -> list[str]:
 @customer_required
 @once_per_form("signature_create")
 def signature_create(request):
-    form = SignatureForm(request.POST or None, request.FILES or None, account=request.user.account)
+    form = SignatureForm(
+        request.POST or None,
+        request.FILES or None,
+        account=request.user.account,
+        user=request.user,
+    )
     findings = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        keep_uploads(request, form)
+    elif request.method == "POST":
         data = form.application_data()
         findings = _precheck(
             **{k: data[k] for k in _PRECHECK_FIELDS},
@@ -584,10 +658,16 @@ def signature_edit(request, public_id):
         "use_case": item.use_case,
     }
     form = SignatureForm(
-        request.POST or None, request.FILES or None, account=request.user.account, initial=initial
+        request.POST or None,
+        request.FILES or None,
+        account=request.user.account,
+        initial=initial,
+        user=request.user,
     )
     findings = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        keep_uploads(request, form)
+    elif request.method == "POST":
         data = form.application_data()
         existing = list(item.materials.all())
         findings = _precheck(

@@ -10,7 +10,14 @@ class TemplatesConfig(AppConfig):
 
     def ready(self) -> None:
         from reviewportal.services.findings import register_findings_provider
+        from reviewportal.services.notification_links import notification_pages_register
         from templates.models import TemplateApplication
         from templates.selectors import template_findings
 
         register_findings_provider(TemplateApplication, template_findings)
+        # Notifications about templates link to their portal pages.
+        notification_pages_register(
+            TemplateApplication,
+            detail="templates:template_detail",
+            listing="templates:template_list",
+        )

@@ -7,13 +7,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.models import ReviewState
-from reviewportal.portal.helpers import MaterialFileField
+from reviewportal.portal.helpers import MaterialFileField, PortalFormMixin
 from signatures.models import MaterialKind, SignatureApplication
 from templates.models import Industry, TemplateApplication, TemplateKind
 from templates.rules import LIVE_STREAMING
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(PortalFormMixin, forms.Form):
     signature = forms.ModelChoiceField(
         label=_("Signature"),
         queryset=SignatureApplication.objects.none(),

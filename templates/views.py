@@ -19,6 +19,7 @@ from reviewportal.portal.helpers import (
     findings_payload,
     for_account,
     item_context,
+    keep_uploads,
     material_fields,
     merge_materials,
     once_per_form,
@@ -130,9 +131,13 @@ def _check_and_save(request, form, save, existing_kinds=()):
 @customer_required
 @once_per_form("template_create")
 def template_create(request):
-    form = TemplateForm(request.POST or None, request.FILES or None, account=request.user.account)
+    form = TemplateForm(
+        request.POST or None, request.FILES or None, account=request.user.account, user=request.user
+    )
     findings = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        keep_uploads(request, form)
+    elif request.method == "POST":
 
         def save(data, materials):
             return template_application_create(
@@ -179,10 +184,16 @@ def template_edit(request, public_id):
         "remark": item.remark,
     }
     form = TemplateForm(
-        request.POST or None, request.FILES or None, account=request.user.account, initial=initial
+        request.POST or None,
+        request.FILES or None,
+        account=request.user.account,
+        initial=initial,
+        user=request.user,
     )
     findings = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        keep_uploads(request, form)
+    elif request.method == "POST":
         existing = list(item.materials.all())
 
         def save(data, materials):

@@ -1,6 +1,7 @@
 """Writes for carrier filings (SPEC §5): the outbox and submissions (``forwarding``), results
-(``results``), signed callbacks (``callbacks``), staff actions (``staff``), signature use and
-clearance (``usage``). Everything public is importable from here."""
+(``results``), signed callbacks (``callbacks``), staff actions (``staff``), customers' re-files
+(``refile``), signature use and clearance (``usage``), the carrier-reason catalogue
+(``reasons``). Everything public is importable from here."""
 
 from carriers.services.callbacks import (
     CallbackRefused,
@@ -20,6 +21,8 @@ from carriers.services.forwarding import (
     filings_sweep,
     request_for,
 )
+from carriers.services.reasons import carrier_reason_create, carrier_reason_update
+from carriers.services.refile import RefileRefused, filing_refile_by_customer
 from carriers.services.results import (
     CheckBatch,
     Result,
@@ -40,6 +43,7 @@ __all__ = [
     "CallbackResult",
     "CheckBatch",
     "FilingError",
+    "RefileRefused",
     "Result",
     "SubmitBatch",
     "SubmitRetry",
@@ -48,10 +52,13 @@ __all__ = [
     "callback_nonces_prune",
     "callback_secret",
     "callback_signature",
+    "carrier_reason_create",
+    "carrier_reason_update",
     "filing_availability_set",
     "filing_check",
     "filing_probe",
     "filing_refile",
+    "filing_refile_by_customer",
     "filing_result_enter",
     "filing_result_record",
     "filing_submit",

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from carriers.models import CarrierFiling, FilingState
 from reviewportal.models import User
+from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import notification_send
 
 logger = logging.getLogger("carriers.services")
@@ -99,14 +101,17 @@ def fail(filing: CarrierFiling, *, error: str) -> None:
         subject=item,
         render=lambda: (
             _("Carrier filing failed: %(item)s at %(carrier)s")
-            % {"item": item.public_id, "carrier": filing.carrier.code},
+            % {"item": item_label(item), "carrier": filing.carrier.code},
             _(
                 "Filing %(item)s with %(carrier)s failed after %(attempts)s attempts: "
                 "%(error)s. Retry it from the carrier filings page."
             )
             % {
-                "item": item.public_id,
-                "carrier": filing.carrier.name_en,
+                "item": item_label(item),
+                # Rendered once per language: the carrier's name in each.
+                "carrier": filing.carrier.name_zh
+                if get_language().startswith("zh")
+                else filing.carrier.name_en,
                 "attempts": filing.attempts,
                 "error": error[:500],
             },

@@ -12,6 +12,7 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from carriers.gateways import GatewayRefused, GatewayTransientError, NotQueryable, gateway_for
@@ -25,6 +26,7 @@ from carriers.services.common import (
     policy,
 )
 from reviewportal.models import User
+from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import Message, notifications_send
 from reviewportal.transition_log import transition_log_batch
 
@@ -35,7 +37,7 @@ F = FilingState
 def _registered_text(item, carrier: str, reason: str, *, usable: bool) -> tuple[str, str]:
     """The customer is told the item can be used there only when the filing ``is_usable``: a
     filing staff marked inactive is registered but not usable."""
-    title = _("Filed with %(carrier)s: %(item)s") % {"carrier": carrier, "item": item.public_id}
+    title = _("Filed with %(carrier)s: %(item)s") % {"carrier": carrier, "item": item_label(item)}
     if usable:
         body = _("%(item)s is registered with %(carrier)s and can be used there.")
     else:
@@ -46,14 +48,18 @@ def _registered_text(item, carrier: str, reason: str, *, usable: bool) -> tuple[
     return title, body % {"item": str(item), "carrier": carrier}
 
 
+def _carrier_name(carrier) -> str:
+    return carrier.name_zh if get_language().startswith("zh") else carrier.name_en
+
+
 _OUTCOME_TEXT = {
     "rejected": lambda item, carrier, reason: (
-        _("Rejected by %(carrier)s: %(item)s") % {"carrier": carrier, "item": item.public_id},
+        _("Rejected by %(carrier)s: %(item)s") % {"carrier": carrier, "item": item_label(item)},
         _("%(carrier)s did not accept %(item)s (carrier reason %(reason)s).")
         % {"carrier": carrier, "item": str(item), "reason": reason or "-"},
     ),
     "cleared": lambda item, carrier, reason: (
-        _("Cleared by %(carrier)s: %(item)s") % {"carrier": carrier, "item": item.public_id},
+        _("Cleared by %(carrier)s: %(item)s") % {"carrier": carrier, "item": item_label(item)},
         _(
             "%(carrier)s has cleared %(item)s (carrier reason %(reason)s). It can no longer be "
             "used there until it is filed again."
@@ -148,7 +154,10 @@ def _tell_customers(filings: list[CarrierFiling]) -> None:
                 kind="carrier",
                 subject=item,
                 account=item.account,
-                render=lambda r=render, i=item, f=filing: r(i, f.carrier.name_zh, f.carrier_reason),
+                # Rendered once per language: the carrier's name in each.
+                render=lambda r=render, i=item, f=filing: r(
+                    i, _carrier_name(f.carrier), f.carrier_reason
+                ),
             )
         )
     notifications_send(messages=messages)

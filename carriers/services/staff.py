@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 
 from carriers.models import CarrierFiling, FilingState
 from carriers.services.common import FilingError
-from carriers.services.common import item_of as _item
 from carriers.services.common import lock as _lock
 from carriers.services.forwarding import submit_on_commit
+from carriers.services.refile import filing_refile_by_customer
 from carriers.services.results import filing_result_record
 from reviewportal.models import User
 
@@ -23,16 +23,16 @@ def _require_staff(user: User) -> None:
 
 @transaction.atomic
 def filing_refile(*, filing: CarrierFiling, user: User | None) -> CarrierFiling:
-    """File a rejected, cleared or failed filing again (staff retry, or the customer's one-click
-    re-file of a cleared signature). Effects: locked; → queued with the next generation (a new
-    idempotency key) and attempts reset; a submit task after commit. ``user`` None means the
-    system (a command). A customer may re-file only a cleared filing of their own account."""
-    if user is not None and user.is_staff:
+    """File a rejected, cleared or failed filing again (staff retry; ``user`` None means the
+    system, a command). Effects: locked; → queued with the next generation (a new idempotency
+    key) and attempts reset; a submit task after commit. A customer user is handed to
+    ``filing_refile_by_customer``, whose limits apply (own account, rejected or cleared only,
+    the item still usable, so many a day)."""
+    if user is not None and not user.is_staff:
+        return filing_refile_by_customer(filing=filing, user=user)
+    if user is not None:
         _require_staff(user)
     filing = _lock(filing.pk)
-    customer = user is not None and not user.is_staff
-    if customer and (_item(filing).account_id != user.account_id or filing.state != F.CLEARED):
-        raise FilingError(_("You may re-file only your own cleared filings."))
     if filing.state not in (F.REJECTED, F.CLEARED, F.FAILED):
         raise FilingError(
             _("Only rejected, cleared or failed filings can be filed again; this one is %(state)s.")

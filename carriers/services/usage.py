@@ -119,7 +119,7 @@ def inactivity_warn(*, now: datetime | None = None) -> int:
                 kind="carrier",
                 subject=signature,
                 render=lambda s=signature, c=clears_on: (
-                    _("Signature unused: %(item)s") % {"item": s.public_id},
+                    _("Signature unused: %(item)s") % {"item": str(s)},
                     _(
                         "%(item)s has not been used for a long time. Carriers may clear it "
                         "from about %(date)s; send with it before then to keep it filed."

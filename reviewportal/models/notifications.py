@@ -4,11 +4,19 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
-    """What a person is told: listed in the portal (or console) and sent by e-mail."""
+    """What a person is told: listed in the portal (or console) and sent by e-mail.
+
+    Its text is written in every language of the product when it is made (``texts``), so that
+    it is read in the reader's language at the time it is read, and e-mailed in the recipient's
+    saved language whenever the e-mail goes out. ``title`` and ``body`` keep the text in the
+    recipient's language at the time: what notifications made before ``texts`` existed show in
+    every language. ``subject`` is the item it is about; a content type without an object id
+    means "items of that kind" (one message about several of them)."""
 
     class Kind(models.TextChoices):
         DECISION = "decision", _("Review decision")
@@ -35,6 +43,8 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"))
+    #: ``{language code: {"title": …, "body": …}}`` for every language of ``LANGUAGES``.
+    texts = models.JSONField(_("texts in each language"), default=dict, blank=True)
     content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     subject = GenericForeignKey("content_type", "object_id")
@@ -49,4 +59,21 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self) -> str:
-        return self.title
+        return self.localized_title
+
+    def text_in(self, language: str | None = None) -> tuple[str, str]:
+        """``(title, body)`` in ``language`` (the active language by default); the text it was
+        made with when it has none in that language (notifications older than ``texts``)."""
+        language = (language or translation.get_language() or settings.LANGUAGE_CODE).lower()
+        entry = self.texts.get(language) or self.texts.get(language.split("-")[0])
+        if not entry:
+            return self.title, self.body
+        return entry["title"], entry["body"]
+
+    @property
+    def localized_title(self) -> str:
+        return self.text_in()[0]
+
+    @property
+    def localized_body(self) -> str:
+        return self.text_in()[1]

@@ -13,13 +13,14 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.models import User
+from reviewportal.portal.helpers import PortalFormMixin
 from reviewportal.services.accounts import validate_plain_line
 from reviewportal.services.email import email_send, site_url
 
 logger = logging.getLogger(__name__)
 
 
-class SignupForm(forms.Form):
+class SignupForm(PortalFormMixin, forms.Form):
     company_name = forms.CharField(
         label=_("Company name"),
         max_length=200,

@@ -6,28 +6,32 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, ManyToOneRel, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.models import FilingState
+from carriers.selectors import customer_refile_statuses
 from carriers.services.pauses import paused_carriers
 from reviewportal.businesstime import CalendarNotConfigured
 from reviewportal.errors import PrecheckBlocked, ReviewError
+from reviewportal.identifiers import parse_row_id
 from reviewportal.precheck import Finding, findings_from_dicts
 from reviewportal.services.sla import business_calendar, business_tz, sla_status
 from reviewportal.services.submissions import (
     AlreadySubmitted,
     submission_claim,
     submission_done,
+    submission_release,
     submission_result,
 )
 from signatures.models import PDF_ALLOWED_KINDS, Material
@@ -52,21 +56,16 @@ def customer_required(view):
     return wrapper
 
 
-class _NotDone(Exception):
-    """The form was refused and shown again: undo the claim of its token."""
-
-    def __init__(self, response):
-        super().__init__()
-        self.response = response
-
-
 def once_per_form(scope: str, *, key: str | None = None):
     """Handle each sending of a form once (Back and send again, a reload, a double-click): a
     POST whose ``form_token`` was handled already is sent to that sending's result; otherwise
     the view runs in one transaction that claims the token and, when the view answers with a
-    redirect to its result, records it. A view that shows the form again (refused) keeps no
-    claim, so the corrected form can be sent with the same token. ``key`` names the URL
-    argument (e.g. ``public_id``) that makes forms of different objects different scopes."""
+    redirect to its result, records it. A view that shows the form again (refused) gives its
+    claim up, so the corrected form can be sent with the same token; what the refused view
+    kept on purpose (the uploads staged for the corrected sending, see ``keep_uploads``) stays,
+    while everything its services wrote was rolled back by their own transactions. ``key``
+    names the URL argument (e.g. ``public_id``) that makes forms of different objects
+    different scopes."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -82,13 +81,11 @@ def once_per_form(scope: str, *, key: str | None = None):
                 with transaction.atomic():
                     claim = submission_claim(user=request.user, scope=name, token=token)
                     response = view(request, *args, **kwargs)
-                    if claim is not None:
-                        if not 300 <= response.status_code < 400:
-                            raise _NotDone(response)
+                    if 300 <= response.status_code < 400:
                         submission_done(claim, response["Location"])
+                    else:
+                        submission_release(claim)
                     return response
-            except _NotDone as refused:
-                return refused.response
             except AlreadySubmitted as sent:
                 return _already_sent(request, sent.result_url)
 
@@ -116,7 +113,13 @@ def client_ip(request) -> str | None:
 
 class MaterialFileField(forms.FileField):
     """A file input for one material kind, checked by content when the form validates (the same
-    check the upload service runs again when storing it)."""
+    check the upload service runs again when storing it).
+
+    Its cleaned value is the uploaded file, or the Material staged for it by an earlier,
+    refused sending of the form (``staged``, see ``PortalFormMixin``) when no new file came."""
+
+    #: The Material this input already holds (set per form instance when one is staged).
+    staged: Material | None = None
 
     def __init__(self, *, kind: str, **kwargs):
         self.kind = kind
@@ -127,7 +130,7 @@ class MaterialFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         upload = super().clean(data, initial)
-        if not upload:
+        if not upload or isinstance(upload, Material):
             return upload
         # The upload handler kept at most the limit of an oversized file: refuse it unread.
         if getattr(upload, "oversized", False) or upload.size > settings.UPLOAD_POLICY["MAX_BYTES"]:
@@ -145,14 +148,158 @@ def material_fields(form: forms.Form) -> list[forms.BoundField]:
     return [form[name] for name, f in form.fields.items() if isinstance(f, MaterialFileField)]
 
 
+# --- staged uploads -----------------------------------------------------------------------------
+#
+# A form refused for something the customer can correct (a field in error, a blocking finding)
+# keeps the files that were fine: each is stored at once through the upload service as a
+# Material of the account that nothing uses yet ("staged"), and the form shown again carries
+# its id in a hidden input (``<field>-staged``) beside the file input, with a "remove" box
+# (``<field>-remove``). The next sending uses the staged Material unless a new file replaces it
+# or the box is ticked. A staged id is only honoured for a Material of the same account and
+# user, of the input's kind, still attached to nothing and younger than
+# ``UPLOAD_POLICY["STAGED_HOURS"]``; older ones may be deleted by a clean-up
+# (``staged_material_filter`` with ``expired=True`` finds them).
+
+
+def staged_for() -> timedelta:
+    return timedelta(hours=settings.UPLOAD_POLICY["STAGED_HOURS"])
+
+
+def unattached_filter() -> Q:
+    """Materials nothing refers to: no application, trademark or authorization, through any
+    relation pointing at Material (found from the model, so a new one counts too)."""
+    condition = Q()
+    for relation in Material._meta.get_fields(include_hidden=True):
+        if isinstance(relation, ManyToOneRel):  # foreign keys, and the rows of many-to-many
+            users = relation.related_model._base_manager.filter(
+                **{relation.field.name: OuterRef("pk")}
+            )
+            condition &= ~Exists(users)
+    return condition
+
+
+def staged_material_filter(*, expired: bool = False, now=None) -> Q:
+    """Staged Materials (attached to nothing) still usable by a form, or, with ``expired``,
+    those older than the staging time, which a clean-up may delete with their files."""
+    cutoff = (now or timezone.now()) - staged_for()
+    age = Q(created_at__lt=cutoff) if expired else Q(created_at__gte=cutoff)
+    return unattached_filter() & age
+
+
+def staged_material(*, user, reference: str | None, kind: str) -> Material | None:
+    """The staged Material ``reference`` (a form's hidden ``<field>-staged`` value) names, if it
+    is one ``user`` staged for an input of ``kind``; None otherwise (another account's or user's
+    id, one used already or expired, anything that is not an id)."""
+    pk = parse_row_id(reference)
+    if pk is None or user is None or not user.account_id:
+        return None
+    return Material.objects.filter(
+        staged_material_filter(),
+        pk=pk,
+        account_id=user.account_id,
+        uploaded_by=user,
+        kind=kind,
+    ).first()
+
+
+class PortalFormMixin:
+    """What the portal's long forms share: staged uploads (a file chosen on a refused sending
+    stays chosen) and the error summary shown at the top of the form.
+
+    ``user`` (the customer filling the form in) is needed to honour staged references;
+    without it they are ignored."""
+
+    staged_gone = _("The file chosen before is no longer available; choose it again.")
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.uploader = user
+        super().__init__(*args, **kwargs)
+
+    def staged_key(self, name: str) -> str:
+        return f"{self.add_prefix(name)}-staged"
+
+    def remove_key(self, name: str) -> str:
+        return f"{self.add_prefix(name)}-remove"
+
+    def full_clean(self):
+        gone = self._staged_resolve() if self.is_bound else []
+        super().full_clean()
+        for name in gone:
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, self.staged_gone)
+
+    def _staged_resolve(self) -> list[str]:
+        """Give each material input the Material staged for it (its initial value, which the
+        field cleans to when no new file comes); returns the inputs whose reference was not
+        honoured."""
+        gone = []
+        for name, field in self.fields.items():
+            if not isinstance(field, MaterialFileField):
+                continue
+            reference = self.data.get(self.staged_key(name))
+            field.staged = None
+            if not reference or self.data.get(self.remove_key(name)):
+                continue
+            material = staged_material(user=self.uploader, reference=reference, kind=field.kind)
+            if material is None:
+                gone.append(name)
+                continue
+            field.staged = material
+            self.initial[name] = material
+            self._bound_fields_cache.pop(name, None)
+        return gone
+
+    def error_summary(self) -> list[dict]:
+        """Every problem of the sent form, in the order of its fields: ``text``, and for a
+        field's error ``label`` and ``href`` (the anchor of the field on the page); a refusal
+        by the pre-check links to the findings."""
+        if not self.is_bound or not self.errors:
+            return []
+        items = []
+        for error in self.errors.as_data().get(NON_FIELD_ERRORS, []):
+            href = "#findings" if error.code == "blocked" else ""
+            items.extend({"href": href, "label": "", "text": text} for text in error)
+        for name, field in self.fields.items():
+            for text in self.errors.get(name, []):
+                items.append({"href": f"#field-{name}", "label": field.label, "text": text})
+        return items
+
+
+def keep_uploads(request, form: forms.Form) -> None:
+    """Stage the files of a refused sending that passed their checks, so that the form shown
+    again still holds them (see ``PortalFormMixin``). Call it only when the customer can
+    correct the refusal in the form: a refused action (an approved item edited in place)
+    keeps nothing. A file the upload service refuses after all gets its error on its input."""
+    cleaned = getattr(form, "cleaned_data", {})
+    for name, field in form.fields.items():
+        upload = cleaned.get(name) if isinstance(field, MaterialFileField) else None
+        if not upload or isinstance(upload, Material):
+            continue
+        upload.seek(0)
+        try:
+            field.staged = material_create(
+                account=request.user.account,
+                user=request.user,
+                kind=field.kind,
+                data=upload.read(),
+                original_name=upload.name,
+            )
+        except ValidationError as exc:
+            form.add_error(name, exc.messages)
+
+
 def store_uploads(request, form: forms.Form) -> list[Material]:
-    """Store every file the form's material fields received, through the upload service."""
+    """The Materials of the form's material fields: each file received stored through the
+    upload service, each staged Material as it is."""
     stored = []
     for name, field in form.fields.items():
         if not isinstance(field, MaterialFileField):
             continue
         upload = form.cleaned_data.get(name)
-        if upload:
+        if isinstance(upload, Material):
+            stored.append(upload)
+        elif upload:
+            upload.seek(0)
             stored.append(
                 material_create(
                     account=request.user.account,
@@ -189,24 +336,37 @@ def save_errors(form: forms.Form, error: ValidationError | ReviewError) -> None:
         form.add_error(None, str(error))
 
 
+def refuse(request, form: forms.Form, error: ValidationError | ReviewError) -> None:
+    """Put a service's refusal on the form shown again; when the customer can correct it there
+    (bad data, a blocking pre-check), keep the form's valid uploads as well."""
+    save_errors(form, error)
+    if isinstance(error, ValidationError | PrecheckBlocked):
+        keep_uploads(request, form)
+
+
 def precheck_and_save(request, form: forms.Form, findings: list[Finding], save: Callable):
     """Submit a portal form whose data the pre-check gave ``findings`` for: a blocking finding
     is refused on the form; otherwise the form's uploads are stored and ``save(materials)``
     called, in one transaction, and a refusal by the service (its own pre-check at submission,
-    a validation or review error) is put on the form with nothing kept. Returns what ``save``
-    returned (None when refused) and the findings to show."""
-    blocked = _("Fix the problems marked “blocking” before submitting.")
+    a validation or review error) is put on the form with nothing kept but the uploads staged
+    for the corrected sending. Returns what ``save`` returned (None when refused) and the
+    findings to show."""
+    blocked = ValidationError(
+        _("Fix the problems marked “blocking” before submitting."), code="blocked"
+    )
     if any(f.is_blocking for f in findings):
         form.add_error(None, blocked)
+        keep_uploads(request, form)
         return None, findings
     try:
         with transaction.atomic():
             return save(store_uploads(request, form)), findings
     except PrecheckBlocked as exc:
         form.add_error(None, blocked)
+        keep_uploads(request, form)
         return None, findings_from_dicts(exc.findings)
     except (ValidationError, ReviewError) as exc:
-        save_errors(form, exc)
+        refuse(request, form, exc)
     return None, findings
 
 
@@ -283,7 +443,8 @@ CUSTOMER_DECISIONS = ("approve", "reject", "confirm", "revoke")
 
 def item_context(request, item) -> dict:
     """What every application's detail page shows: status, SLA, actions (from
-    ``available_actions``), timeline, decisions with their reasons, stored findings, filings."""
+    ``available_actions``), timeline, decisions with their reasons, stored findings, filings
+    (each with its clock and its customer re-file status)."""
     from django.contrib.contenttypes.models import ContentType
 
     from reviewportal.models import ReviewState, UrgentTicket
@@ -314,6 +475,9 @@ def item_context(request, item) -> dict:
     ).order_by("-created_at")
     filings = list(item.filings.select_related("carrier")) if hasattr(item, "filings") else []
     filing_clocks_attach(filings)
+    refiles = customer_refile_statuses(filings, item=item, user=request.user)
+    for filing in filings:
+        filing.refile = refiles[filing.pk]  # the re-file button, or why there is none
     return {
         "item": item,
         "timeline": timeline,

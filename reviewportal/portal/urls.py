@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviewportal.portal import views
+from reviewportal.portal import filings, views
 
 app_name = "portal"
 
@@ -30,4 +30,5 @@ urlpatterns = [
     path("notifications/read/", views.notification_read, name="notifications_read_all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("materials/<int:pk>/", views.material, name="material"),
+    path("filings/<str:filing_id>/refile/", filings.filing_refile, name="filing_refile"),
 ]

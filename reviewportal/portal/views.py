@@ -30,6 +30,7 @@ from reviewportal.services.accounts import (
     account_signup,
     notification_mark_read,
 )
+from reviewportal.services.notification_links import notification_link
 from signatures.models import Material, Qualification, SignatureApplication
 from signatures.services import material_open
 from signatures.serving import material_response
@@ -161,8 +162,18 @@ def account(request):
 
 @customer_required
 def notifications(request):
-    items = Notification.objects.filter(recipient=request.user).order_by("-created_at")
+    """The customer's notifications, newest first, each in the language the customer reads
+    now and with a link to the page of the item it is about."""
+    items = (
+        Notification.objects.filter(recipient=request.user)
+        .order_by("-created_at", "-pk")
+        # The items' public ids for the links: one query per kind of item on the page.
+        .prefetch_related("subject")
+    )
     page = Paginator(items, 20).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for notification in page.object_list:
+        notification.link = notification_link(notification, staff=False)
     return render(request, "portal/notifications.html", {"page": page})
 
 

@@ -537,5 +537,7 @@ def calendar_coverage_remind(*, now: datetime | None = None) -> int:
             recipients=staff_with_permission(PERM_OVERRIDE),
             kind=Notification.Kind.CALENDAR,
             render=render,
+            # Leads to the calendar days in the console.
+            subject=WorkingDay,
         )
     )

@@ -12,9 +12,11 @@ import unicodedata
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from reviewportal.models import Notification
+from reviewportal.services.notification_links import notification_link
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +63,28 @@ def _permanent(error: Exception) -> bool:
     return isinstance(error, ValueError | smtplib.SMTPRecipientsRefused)
 
 
+def notification_email_content(notification: Notification) -> tuple[str, str]:
+    """The subject and body of ``notification``'s e-mail, in the recipient's saved language
+    as it is now (not as it was when the notification was made), the body ending with the
+    address of the page it leads to: the item's portal page for a customer, its console page
+    for staff."""
+    recipient = notification.recipient
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        title, body = notification.text_in(translation.get_language())
+        path = notification_link(notification, staff=recipient.is_staff)
+        if path:
+            where = (
+                gettext("Open it in the reviewer console: %(url)s")
+                if recipient.is_staff
+                else gettext("Open it in the portal: %(url)s")
+            )
+            body = f"{body}\n\n{where % {'url': site_url() + path}}"
+    return title, body
+
+
 def notification_email_deliver(*, notification_id: int) -> bool:
-    """Send the e-mail of one notification once. Returns False when there is nothing to do
+    """Send the e-mail of one notification once (``notification_email_content``: in the
+    recipient's language, with the link to its page). Returns False when there is nothing to do
     (already sent, deleted, or the recipient has no address) or when the message cannot be sent
     to its address (logged by id, without the address or the text; the notification stays
     unsent, so a corrected address gets it from the next sweep). Raises ``OSError`` when the
@@ -77,12 +99,9 @@ def notification_email_deliver(*, notification_id: int) -> bool:
         )
         if notification is None or not notification.recipient.email:
             return False
+        subject, body = notification_email_content(notification)
         try:
-            email_send(
-                to=notification.recipient.email,
-                subject=notification.title,
-                body=notification.body,
-            )
+            email_send(to=notification.recipient.email, subject=subject, body=body)
         except Exception as error:
             if not _permanent(error):
                 raise

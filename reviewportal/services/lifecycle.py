@@ -47,7 +47,9 @@ from reviewportal.permissions import (
     is_staff_user,
     require_action,
 )
+from reviewportal.precheck import findings_from_dicts
 from reviewportal.services.findings import blocking, findings_for
+from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import notification_send, notification_send_to_account
 from reviewportal.services.sla import sla_clock_start
 from reviewportal.transition_log import transition_log_batch
@@ -110,10 +112,7 @@ def lock(item: ReviewableModel) -> ReviewableModel:
 
 
 def _label(item: ReviewableModel) -> str:
-    content = getattr(item, "content", None) or getattr(item, "name", "")
-    if type(item).__name__ == "SignatureApplication":
-        content = f"【{content}】"
-    return f"{item._meta.verbose_name} {content} ({item.public_id})"
+    return item_label(item)
 
 
 def _revision_create(*, item: ReviewableModel, user: User | None, findings: list[dict]) -> Revision:
@@ -191,7 +190,7 @@ def review_resubmit(*, item: ReviewableModel, user: User) -> ReviewableModel:
             kind="decision",
             subject=item,
             render=lambda: (
-                _("%(item)s was edited by the customer") % {"item": item.public_id},
+                _("%(item)s was edited by the customer") % {"item": _label(item)},
                 _(
                     "The customer edited %(item)s while you had it claimed; it is back in the "
                     "queue as revision %(number)s."
@@ -386,7 +385,7 @@ def _tell_seniors_second_approval_needed(*, item: ReviewableModel, first: User) 
         kind="decision",
         subject=item,
         render=lambda: (
-            _("Second approval needed: %(item)s") % {"item": item.public_id},
+            _("Second approval needed: %(item)s") % {"item": _label(item)},
             _(
                 "%(user)s approved %(item)s over blocking findings; a senior reviewer must "
                 "give the second approval."
@@ -536,7 +535,8 @@ def _flag(
                 % {"item": _label(item)}
             )
             + "\n"
-            + "\n".join(f"- {f['message']}" for f in blocking(findings)),
+            # Rendered again from code and params: each language gets its own message.
+            + "\n".join(f"- {f.message}" for f in findings_from_dicts(blocking(findings))),
         ),
     )
     return item

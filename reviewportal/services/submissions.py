@@ -4,8 +4,9 @@ A form page carries a one-time token (``submission_token``). The view claims it 
 transaction that does the work (``submission_claim``) and records where the result is
 (``submission_done``): a second request with the same token waits for the first one's
 transaction (the unique constraint), then finds that result and is sent there instead of doing
-the work again. If the first one failed, its claim was rolled back with it and the second goes
-ahead as if it were the first.
+the work again. If the first one failed, its claim was rolled back with it (or given up with
+``submission_release`` when its form was shown again, refused) and the second goes ahead as if
+it were the first.
 """
 
 from __future__ import annotations
@@ -83,3 +84,12 @@ def submission_done(claim: FormSubmission | None, result_url: str) -> None:
     if claim is not None:
         claim.result_url = result_url[:300]
         claim.save(update_fields=["result_url"])
+
+
+def submission_release(claim: FormSubmission | None) -> None:
+    """Give up the claim of a sending that was refused and shown again (in the same
+    transaction): the corrected form may then be sent with the same token, as if this sending
+    had never happened. What the refused sending kept on purpose (the uploads staged for the
+    corrected one) is not undone with it."""
+    if claim is not None:
+        claim.delete()

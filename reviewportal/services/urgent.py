@@ -20,6 +20,7 @@ from reviewportal.models import Account, ReviewableModel, SlaPolicy, UrgentTicke
 from reviewportal.models.lifecycle import ReviewState
 from reviewportal.permissions import PERM_URGENT, is_staff_user
 from reviewportal.services.lifecycle import lifecycle_service, lock
+from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import notification_send_to_account
 from reviewportal.services.sla import business_tz, pending_text, sla_clock_start
 
@@ -32,7 +33,7 @@ T = UrgentTicket.State
 
 
 def _label(item: ReviewableModel) -> str:
-    return f"{item._meta.verbose_name} {item.public_id}"
+    return item_label(item)
 
 
 def _local(value: datetime) -> str:

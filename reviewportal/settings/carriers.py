@@ -78,6 +78,15 @@ CARRIER_POLICY = {
     "INACTIVITY_WARN_DAYS_BEFORE": env.int("CARRIER_INACTIVITY_WARN_DAYS_BEFORE", default=14),
     "CLEARANCE_CHECK_SECONDS": _on_clock(24 * 3600, _STUB_INACTIVITY_SCALE, floor=5),
     "INACTIVITY_WARN_CHECK_SECONDS": _on_clock(6 * 3600, _STUB_INACTIVITY_SCALE, floor=5),
+    # A customer's own re-file of a rejected or cleared filing (`filing_refile_by_customer`):
+    # at most MAX_PER_DAY per filing per day (Beijing time) and MIN_WAIT_SECONDS between two of
+    # them. A re-file is a new submission the carrier reviews again; a carrier answers in working
+    # days, so a customer who re-files more often than this is repeating, not fixing. Staff
+    # re-files are not limited.
+    "CUSTOMER_REFILE": {
+        "MAX_PER_DAY": env.int("CARRIER_CUSTOMER_REFILE_MAX_PER_DAY", default=3),
+        "MIN_WAIT_SECONDS": env.int("CARRIER_CUSTOMER_REFILE_MIN_WAIT_SECONDS", default=1800),
+    },
     # No test sends in these local hours (Asia/Shanghai): China Telecom rate-limits its SMS
     # channels 23:00–07:00 (seed 004 2025.5.20).
     "TEST_SEND_QUIET_HOURS": {"ctcc": ("23:00", "07:00")},

@@ -156,6 +156,10 @@ TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
 # Resident ID numbers are masked in every log line and error report (reviewportal.redaction).
+# Every process (web, worker, beat, each command) logs what happened and what is wrong, not
+# that it started: django-axes says at INFO, in each of them, that it is there (with
+# AXES_VERBOSE) and that someone logged in or out, so it is heard from at WARNING, where its
+# lockouts and errors are. LOG_LEVEL sets everything else (INFO), LOG_LEVEL_AXES axes.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -164,5 +168,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["id_numbers"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "axes": {"level": env.str("LOG_LEVEL_AXES", default="WARNING")},
+    },
 }
 DEFAULT_EXCEPTION_REPORTER_FILTER = "reviewportal.redaction.IdNumberExceptionReporterFilter"

@@ -60,6 +60,9 @@ UPLOAD_POLICY = {
     "MAX_DECODED_BYTES": env.int("UPLOAD_MAX_DECODED_BYTES", default=48 * 1024 * 1024),
     # A whole request: the longest form (a qualification) has eight file inputs.
     "MAX_REQUEST_BYTES": env.int("UPLOAD_MAX_REQUEST_BYTES", default=100 * 1024 * 1024),
+    # A valid file of a refused form stays chosen ("staged") this long; unused after it, it may
+    # be deleted by a clean-up.
+    "STAGED_HOURS": env.int("UPLOAD_STAGED_HOURS", default=24),
 }
 # Each file is received by a handler that keeps no more of it than MAX_BYTES (in memory up to
 # FILE_UPLOAD_MAX_MEMORY_SIZE, in a temporary file above it); the form then refuses it by name.

@@ -24,7 +24,9 @@ else:
     # kombu's filesystem transport needs no server: web, worker and beat exchange messages
     # through folders under var/.
     _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_URL = "filesystem://"
+    # With its host named: kombu warns in every process about a URL without one ("No hostname
+    # was supplied"), although the filesystem transport has no use for it.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),

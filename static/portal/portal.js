@@ -95,7 +95,9 @@
       }, 250);
       input.addEventListener("input", run);
       input.addEventListener("blur", run);
-      if (input.value) run();
+      // A number the server refused already shows its error: the same message twice helps no one.
+      var field = input.closest(".field");
+      if (input.value && !(field && field.querySelector(".error"))) run();
     });
   }
 
@@ -116,9 +118,14 @@
         if (key === "csrfmiddlewaretoken") return;
         if (value instanceof File) {
           if (value.size) params.append("material", key);
-        } else {
+        } else if (!/-(staged|remove)$/.test(key)) {
           params.append(key, value);
         }
+      });
+      // A file kept from the last sending counts as chosen, unless its "remove" box is ticked.
+      form.querySelectorAll("input[data-staged-kind]").forEach(function (staged) {
+        var remove = form.querySelector('input[name="' + staged.name.replace(/-staged$/, "-remove") + '"]');
+        if (!remove || !remove.checked) params.append("material", staged.getAttribute("data-staged-kind"));
       });
       var exclude = form.getAttribute("data-exclude");
       if (exclude) params.set("exclude", exclude);
@@ -211,6 +218,36 @@
     summarise();
   }
 
+  // A file kept from a refused sending: ticking "remove" shows the input as empty again.
+  function setupStaged() {
+    document.querySelectorAll(".staged-remove input[type=checkbox]").forEach(function (box) {
+      var upload = box.closest(".upload");
+      function apply() { if (upload) upload.classList.toggle("staged-removed", box.checked); }
+      box.addEventListener("change", apply);
+      apply();
+    });
+  }
+
+  // The error summary of a refused form takes the focus (a screen reader reads it, a phone
+  // shows it); each of its links moves the focus to the input in error.
+  function setupErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (!summary) return;
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (!link) return;
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return;
+      var input = target.matches("input, select, textarea") ? target :
+        target.querySelector("input:not([type=hidden]):not([name$='-remove']), select, textarea");
+      event.preventDefault();
+      target.scrollIntoView({ block: "start" });
+      if (input) input.focus({ preventScroll: true });
+      if (window.history && history.replaceState) history.replaceState(null, "", link.getAttribute("href"));
+    });
+  }
+
   function setupConfirm() {
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
@@ -242,6 +279,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupPreviews();
+    setupStaged();
+    setupErrorSummary();
     setupConfirm();
     setupSendOnce();
     document.querySelectorAll("form").forEach(function (form) {

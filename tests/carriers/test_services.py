@@ -230,10 +230,19 @@ def test_cleared_signature_is_warned_before_then_cleared_and_refiled(
     assert fresh(filing).state == "queued" and fresh(filing).generation == 2
 
 
-def test_customer_cannot_refile_a_rejected_filing(filings, customer):
+def test_customer_refile_through_filing_refile_has_the_customer_limits(filings, customer):
+    """A customer may re-file a rejected filing (after fixing it), but only through the
+    customer's rules (``filing_refile_by_customer``): not a submitted one, not twice at once."""
+    from carriers.models import CustomerRefile
+
     staff = StaffFactory(role="Senior reviewer")
     filing = filings["cmcc"]
     filing_submit(filing_id=filing.pk)
-    filing_result_enter(filing=filing, user=staff, status="rejected", reason="CM-E310")
     with pytest.raises(FilingError):
-        filing_refile(filing=filing, user=customer)
+        filing_refile(filing=filing, user=customer)  # submitted: nothing to re-file
+    filing_result_enter(filing=filing, user=staff, status="rejected", reason="CM-E310")
+    filing_refile(filing=filing, user=customer)
+    assert fresh(filing).state == "queued" and fresh(filing).generation == 2
+    assert CustomerRefile.objects.get(filing=filing).requested_by == customer
+    with pytest.raises(FilingError):
+        filing_refile(filing=filing, user=customer)  # queued again: refused, not re-filed

@@ -46,7 +46,7 @@ def test_live_precheck_counts_chosen_files(portal_client, approved_qualification
     assert "SIG_MATERIALS_MISSING" not in {f["code"] for f in with_icp["findings"]}
 
 
-def test_blocked_signature_is_refused_with_findings_and_nothing_stored(
+def test_blocked_signature_is_refused_with_findings_and_its_file_kept_unused(
     portal_client, approved_qualification
 ):
     response = _post(
@@ -59,7 +59,10 @@ def test_blocked_signature_is_refused_with_findings_and_nothing_stored(
     assert "SIG_DIGITS" in {f.code for f in response.context["findings"]}
     assert response.context["form"].non_field_errors()
     assert not SignatureApplication.objects.exists()
-    assert not Material.objects.filter(kind="icp_screenshot").exists()
+    # The valid file stays chosen for the corrected sending, attached to nothing yet.
+    (kept,) = Material.objects.filter(kind="icp_screenshot")
+    assert response.context["form"].fields["icp_screenshot"].staged == kept
+    assert not kept.signatures.exists()
 
 
 def test_signature_is_submitted(portal_client, approved_qualification):

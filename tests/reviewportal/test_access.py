@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import IntegrityError
 
+from reviewportal.health import overall_status
 from reviewportal.permissions import Action, available_actions
 from reviewportal.services import lifecycle as lc
 from tests.factories import CustomerFactory, StaffFactory
@@ -68,13 +69,41 @@ def test_available_actions_follow_role_and_state(signature, customer, reviewer, 
     assert available_actions(item, customer) == [Action.EDIT, Action.WITHDRAW]
 
 
-def test_health_reports_database_broker_and_storage(client, health_token, db):
+def test_health_reports_database_broker_and_storage(client, health_token, db, time_machine):
+    # June: the calendar has no reason to warn yet (from November it wants next year).
+    time_machine.move_to("2026-06-01T10:00:00+08:00", tick=False)
     response = client.get("/health/", **health_token)
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
     assert {"database", "broker", "storage"} <= set(body["checks"])
     assert all(check["ok"] for check in body["checks"].values())
+    assert not any("warning" in check for check in body["checks"].values())
+
+
+def test_health_status_warn_when_a_check_warns(client, health_token, db, time_machine):
+    # 23 November without 2027 in the calendar: every check passes, the calendar warns.
+    time_machine.move_to("2026-11-23T10:00:00+08:00", tick=False)
+    response = client.get("/health/", **health_token)
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "warn"
+    assert all(check["ok"] for check in body["checks"].values())
+    assert "2027" in body["checks"]["calendar"]["warning"]
+
+
+@pytest.mark.parametrize(
+    ("checks", "status"),
+    [
+        ({"a": {"ok": True}, "b": {"ok": True}}, "ok"),
+        ({"a": {"ok": True}, "b": {"ok": True, "warning": "look at me"}}, "warn"),
+        ({"a": {"ok": False, "error": "down"}, "b": {"ok": True}}, "error"),
+        ({"a": {"ok": False, "error": "down"}, "b": {"ok": True, "warning": "w"}}, "error"),
+        ({"a": {"ok": True, "warning": ""}}, "ok"),
+    ],
+)
+def test_health_overall_status(checks, status):
+    assert overall_status(checks) == status
 
 
 def test_health_fails_when_storage_is_unwritable(client, health_token, db, settings, tmp_path):
@@ -89,7 +118,11 @@ def test_health_fails_when_storage_is_unwritable(client, health_token, db, setti
     }
     response = client.get("/health/", **health_token)
     assert response.status_code == 503
-    assert response.json()["checks"]["storage"]["ok"] is False
+    body = response.json()
+    assert body["checks"]["storage"]["ok"] is False
+    # The calendar warns at the suite's date (no 2027 yet): a failure still wins.
+    assert "warning" in body["checks"]["calendar"]
+    assert body["status"] == "error"
 
 
 def test_console_speaks_chinese_by_default_even_to_an_english_browser(client, reviewer):

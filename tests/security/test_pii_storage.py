@@ -133,15 +133,14 @@ def test_missing_hash_key_refuses_to_write(settings):
 
 
 def test_check_constraint_still_needs_one_id_number(account):
+    # A draft may be saved before its ID numbers are known; a submitted one has one.
+    submitted = {"name": "某公司", "legal_rep_name": "张三", "state": "pending_review"}
     with pytest.raises(IntegrityError), transaction.atomic():
-        Qualification.objects.create(
-            account=account, name="某公司", uscc=sample_uscc(4110), legal_rep_name="张三"
-        )
-    item = Qualification(
-        account=account, name="某公司", uscc=sample_uscc(4110), legal_rep_name="张三"
-    )
+        Qualification.objects.create(account=account, uscc=sample_uscc(4110), **submitted)
+    item = Qualification(account=account, uscc=sample_uscc(4110), **submitted)
     with pytest.raises(ValidationError, match="qualification_has_an_id_number"):
         item.validate_constraints()
+    Qualification.objects.create(account=account, name="某公司", uscc=sample_uscc(4112))
 
 
 def test_validators_run_on_the_plaintext(account, customer):

@@ -49,10 +49,20 @@ def test_a_bug_gets_our_500_page_without_details(client, settings):
     assert "RuntimeError" not in body and "a bug" not in body
 
 
-def test_health_tells_anonymous_callers_the_status_only(client):
+def test_health_tells_anonymous_callers_the_status_only(client, time_machine):
+    time_machine.move_to("2026-06-01T10:00:00+08:00", tick=False)
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_health_tells_anonymous_callers_a_warning_as_status_only(client, time_machine):
+    # From November without next year's calendar the calendar check warns: a stranger learns
+    # that something wants attention, not what.
+    time_machine.move_to("2026-11-23T10:00:00+08:00", tick=False)
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "warn"}
 
 
 def test_health_details_for_staff(client, reviewer):

@@ -66,7 +66,7 @@ def test_health_view_warns_with_status_200(client, health_token, time_machine):
     response = client.get("/health/", **health_token)
     body = response.json()
     assert response.status_code == 200, body
-    assert body["status"] == "ok"
+    assert body["status"] == "warn"
     assert body["checks"]["calendar"]["ok"] is True
     assert "2027" in body["checks"]["calendar"]["warning"]
 

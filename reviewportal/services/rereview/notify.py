@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from reviewportal.models import Account, RereviewRun, RereviewRunItem
 from reviewportal.precheck import findings_from_dicts
 from reviewportal.services.notifications import notification_send_to_account
+from reviewportal.services.rereview.checks import item_model
 
 #: A customer's message lists at most this many items and counts the rest.
 NOTIFICATION_ITEM_LIMIT = 50
@@ -52,6 +53,8 @@ def rereview_notify(*, run: RereviewRun) -> int:
                 notification_send_to_account(
                     account=accounts[entry["account_id"]],
                     kind="rereview",
+                    # About several items of one kind: it links to their list.
+                    subject=item_model(run.kind),
                     render=lambda shown=shown, count=entry["n"]: _notification_text(
                         shown, count, suspended=run.suspend
                     ),

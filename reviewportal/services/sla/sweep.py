@@ -165,4 +165,7 @@ def _tell_overdue(kind: ClockKind, entries: list[SweptItem]) -> list:
         lines = [_("Past their due time:"), *_listed(entries)]
         return title, "\n".join(lines)
 
-    return notification_send(recipients=kind.recipients(), kind="sla", render=render)
+    # About several items of one kind: it links to their list in the console.
+    return notification_send(
+        recipients=kind.recipients(), kind="sla", render=render, subject=kind.model
+    )

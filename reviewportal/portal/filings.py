@@ -1,0 +1,56 @@
+"""The customer's action on a carrier filing: re-file one the carrier rejected or cleared."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from carriers.models import CarrierFiling
+from carriers.services import RefileRefused, filing_refile_by_customer
+from reviewportal.identifiers import parse_row_id
+from reviewportal.portal.helpers import customer_required, once_per_form
+
+
+def _detail_url(filing: CarrierFiling) -> str:
+    if filing.signature_id:
+        return reverse("signatures:signature_detail", args=[filing.signature.public_id])
+    return reverse("templates:template_detail", args=[filing.template.public_id])
+
+
+@customer_required
+@require_POST
+@once_per_form("filing_refile", key="filing_id")
+def filing_refile(request, filing_id: str):
+    """POST only (a GET is answered 405). Another account's filing, like a missing one, is 404;
+    a refusal by the service (not rejected or cleared, the item no longer usable, the daily
+    limit, too soon) is a message on the item's page, where the customer is sent back."""
+    account = request.user.account_id
+    own = Q(signature__account_id=account) | Q(template__account_id=account)
+    filing = (
+        CarrierFiling.objects.filter(own, pk=parse_row_id(filing_id))
+        .select_related("carrier", "signature", "template")
+        .first()
+    )
+    if filing is None:
+        raise Http404(_("No such filing."))
+    carrier = filing.carrier.name_en if get_language() == "en" else filing.carrier.name_zh
+    try:
+        filing_refile_by_customer(filing=filing, user=request.user)
+    except RefileRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "%(item)s was filed again with %(carrier)s. The carrier usually answers within "
+                "a few working days; you will be told."
+            )
+            % {"item": (filing.signature or filing.template).public_id, "carrier": carrier},
+        )
+    return redirect(_detail_url(filing))
