@@ -180,7 +180,9 @@ def unattached_filter() -> Q:
 
 def staged_material_filter(*, expired: bool = False, now=None) -> Q:
     """Staged Materials (attached to nothing) still usable by a form, or, with ``expired``,
-    those older than the staging time, which a clean-up may delete with their files."""
+    those older than the staging time: what a clean-up may delete with their files, once it
+    has left out the ones a revision's snapshot names (a document an edit replaced is attached
+    to nothing either, yet the history shows it)."""
     cutoff = (now or timezone.now()) - staged_for()
     age = Q(created_at__lt=cutoff) if expired else Q(created_at__gte=cutoff)
     return unattached_filter() & age

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from reviewportal.portal.helpers import staged_material_filter
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from signatures.models import Material, Qualification, SignatureApplication
 from templates.models import TemplateApplication
@@ -92,7 +93,10 @@ def test_wizard_back_and_send_again_creates_one_qualification(page, customer, tm
     # Either the first result again, or the form saying which qualification already exists.
     if page.url.split("#")[0] != first:
         expect(page.locator("#field-uscc .error")).to_contain_text(item.public_id)
-    assert Material.objects.count() == 3
+    # Only the first sending's files are used; a refused second sending keeps its files only
+    # as staged ones (attached to nothing, for a corrected sending).
+    assert set(Material.objects.exclude(staged_material_filter())) == set(item.materials.all())
+    assert item.materials.count() == 3
 
 
 def test_wizard_double_click_creates_one_qualification(page, customer, tmp_path):
