@@ -19,7 +19,19 @@ from reviewportal.models import (
     Revision,
     User,
 )
-from reviewportal.models.lifecycle import QUEUE_ORDERING, QUEUE_STATES
+from reviewportal.models.lifecycle import LIVE_STATES, QUEUE_ORDERING, QUEUE_STATES
+
+
+def live_twin(item: ReviewableModel, **lookup) -> ReviewableModel | None:
+    """Another application of ``item``'s kind matching ``lookup`` that stands (``LIVE_STATES``):
+    what makes ``item`` a duplicate, or None."""
+    return (
+        type(item)
+        ._default_manager.filter(state__in=LIVE_STATES, **lookup)
+        .exclude(pk=item.pk)
+        .order_by("pk")
+        .first()
+    )
 
 
 def revisions_for(item) -> QuerySet[Revision]:

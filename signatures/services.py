@@ -21,9 +21,9 @@ from django.utils.translation import gettext_noop
 
 from reviewportal.errors import NotFoundForUser, ReviewError, TransitionRefused
 from reviewportal.models import Account, ReviewState, User
-from reviewportal.models.lifecycle import LIVE_STATES
 from reviewportal.permissions import Action, require_action
 from reviewportal.precheck.text import normalize
+from reviewportal.selectors import live_twin
 from reviewportal.services.lifecycle import (
     LIFECYCLE_EXCLUDE,
     lifecycle_service,
@@ -175,15 +175,11 @@ def _refuse_duplicate_qualification(qualification: Qualification) -> None:
     stands: the customer edits that one, or starts a change of it once approved."""
     if not qualification.uscc:
         return
-    existing = (
-        Qualification.objects.filter(
-            account_id=qualification.account_id,
-            uscc=qualification.uscc,
-            change_of__isnull=True,
-            state__in=LIVE_STATES,
-        )
-        .exclude(pk=qualification.pk)
-        .first()
+    existing = live_twin(
+        qualification,
+        account_id=qualification.account_id,
+        uscc=qualification.uscc,
+        change_of__isnull=True,
     )
     if existing is not None:
         raise ValidationError(
@@ -199,14 +195,8 @@ def _refuse_duplicate_qualification(qualification: Qualification) -> None:
 
 
 def _refuse_duplicate_signature(application: SignatureApplication) -> None:
-    existing = (
-        SignatureApplication.objects.filter(
-            account_id=application.account_id,
-            content=application.content,
-            state__in=LIVE_STATES,
-        )
-        .exclude(pk=application.pk)
-        .first()
+    existing = live_twin(
+        application, account_id=application.account_id, content=application.content
     )
     if existing is not None:
         raise ValidationError(

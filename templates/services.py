@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from reviewportal.errors import NotFoundForUser, ReviewError
 from reviewportal.models import Account, ReviewState, User
-from reviewportal.models.lifecycle import LIVE_STATES
 from reviewportal.permissions import Action, require_action
+from reviewportal.selectors import live_twin
 from reviewportal.services.lifecycle import (
     LIFECYCLE_EXCLUDE,
     lifecycle_service,
@@ -33,15 +33,11 @@ def _check(application: TemplateApplication) -> None:
         raise ValidationError(
             {"signature": _("A template can only be submitted with an approved signature.")}
         )
-    existing = (
-        TemplateApplication.objects.filter(
-            account_id=account.pk,
-            signature_id=application.signature_id,
-            content=application.content,
-            state__in=LIVE_STATES,
-        )
-        .exclude(pk=application.pk)
-        .first()
+    existing = live_twin(
+        application,
+        account_id=account.pk,
+        signature_id=application.signature_id,
+        content=application.content,
     )
     if existing is not None:
         raise ValidationError(
