@@ -127,7 +127,19 @@ def test_scripts_run_prints_the_urls_logins_and_real_warnings_only(tmp_path):
         # A fresh start migrates and seeds the demo first: well under a minute on a laptop.
         assert ready.wait(timeout=240), "\n".join(lines)
         process.send_signal(signal.SIGINT)  # as Ctrl-C: scripts/run stops what it started
-        process.wait(timeout=60)
+        # It gives its processes 10 s to stop, then kills them: it is done well within a minute.
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            left = subprocess.run(
+                ["ps", "-o", "pid,stat,etime,args", "-s", str(process.pid)],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout
+            raise AssertionError(
+                f"scripts/run still running after Ctrl-C:\n{left}\n" + "\n".join(lines)
+            ) from None
         reader.join(timeout=10)
     finally:
         if process.poll() is None:
