@@ -309,6 +309,14 @@ class ReviewableAdmin(OneCalendarAdmin):
             path("<int:object_id>/unmask/", wrap(review.unmask_view), name=f"{prefix}_unmask"),
             path("<int:object_id>/note/", wrap(review.note_view), name=f"{prefix}_note"),
             path(
+                "<int:object_id>/domain/", wrap(review.domain_verify_view), name=f"{prefix}_domain"
+            ),
+            path(
+                "<int:object_id>/domain/<int:verification_id>/withdraw/",
+                wrap(review.domain_withdraw_view),
+                name=f"{prefix}_domain_withdraw",
+            ),
+            path(
                 "<int:object_id>/urgent/<int:ticket_id>/",
                 wrap(review.urgent_view),
                 name=f"{prefix}_urgent",

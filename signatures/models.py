@@ -28,7 +28,7 @@ AGENT_ID_ALLOWED_KINDS = (EntityKind.PUBLIC_INSTITUTION, EntityKind.NON_PROFIT)
 
 
 class MaterialKind(models.TextChoices):
-    BUSINESS_LICENSE = "business_license", _("Business license")
+    BUSINESS_LICENSE = "business_license", _("Business licence")
     INSTITUTION_CERTIFICATE = "institution_certificate", _("Institution legal person certificate")
     LEGAL_REP_ID_FRONT = "legal_rep_id_front", _("Legal representative ID card (front)")
     LEGAL_REP_ID_BACK = "legal_rep_id_back", _("Legal representative ID card (back)")
@@ -143,8 +143,10 @@ class Qualification(BlindIndexedModelMixin, ReviewableModel):
     license_valid_until = models.DateField(
         _("licence valid until"), null=True, blank=True, help_text=_("Empty for long-term.")
     )
+    # Declared by the customer (links in templates must point to one of them); a reviewer
+    # marks each verified with evidence (DomainVerification).
     verified_domains = models.JSONField(
-        _("verified domains"),
+        _("domains you own"),
         default=list,
         blank=True,
         help_text=_("Domains the entity owns; template links must point to one of them."),
@@ -222,6 +224,46 @@ class Qualification(BlindIndexedModelMixin, ReviewableModel):
         data["change_of"] = self.change_of.public_id if self.change_of_id else None
         data["materials"] = [m.snapshot() for m in by_pk(self.materials)]
         return data
+
+
+class DomainVerification(models.Model):
+    """A reviewer's finding that the entity owns one of the domains its qualification lists
+    (``verified_domains``: declared by the customer, used by the template pre-check), with the
+    evidence the reviewer looked at: the ICP filing screenshot and, when it shows one, the
+    filing number. Kept on the qualification in force, so that it outlives the changes that
+    keep the domain; a domain a change drops is no longer shown as verified."""
+
+    qualification = models.ForeignKey(
+        Qualification,
+        verbose_name=_("qualification"),
+        on_delete=models.PROTECT,
+        related_name="domain_verifications",
+    )
+    domain = models.CharField(_("domain"), max_length=253)
+    icp_number = models.CharField(_("ICP filing number"), max_length=40, blank=True)
+    evidence = models.ForeignKey(
+        Material, verbose_name=_("evidence"), on_delete=models.PROTECT, related_name="+"
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("domain verification")
+        verbose_name_plural = _("domain verifications")
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "domain"], name="one_verification_per_domain"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
 
 
 class Trademark(models.Model):

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from reviewportal.models import ReviewState
 from reviewportal.precheck import findings_to_dicts, run_signature_checks
 from reviewportal.precheck.engine import QUALIFICATION, run_checks
 from reviewportal.precheck.text import normalize
-from signatures.models import NeutralWord, Qualification, SignatureApplication
+from signatures.models import (
+    DomainVerification,
+    NeutralWord,
+    Qualification,
+    SignatureApplication,
+)
 from signatures.rules import QualificationCheckInput, SignatureCheckInput
 
 #: A signature in one of these states holds its content: another qualification may not apply for
@@ -134,3 +140,29 @@ def signature_precheck_values(
         ),
     )
     return run_signature_checks(data, on=on)
+
+
+@dataclass(frozen=True)
+class DomainStatus:
+    """One domain a qualification lists, and the reviewer's verification of it if any."""
+
+    domain: str
+    verification: DomainVerification | None
+
+    @property
+    def verified(self) -> bool:
+        return self.verification is not None
+
+
+def domain_statuses(qualification: Qualification) -> list[DomainStatus]:
+    """The qualification's domains in its order, each with its verification. Verifications live
+    on the qualification in force, so a change under review shows those of the domains it
+    keeps; a domain no longer listed shows nothing."""
+    in_force_id = qualification.change_of_id or qualification.pk
+    verifications = {
+        v.domain: v
+        for v in DomainVerification.objects.filter(qualification_id=in_force_id).select_related(
+            "evidence", "verified_by"
+        )
+    }
+    return [DomainStatus(d, verifications.get(d)) for d in qualification.verified_domains or []]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -19,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from reviewportal.errors import NotFoundForUser, ReviewError, TransitionRefused
+from reviewportal.errors import NotFoundForUser, PermissionRefused, ReviewError, TransitionRefused
 from reviewportal.models import Account, ReviewState, User
-from reviewportal.permissions import Action, require_action
+from reviewportal.permissions import PERM_REVIEW, Action, is_staff_user, require_action
 from reviewportal.precheck.text import normalize
 from reviewportal.selectors import live_twin
 from reviewportal.services.lifecycle import (
@@ -36,7 +38,9 @@ from reviewportal.services.notifications import translated_later
 from reviewportal.validators import normalize_resident_id, normalize_uscc
 from signatures.models import (
     Authorization,
+    DomainVerification,
     Material,
+    MaterialKind,
     Qualification,
     SignatureApplication,
     SignaturePurpose,
@@ -117,6 +121,16 @@ def material_create(
     written through the default (private) storage under a name derived from their checksum;
     a Material row records kind, checksum, size and dimensions."""
     _require_member(user, account)
+    return _material_store(
+        account=account, user=user, kind=kind, data=data, original_name=original_name
+    )
+
+
+def _material_store(
+    *, account: Account, user: User, kind: str, data: bytes, original_name: str
+) -> Material:
+    """``material_create`` once the caller has checked that ``user`` may store a material of
+    ``account`` (a customer of it, or a reviewer filing evidence about it)."""
     valid_kinds = {k for k, _label in Material._meta.get_field("kind").choices}
     if kind not in valid_kinds:
         raise ValidationError(_("Unknown material kind: %(kind)s") % {"kind": kind})
@@ -547,6 +561,123 @@ def signature_application_update(
     if application.state != ReviewState.DRAFT:
         application = review_resubmit(item=application, user=user)
     return application
+
+
+# --- domains -----------------------------------------------------------------------------------
+
+#: An ICP filing number as the MIIT register shows it: 京ICP备12345678号, optionally -1.
+ICP_NUMBER = re.compile(r"^[\u4e00-\u9fff]ICP备\d{4,12}号(-\d{1,4})?$")
+
+
+def qualification_in_force(qualification: Qualification) -> Qualification:
+    """The qualification a change changes, or ``qualification`` itself."""
+    return qualification.change_of if qualification.change_of_id else qualification
+
+
+def _require_domain_reviewer(user: User) -> None:
+    if not (is_staff_user(user) and user.has_perm(PERM_REVIEW)):
+        raise PermissionRefused(_("Only reviewers may verify domains."))
+
+
+def _audit(obj, *, action, user: User, changes: dict, qualification: Qualification) -> None:
+    # Written here, as for internal notes, so that the actor is known without a request.
+    LogEntry.objects.log_create(
+        obj,
+        force_log=True,
+        action=action,
+        changes=changes,
+        actor=user,
+        additional_data={"item": qualification.public_id, "domain": obj.domain},
+    )
+
+
+@transaction.atomic
+def domain_verify(
+    *,
+    qualification: Qualification,
+    domain: str,
+    user: User,
+    data: bytes,
+    original_name: str,
+    icp_number: str = "",
+) -> DomainVerification:
+    """Record that the entity of ``qualification`` owns ``domain``, with the evidence the
+    reviewer looked at (the ICP filing screenshot, stored as a material of the account).
+
+    Refusals (nothing written, no file kept): ``user`` is not active staff with "review items"
+    (PermissionRefused); ``domain`` is not one of the qualification's domains, the ICP number is
+    not in the register's form, the domain is verified already, or the screenshot fails the
+    upload checks (ReviewError, with its code). Effects: a DomainVerification on the
+    qualification in force (for a change, the one it changes) and an audit row. The template
+    pre-check is unchanged: it still reads the domains the customer declared."""
+    _require_domain_reviewer(user)
+    domain = (domain or "").strip().lower().rstrip(".")
+    if domain not in (qualification.verified_domains or []):
+        raise ReviewError(
+            _("The domain %(domain)s is not one of the domains of %(item)s.")
+            % {"domain": domain or "—", "item": qualification.public_id},
+            code="unknown_domain",
+        )
+    icp_number = (icp_number or "").strip()
+    if icp_number and not ICP_NUMBER.match(icp_number):
+        raise ReviewError(
+            _("Write the ICP filing number as the register shows it, e.g. 京ICP备12345678号-1."),
+            code="icp_number",
+        )
+    in_force = Qualification.objects.select_for_update().get(
+        pk=qualification_in_force(qualification).pk
+    )
+    if in_force.domain_verifications.filter(domain=domain).exists():
+        raise ReviewError(
+            _("The domain %(domain)s is verified already.") % {"domain": domain},
+            code="verified_already",
+        )
+    try:
+        evidence = _material_store(
+            account=in_force.account,
+            user=user,
+            kind=MaterialKind.ICP_SCREENSHOT,
+            data=data,
+            original_name=original_name,
+        )
+    except ValidationError as exc:
+        raise ReviewError(" ".join(exc.messages), code="evidence") from None
+    verification = DomainVerification.objects.create(
+        qualification=in_force,
+        domain=domain,
+        icp_number=icp_number,
+        evidence=evidence,
+        verified_by=user,
+    )
+    _audit(
+        verification,
+        action=LogEntry.Action.CREATE,
+        user=user,
+        qualification=in_force,
+        changes={
+            "domain": ["None", domain],
+            "icp_number": ["None", icp_number],
+            "evidence": ["None", str(evidence.pk)],
+        },
+    )
+    return verification
+
+
+@transaction.atomic
+def domain_verification_withdraw(*, verification: DomainVerification, user: User) -> None:
+    """Withdraw a verification given by mistake: the domain shows as not verified again. The
+    evidence stays among the account's materials (materials are never deleted while a history
+    may name them). Same permission as ``domain_verify``; an audit row records who withdrew it."""
+    _require_domain_reviewer(user)
+    qualification = verification.qualification
+    _audit(
+        verification,
+        action=LogEntry.Action.DELETE,
+        user=user,
+        qualification=qualification,
+        changes={"domain": [verification.domain, "None"]},
+    )
+    verification.delete()
 
 
 # --- reading materials ------------------------------------------------------------------------

@@ -60,7 +60,7 @@ from signatures.models import (
     Trademark,
 )
 from signatures.rules import QUALIFICATION_REQUIRED, QUALIFICATION_SLOTS, entity_kinds_with
-from signatures.selectors import signature_precheck_values
+from signatures.selectors import domain_statuses, signature_precheck_values
 from signatures.services import (
     authorization_create,
     qualification_change_start,
@@ -193,6 +193,7 @@ def qualification_detail(request, public_id):
     context.update(
         {
             "materials": list(item.materials.all()),
+            "domains": domain_statuses(item),
             "legal_rep_id": mask_id_number(item.legal_rep_id_number),
             "agent_id": mask_id_number(item.agent_id_number),
             "trademarks": item.trademarks.select_related("certificate"),

@@ -101,7 +101,8 @@ _MSG_TOO_MANY_IPS = _(
     "The template has %(count)d IP addresses (%(items)s); carriers accept at most %(max)d."
 )
 _MSG_LINK_NOT_OWNED = _(
-    "Links and IP addresses must belong to the entity's verified domains; not verified: %(items)s."
+    "Links and IP addresses must belong to the domains the entity owns (listed in its "
+    "qualification); not among them: %(items)s."
 )
 _MSG_FILING_REQUIRED = _(
     "The template contains links or contact details: carriers must have it on file before it "

@@ -41,9 +41,9 @@ REASONS = [
      "模板中的链接所属域名不在中国联通的链接白名单内。",
      "A link in the template points to a domain that is not on China Unicom's whitelist of "
      "links.",
-     "请确认该域名已完成ICP备案、属于贵司，并已登记为资质的已验证域名，然后点击“重新报备”。如不需要链接，请新建不含链接的模板。",
-     "Make sure the domain has an ICP filing, belongs to you and is one of your qualification's "
-     "verified domains, then re-file. If the link is not needed, create a new template "
+     "请确认该域名已完成ICP备案、属于贵司，并已列入资质的自有域名，然后点击“重新报备”。如不需要链接，请新建不含链接的模板。",
+     "Make sure the domain has an ICP filing, belongs to you and is listed in your qualification "
+     "among the domains you own, then re-file. If the link is not needed, create a new template "
      "without it."),
     ("CT-0307", "ctcc",
      "模板中的联系电话尚未在中国电信报备。",

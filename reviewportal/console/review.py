@@ -7,6 +7,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
@@ -57,7 +58,10 @@ from reviewportal.services.notes import internal_note_add
 from reviewportal.services.sla import business_calendar, sla_status
 from reviewportal.services.urgent import urgent_ticket_accept, urgent_ticket_decline
 from reviewportal.validators import mask_id_number
-from signatures.models import MaterialKind
+from signatures.models import DomainVerification, MaterialKind
+from signatures.selectors import domain_statuses
+from signatures.services import domain_verification_withdraw, domain_verify
+from signatures.uploads import too_large
 
 from .diff import materials_diff, snapshot_diff
 from .filings import filing_due_badge
@@ -116,10 +120,14 @@ def materials_of(item: ReviewableModel) -> list:
     for material in item.materials.all():
         found.setdefault(material.pk, material)
     name = item._meta.model_name
+    qualification = qualification_of(item)
     if name in ("signatureapplication", "templateapplication"):
-        qualification = qualification_of(item)
         for material in qualification.materials.all():
             found.setdefault(material.pk, material)
+    if qualification is not None:
+        for status in domain_statuses(qualification):
+            if status.verified:
+                found.setdefault(status.verification.evidence_id, status.verification.evidence)
     if name == "signatureapplication":
         if item.authorization_id and item.authorization.letter_id:
             found.setdefault(item.authorization.letter_id, item.authorization.letter)
@@ -389,6 +397,8 @@ def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unma
         "kind": opts.model_name,
         "qualification": qualification,
         "id_numbers": _id_numbers(qualification, unmasked or {}) if qualification else [],
+        "domains": domain_statuses(qualification) if qualification else [],
+        "may_verify_domains": user.is_staff and user.has_perm(PERM_REVIEW),
         "may_unmask": user.has_perm(PERM_SENSITIVE),
         "current": current,
         "previous": previous,
@@ -567,6 +577,60 @@ def note_view(modeladmin, request, object_id):
             request, _("Internal note added to %(item)s; only staff see it.") % {"item": item}
         )
     return HttpResponseRedirect(_item_url(item))
+
+
+@post_only
+def domain_verify_view(modeladmin, request, object_id):
+    """Mark one of the qualification's domains verified, with the ICP filing screenshot the
+    reviewer uploads (``domain_verify`` checks the permission, the domain and the file)."""
+    item = get_object_or_404(modeladmin.model, pk=object_id)
+    qualification = qualification_of(item)
+    upload = request.FILES.get("evidence")
+    try:
+        if qualification is None:
+            raise Http404
+        if not upload:
+            raise ReviewError(_("Attach the ICP filing screenshot you checked."))
+        if getattr(upload, "oversized", False) or upload.size > settings.UPLOAD_POLICY["MAX_BYTES"]:
+            raise ReviewError(" ".join(too_large(upload.size).messages))
+        verification = domain_verify(
+            qualification=qualification,
+            domain=request.POST.get("domain", ""),
+            icp_number=request.POST.get("icp_number", ""),
+            data=upload.read(),
+            original_name=upload.name,
+            user=request.user,
+        )
+    except ReviewError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Marked %(domain)s as verified.") % {"domain": verification.domain}
+        )
+    return HttpResponseRedirect(_item_url(item) + "#qualification")
+
+
+@post_only
+def domain_withdraw_view(modeladmin, request, object_id, verification_id):
+    item = get_object_or_404(modeladmin.model, pk=object_id)
+    qualification = qualification_of(item)
+    if qualification is None:
+        raise Http404
+    verification = get_object_or_404(
+        DomainVerification,
+        pk=verification_id,
+        qualification_id=qualification.change_of_id or qualification.pk,
+    )
+    try:
+        domain_verification_withdraw(verification=verification, user=request.user)
+    except ReviewError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The verification of %(domain)s is withdrawn.") % {"domain": verification.domain},
+        )
+    return HttpResponseRedirect(_item_url(item) + "#qualification")
 
 
 @post_only

@@ -33,7 +33,7 @@ class SignupForm(PortalFormMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     phone = forms.CharField(label=_("Mobile"), max_length=32, required=False)
     username = forms.RegexField(
-        label=_("Login name"),
+        label=_("Username"),
         max_length=150,
         regex=r"^[\w.@+-]+\Z",
         help_text=_("Letters, digits and @/./+/-/_ only."),
@@ -130,7 +130,7 @@ class InviteForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=60, validators=[validate_plain_line])
     email = forms.EmailField(label=_("E-mail"))
     username = forms.RegexField(
-        label=_("Login name"),
+        label=_("Username"),
         max_length=150,
         regex=r"^[\w.@+-]+\Z",
         help_text=_("Letters, digits and @/./+/-/_ only."),

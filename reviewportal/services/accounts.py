@@ -50,7 +50,7 @@ def _plain_lines(**fields: str) -> None:
 
 def _username_free(username: str) -> None:
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": _("This login name is already taken.")})
+        raise ValidationError({"username": _("This username is already taken.")})
 
 
 @transaction.atomic

@@ -63,7 +63,9 @@ class Command(BaseCommand):
         tpl.add_argument("--content", required=True)
         tpl.add_argument("--kind", required=True, choices=TemplateKind.values)
         tpl.add_argument("--industry", default="", choices=["", *Industry.values])
-        tpl.add_argument("--domains", default="", help="verified domains, comma-separated")
+        tpl.add_argument(
+            "--domains", default="", help="the domains the entity owns, comma-separated"
+        )
         tpl.add_argument(
             "--signature-not-approved", action="store_true", help="the signature is not approved"
         )
