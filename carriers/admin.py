@@ -6,6 +6,7 @@ services."""
 
 from __future__ import annotations
 
+import logging
 from contextvars import ContextVar
 
 from django import forms
@@ -25,7 +26,7 @@ from carriers.models import (
     FilingAttempt,
     FilingState,
 )
-from carriers.selectors import carrier_reason_catalogue, carrier_reason_text
+from carriers.selectors import carrier_reason_catalogue, carrier_reason_text, filing_label
 from carriers.services import (
     FilingError,
     carrier_reason_create,
@@ -40,6 +41,8 @@ from carriers.services.pauses import carrier_pause_delete, carrier_pause_save
 from reviewportal.admin_base import OneCalendarAdmin, ServiceSaveAdmin
 from reviewportal.console.filings import filing_due_badge
 from reviewportal.console.queue import current_calendar
+
+logger = logging.getLogger("carriers.admin")
 
 
 @admin.register(Carrier)
@@ -115,23 +118,43 @@ class ResultForm(forms.Form):
     reason = forms.CharField(label=_("carrier reason"), max_length=200, required=False)
 
 
-def _each(modeladmin, request, queryset, call, done_message) -> None:
-    """Call a service per filing and report per filing (never a bulk update)."""
-    done = 0
-    for filing in queryset.select_related("carrier"):
+def _each(modeladmin, request, queryset, call, done_message, *, outcomes=None) -> None:
+    """Call a service per filing and report per filing (never a bulk update). A filing is named
+    by its item and carrier, never by its state (a registered filing the carrier did not answer
+    about is not "registered: unreachable"). The carrier's own words go to the log, not to the
+    page. ``outcomes`` maps what ``call`` returned to the message counting those filings
+    (``done_message`` counts every call that did not return False)."""
+    counts: dict = {}
+    for filing in queryset.select_related("carrier", "signature", "template"):
         try:
-            if call(filing) is not False:
-                done += 1
+            result = call(filing)
         except FilingError as exc:
-            modeladmin.message_user(request, f"{filing}: {exc}", messages.WARNING)
-        except (GatewayTransientError, GatewayRefused) as exc:
+            modeladmin.message_user(request, f"{filing_label(filing)}: {exc}", messages.WARNING)
+            continue
+        except GatewayTransientError as exc:
+            logger.warning("carrier did not answer about filing %s: %s", filing.pk, exc)
             modeladmin.message_user(
                 request,
-                _("%(filing)s: carrier unreachable (%(error)s)") % {"filing": filing, "error": exc},
+                _("%(filing)s: the carrier did not answer; it will be asked again automatically.")
+                % {"filing": filing_label(filing)},
                 messages.WARNING,
             )
-    if done:
-        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+            continue
+        except GatewayRefused as exc:
+            logger.warning("carrier refused a request about filing %s: %s", filing.pk, exc)
+            modeladmin.message_user(
+                request,
+                _("%(filing)s: the carrier refused the request (its answer is in the log).")
+                % {"filing": filing_label(filing)},
+                messages.WARNING,
+            )
+            continue
+        key = result if outcomes else result is not False
+        counts[key] = counts.get(key, 0) + 1
+    for key, message in (outcomes or {True: done_message}).items():
+        if counts.get(key):
+            level = messages.SUCCESS if key is True else messages.INFO
+            modeladmin.message_user(request, message % {"count": counts[key]}, level)
 
 
 class FilingClockFilter(admin.SimpleListFilter):
@@ -211,6 +234,15 @@ class CarrierFilingAdmin(OneCalendarAdmin):
             self, request, queryset,
             lambda f: filing_check(filing_id=f.pk),
             _("%(count)s filing(s) checked."),
+            outcomes={
+                True: _("%(count)s filing(s) have a new result from the carrier."),
+                False: _("%(count)s filing(s) checked: the carrier has no result yet."),
+                None: _(
+                    "%(count)s filing(s) not checked now: a filing is checked only while it "
+                    "waits at a carrier, and at a carrier without a query service only by a "
+                    "test send outside its quiet hours."
+                ),
+            },
         )  # fmt: skip
 
     @admin.action(description=_("Send a test message"), permissions=["change"])

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from carriers.models import CarrierFiling, CarrierReason, CustomerRefile
 from carriers.rules import (
@@ -21,6 +21,15 @@ from carriers.rules import (
     business_day_start,
     customer_refile_refusal,
 )
+from reviewportal.services.notification_links import item_label
+
+
+def filing_label(filing: CarrierFiling) -> str:
+    """A filing as a page or message names it, in the active language: its item and its
+    carrier, never its state (a message says what happened to it)."""
+    item = filing.signature if filing.signature_id else filing.template
+    carrier = filing.carrier.name_zh if get_language().startswith("zh") else filing.carrier.name_en
+    return f"{item_label(item)} · {carrier}"
 
 
 def filings_of(item) -> QuerySet[CarrierFiling]:

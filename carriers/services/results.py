@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from carriers.gateways import GatewayRefused, GatewayTransientError, NotQueryable, gateway_for
 from carriers.models import CarrierFiling, FilingState
+from carriers.selectors import carrier_reason_catalogue, carrier_reason_text
 from carriers.services.common import (
     FOR_NOTICE,
     FilingError,
@@ -52,21 +53,42 @@ def _carrier_name(carrier) -> str:
     return carrier.name_zh if get_language().startswith("zh") else carrier.name_en
 
 
-_OUTCOME_TEXT = {
-    "rejected": lambda item, carrier, reason: (
-        _("Rejected by %(carrier)s: %(item)s") % {"carrier": carrier, "item": item_label(item)},
-        _("%(carrier)s did not accept %(item)s (carrier reason %(reason)s).")
-        % {"carrier": carrier, "item": str(item), "reason": reason or "-"},
-    ),
-    "cleared": lambda item, carrier, reason: (
-        _("Cleared by %(carrier)s: %(item)s") % {"carrier": carrier, "item": item_label(item)},
-        _(
-            "%(carrier)s has cleared %(item)s (carrier reason %(reason)s). It can no longer be "
-            "used there until it is filed again."
+def _reason_sentences(reason: str, catalogue) -> str:
+    """What the carrier's reason means and what to do next (the catalogue, in the active
+    language), with the carrier's own code; a filing with no reason gets the generic advice."""
+    text = carrier_reason_text(reason, catalogue=catalogue)
+    if text is None:
+        return _(
+            "The carrier gave no reason. Contact support: they will find out from the carrier "
+            "what to change."
         )
-        % {"carrier": carrier, "item": str(item), "reason": reason or "-"},
-    ),
-}
+    return _("%(explanation)s Next step: %(next_step)s (carrier reason %(code)s)") % {
+        "explanation": text.explanation,
+        "next_step": text.next_step,
+        "code": text.code,
+    }
+
+
+def _join(happened: str, reason: str) -> str:
+    # Two sentences: a space between them in English, none in Chinese.
+    return _("%(happened)s %(reason)s") % {"happened": happened, "reason": reason}
+
+
+def _rejected_text(item, carrier: str, reason: str, *, catalogue) -> tuple[str, str]:
+    title = _("Rejected by %(carrier)s: %(item)s") % {"carrier": carrier, "item": item_label(item)}
+    body = _("%(carrier)s did not accept %(item)s.") % {"carrier": carrier, "item": str(item)}
+    return title, _join(body, _reason_sentences(reason, catalogue))
+
+
+def _cleared_text(item, carrier: str, reason: str, *, catalogue) -> tuple[str, str]:
+    title = _("Cleared by %(carrier)s: %(item)s") % {"carrier": carrier, "item": item_label(item)}
+    body = _(
+        "%(carrier)s has cleared %(item)s: it can no longer be used there until it is filed again."
+    ) % {"carrier": carrier, "item": str(item)}
+    return title, _join(body, _reason_sentences(reason, catalogue))
+
+
+_OUTCOME_TEXT = {"rejected": _rejected_text, "cleared": _cleared_text}
 
 _ALREADY = {"registered": F.REGISTERED, "rejected": F.REJECTED, "cleared": F.CLEARED}
 _MOVES = {
@@ -142,12 +164,15 @@ def _tell_customers(filings: list[CarrierFiling]) -> None:
     for user in User.objects.filter(account_id__in=accounts, is_active=True).order_by("pk"):
         users[user.account_id].append(user)
     messages = []
+    catalogue = None
     for filing in filings:
         item = item_of(filing)
         if filing.state == F.REGISTERED:
             render = partial(_registered_text, usable=filing.is_usable)
         else:
-            render = _OUTCOME_TEXT[filing.state]
+            if catalogue is None:  # one query for the batch, and none when all registered
+                catalogue = carrier_reason_catalogue()
+            render = partial(_OUTCOME_TEXT[filing.state], catalogue=catalogue)
         messages.append(
             Message(
                 recipients=users[item.account_id],

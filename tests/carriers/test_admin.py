@@ -59,3 +59,34 @@ def test_reviewers_cannot_run_filing_actions(client, filings):
     filing_submit(filing_id=filings["cmcc"].pk)
     act(client, "enter_result", [filings["cmcc"]], apply="1", status="registered")
     assert CarrierFiling.objects.get(pk=filings["cmcc"].pk).state == "submitted"
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_check_now_names_the_filing_without_its_state_when_the_carrier_is_silent(
+    senior_client, filings, carrier_policy
+):
+    filing = filings["cmcc"]
+    filing_submit(filing_id=filing.pk)
+    filing_result_enter(filing=filing, user=senior_client.user, status="registered")
+    carrier_policy["STUB"]["FAULT_RATE"] = 1.0  # every call times out
+
+    shown = _messages(act(senior_client, "check_now", [filing]))
+
+    label = f"签名申请 {filing.signature} · 中国移动"
+    assert shown == [f"{label}：运营商没有答复，系统会自动再次查询。"]
+    # Not "registered: unreachable", and none of the gateway's own (English) words.
+    assert "报备成功" not in shown[0] and "carrier" not in shown[0]
+    assert fresh(filing).state == "registered"
+
+
+def test_check_now_counts_what_each_filing_got(senior_client, filings):
+    filing_submit(filing_id=filings["cmcc"].pk)  # waiting at the carrier: no result yet
+    shown = _messages(act(senior_client, "check_now", [filings["cmcc"], filings["cucc"]]))
+    assert shown == [
+        "已查询 1 条报备：运营商尚无结果。",
+        "1 条报备此时未查询：只有等待运营商结果的报备才会查询；"
+        "不提供查询接口的运营商只能在其免打扰时段以外通过测试发送确认。",
+    ]

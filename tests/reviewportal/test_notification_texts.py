@@ -343,9 +343,19 @@ def test_carrier_rejected_and_cleared(cmcc, customer, senior):
     note = told(customer, "carrier")
     name = sig_name(cmcc.signature)
     assert en(note)[0] == f"Rejected by China Mobile: signature application {name}"
-    assert en(note)[1].startswith(f"China Mobile did not accept {name} (carrier reason CM-E103)")
+    # What the code means and what to do next, from the carrier-reason catalogue.
+    assert en(note)[1] == (
+        f"China Mobile did not accept {name}. China Mobile's gateway accepts signatures of at "
+        "most 16 characters; this one is longer. Next step: Re-filing will not help. Apply for "
+        "a signature of at most 16 characters (for example your company's abbreviation) as a "
+        "new signature; the other carriers are not affected. (carrier reason CM-E103)"
+    )
     assert zh(note)[0] == f"中国移动驳回：签名申请 {name}"
-    assert zh(note)[1].startswith(f"中国移动未通过 {name} 的报备（运营商原因 CM-E103）")
+    assert zh(note)[1] == (
+        f"中国移动未通过 {name} 的报备。中国移动通道只接受不超过16个字的签名，该签名超出长度限制。"
+        "下一步：重新报备不会通过。请用不超过16个字的签名（如企业简称）新建签名申请；"
+        "其他运营商的报备不受影响。（运营商原因 CM-E103）"
+    )
 
     ctcc = CarrierFiling.objects.get(signature=cmcc.signature, carrier__code="ctcc")
     filing_submit(filing_id=ctcc.pk)
@@ -353,9 +363,30 @@ def test_carrier_rejected_and_cleared(cmcc, customer, senior):
     filing_result_enter(filing=ctcc, user=senior, status="cleared", reason="CT-C900")
     note = told(customer, "carrier")
     assert en(note)[0] == f"Cleared by China Telecom: signature application {name}"
-    assert "China Telecom has cleared" in en(note)[1]
+    assert en(note)[1].startswith(f"China Telecom has cleared {name}: it can no longer be used")
+    assert "it had not been used for a long time" in en(note)[1]
+    assert en(note)[1].endswith("(carrier reason CT-C900)")
     assert zh(note)[0] == f"中国电信已清理：签名申请 {name}"
-    assert "中国电信" in zh(note)[1] and "China Telecom" not in zh(note)[1]
+    assert "已被中国电信清理" in zh(note)[1] and "点击“重新报备”即可再次报备" in zh(note)[1]
+    assert "China Telecom" not in zh(note)[1]
+
+
+def test_a_carrier_reason_the_catalogue_does_not_know_gets_the_generic_advice(
+    cmcc, customer, senior
+):
+    filing_result_enter(filing=cmcc, user=senior, status="rejected", reason="CM-X999")
+    note = told(customer, "carrier")
+    assert "without a reason we can explain yet" in en(note)[1]
+    assert en(note)[1].endswith("(carrier reason CM-X999)")
+    assert "请将此代码提供给客服" in zh(note)[1] or "联系客服" in zh(note)[1]
+
+
+def test_a_rejection_without_a_reason_says_so(cmcc, customer, senior):
+    filing_result_enter(filing=cmcc, user=senior, status="rejected")
+    note = told(customer, "carrier")
+    assert en(note)[1].endswith("The carrier gave no reason. Contact support: they will find "
+                                "out from the carrier what to change.")  # fmt: skip
+    assert zh(note)[1].endswith("运营商未给出原因。请联系客服，客服会向运营商了解需要修改的内容。")
 
 
 def test_carrier_filing_failed_tells_staff_with_a_console_link(carrier_policy, approved_signature):
