@@ -92,6 +92,9 @@ class Material(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    #: Named by a revision's snapshot: part of the history, never deleted (a staged upload
+    #: nothing uses is deleted by the daily clean-up; one an edit replaced is kept).
+    in_revision = models.BooleanField(_("in a revision"), default=False)
 
     class Meta:
         verbose_name = _("material")

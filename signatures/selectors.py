@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, ManyToOneRel, OuterRef, Q
+from django.utils import timezone
 
 from reviewportal.models import ReviewState
 from reviewportal.precheck import findings_to_dicts, run_signature_checks
@@ -11,6 +16,7 @@ from reviewportal.precheck.engine import QUALIFICATION, run_checks
 from reviewportal.precheck.text import normalize
 from signatures.models import (
     DomainVerification,
+    Material,
     NeutralWord,
     Qualification,
     SignatureApplication,
@@ -166,3 +172,64 @@ def domain_statuses(qualification: Qualification) -> list[DomainStatus]:
         )
     }
     return [DomainStatus(d, verifications.get(d)) for d in qualification.verified_domains or []]
+
+
+# --- staged uploads ------------------------------------------------------------------------------
+
+
+def staged_for() -> dt.timedelta:
+    """How long a staged upload (a file kept for a refused form) may still be used."""
+    return dt.timedelta(hours=settings.UPLOAD_POLICY["STAGED_HOURS"])
+
+
+#: A staged upload is deleted this long after it stopped being usable, so that a form sent
+#: just before it expired has long finished using it.
+PURGE_GRACE = dt.timedelta(hours=1)
+
+
+def unattached_filter() -> Q:
+    """Materials nothing refers to: no application, trademark, authorization or domain
+    verification, through any relation pointing at Material (found from the model, so a new
+    one counts too)."""
+    condition = Q()
+    for relation in Material._meta.get_fields(include_hidden=True):
+        if isinstance(relation, ManyToOneRel):  # foreign keys, and the rows of many-to-many
+            users = relation.related_model._base_manager.filter(
+                **{relation.field.name: OuterRef("pk")}
+            )
+            condition &= ~Exists(users)
+    return condition
+
+
+def staged_material_filter(*, expired: bool = False, now=None) -> Q:
+    """Staged Materials (attached to nothing) still usable by a form, or, with ``expired``,
+    those past the staging time and its grace: what the clean-up may delete with their files,
+    once it has left out the ones a revision's snapshot names (a document an edit replaced is
+    attached to nothing either, yet the history shows it)."""
+    now = now or timezone.now()
+    if expired:
+        age = Q(created_at__lt=now - staged_for() - PURGE_GRACE)
+    else:
+        age = Q(created_at__gte=now - staged_for())
+    return unattached_filter() & age
+
+
+def material_ids_in(snapshot) -> Iterator[int]:
+    """The ids of the materials a revision's snapshot names, wherever it nests them (an item's
+    own, its qualification's, its letter and certificate): each is ``Material.snapshot()``."""
+    if isinstance(snapshot, dict):
+        if {"id", "kind", "sha256"} <= snapshot.keys() and isinstance(snapshot["id"], int):
+            yield snapshot["id"]
+        for value in snapshot.values():
+            yield from material_ids_in(value)
+    elif isinstance(snapshot, list):
+        for value in snapshot:
+            yield from material_ids_in(value)
+
+
+def staged_materials_expired(*, now=None):
+    """The staged uploads the clean-up deletes: attached to nothing, named by no revision
+    (``in_revision``), past the staging time and its grace."""
+    return Material.objects.filter(
+        staged_material_filter(expired=True, now=now), in_revision=False
+    ).order_by("pk")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
@@ -47,7 +48,12 @@ from signatures.models import (
     SignatureType,
     Trademark,
 )
-from signatures.selectors import signature_findings
+from signatures.selectors import (
+    material_ids_in,
+    signature_findings,
+    staged_material_filter,
+    staged_materials_expired,
+)
 from signatures.uploads import inspect_upload
 
 #: Qualification states a signature may rely on (a draft or a refused entity may not).
@@ -561,6 +567,60 @@ def signature_application_update(
     if application.state != ReviewState.DRAFT:
         application = review_resubmit(item=application, user=user)
     return application
+
+
+# --- materials in the history and staged uploads ----------------------------------------------
+
+
+def materials_mark_in_revision(*, revisions, **_signal) -> None:
+    """Mark the materials the new revisions' snapshots name as part of the history (receiver of
+    ``reviewportal.signals.revisions_created``, in the revisions' transaction)."""
+    ids = {pk for revision in revisions for pk in material_ids_in(revision.snapshot)}
+    if ids:
+        Material.objects.filter(pk__in=ids, in_revision=False).update(in_revision=True)
+
+
+@dataclass(frozen=True)
+class StagedPurge:
+    """What ``materials_staged_purge`` found (and, with ``commit``, deleted)."""
+
+    count: int
+    size: int
+    committed: bool
+    #: Files whose deletion from storage failed after their rows were deleted (logged).
+    files_left: tuple[str, ...] = ()
+
+
+def materials_staged_purge(*, commit: bool = False, now=None, limit: int = 5000) -> StagedPurge:
+    """Delete staged uploads nobody used: materials attached to nothing and named by no
+    revision, older than ``UPLOAD_POLICY["STAGED_HOURS"]`` and an hour's grace (a form may
+    use a staged upload until it expires, never after). Without ``commit`` only counts them.
+
+    Effects with ``commit``: at most ``limit`` of them (oldest first) in one transaction, rows
+    re-checked under a row lock so that one attached meanwhile is kept; their files are deleted
+    from storage once the transaction has committed (a file that cannot be deleted is logged
+    and reported: a file without a row is harmless, a row without its file is not)."""
+    found = list(staged_materials_expired(now=now)[:limit])
+    size = sum(m.size for m in found)
+    if not commit or not found:
+        return StagedPurge(len(found), size, committed=False)
+    with transaction.atomic():
+        locked = list(
+            Material.objects.select_for_update()
+            .filter(pk__in=[m.pk for m in found])
+            .filter(staged_material_filter(expired=True, now=now), in_revision=False)
+        )
+        names = [m.file.name for m in locked]
+        Material.objects.filter(pk__in=[m.pk for m in locked]).delete()
+    storage = Material._meta.get_field("file").storage
+    left = []
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:  # the rows are gone; the file is reported for a later clean-up
+            logger.exception("Could not delete the staged upload %s", name)
+            left.append(name)
+    return StagedPurge(len(locked), sum(m.size for m in locked), True, tuple(left))
 
 
 # --- domains -----------------------------------------------------------------------------------

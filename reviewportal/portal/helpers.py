@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.conf import settings
@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, ManyToOneRel, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +34,7 @@ from reviewportal.services.submissions import (
     submission_result,
 )
 from signatures.models import PDF_ALLOWED_KINDS, Material
+from signatures.selectors import staged_material_filter
 from signatures.services import material_create
 from signatures.uploads import inspect_upload, too_large
 
@@ -157,35 +157,8 @@ def material_fields(form: forms.Form) -> list[forms.BoundField]:
 # (``<field>-remove``). The next sending uses the staged Material unless a new file replaces it
 # or the box is ticked. A staged id is only honoured for a Material of the same account and
 # user, of the input's kind, still attached to nothing and younger than
-# ``UPLOAD_POLICY["STAGED_HOURS"]``; older ones may be deleted by a clean-up
-# (``staged_material_filter`` with ``expired=True`` finds them).
-
-
-def staged_for() -> timedelta:
-    return timedelta(hours=settings.UPLOAD_POLICY["STAGED_HOURS"])
-
-
-def unattached_filter() -> Q:
-    """Materials nothing refers to: no application, trademark or authorization, through any
-    relation pointing at Material (found from the model, so a new one counts too)."""
-    condition = Q()
-    for relation in Material._meta.get_fields(include_hidden=True):
-        if isinstance(relation, ManyToOneRel):  # foreign keys, and the rows of many-to-many
-            users = relation.related_model._base_manager.filter(
-                **{relation.field.name: OuterRef("pk")}
-            )
-            condition &= ~Exists(users)
-    return condition
-
-
-def staged_material_filter(*, expired: bool = False, now=None) -> Q:
-    """Staged Materials (attached to nothing) still usable by a form, or, with ``expired``,
-    those older than the staging time: what a clean-up may delete with their files, once it
-    has left out the ones a revision's snapshot names (a document an edit replaced is attached
-    to nothing either, yet the history shows it)."""
-    cutoff = (now or timezone.now()) - staged_for()
-    age = Q(created_at__lt=cutoff) if expired else Q(created_at__gte=cutoff)
-    return unattached_filter() & age
+# ``UPLOAD_POLICY["STAGED_HOURS"]`` (``signatures.selectors.staged_material_filter``); the
+# hourly clean-up (``materials_staged_purge``) deletes those left over.
 
 
 def staged_material(*, user, reference: str | None, kind: str) -> Material | None:

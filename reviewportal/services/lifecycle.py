@@ -52,6 +52,7 @@ from reviewportal.services.findings import blocking, findings_for
 from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import notification_send, notification_send_to_account
 from reviewportal.services.sla import sla_clock_start
+from reviewportal.signals import revisions_created
 from reviewportal.transition_log import transition_log_batch
 
 #: The fields ``sla_clock_start`` sets on an item; a batch computes them once and copies them.
@@ -120,7 +121,7 @@ def _revision_create(*, item: ReviewableModel, user: User | None, findings: list
     last = Revision.objects.filter(content_type=content_type, object_id=item.pk).aggregate(
         n=Max("number")
     )["n"]
-    return Revision.objects.create(
+    revision = Revision.objects.create(
         content_type=content_type,
         object_id=item.pk,
         number=(last or 0) + 1,
@@ -128,6 +129,8 @@ def _revision_create(*, item: ReviewableModel, user: User | None, findings: list
         findings=findings,
         submitted_by=user,
     )
+    revisions_created.send(sender=Revision, revisions=[revision])
+    return revision
 
 
 def _refuse_blocking(item: ReviewableModel, findings: list[dict]) -> None:
@@ -756,6 +759,7 @@ def review_flag_for_rereview_batch(
             for item in candidates
         ]
     )
+    revisions_created.send(sender=Revision, revisions=revisions)
     pairs = []
     source = candidates[0].state
     # The model's own transition for each item; the transition log rows django-fsm-log builds

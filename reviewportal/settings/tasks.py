@@ -67,6 +67,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Returns claims idle longer than REVIEW_POLICY["CLAIM_IDLE_MINUTES"] to the queue.
     "claims-expire": {"task": "reviewportal.tasks.claims_expire", "schedule": 300.0},
+    # Staged uploads nobody used (kept for a refused form; UPLOAD_STAGED_HOURS) are deleted.
+    "staged-uploads-purge": {"task": "signatures.tasks.staged_uploads_purge", "schedule": 3600.0},
     # Carrier outbox: re-sends filings left queued (a lost message loses nothing).
     "carrier-filings-sweep": {"task": "carriers.tasks.filings_sweep_task", "schedule": 120.0},
     # Carrier results: polls queryable carriers, probes the others (never ctcc at night); every

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from reviewportal.portal.helpers import staged_material_filter
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from signatures.models import Material, Qualification, SignatureApplication
+from signatures.selectors import staged_material_filter
 from templates.models import TemplateApplication
 from tests.factories import PASSWORD, CustomerFactory, StaffFactory, png_bytes
 from tests.states import walk_to

@@ -13,9 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from reviewportal.portal.helpers import PortalFormMixin, staged_material_filter
+from reviewportal.portal.helpers import PortalFormMixin
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from signatures.models import Material, Qualification, SignatureApplication, Trademark
+from signatures.selectors import staged_material_filter
 from templates.models import TemplateApplication
 from tests.factories import CustomerFactory, make_material, png_bytes
 from tests.states import walk_to
