@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
@@ -204,6 +205,16 @@ class Qualification(BlindIndexedModelMixin, ReviewableModel):
     @property
     def is_change(self) -> bool:
         return self.change_of_id is not None
+
+    def submission_gaps(self) -> list[str]:
+        """What a draft was saved without that a submission needs: the credit code, the legal
+        representative, and an ID number (the legal representative's; an agent's instead only
+        for the kinds that may give one, seed 004)."""
+        missing = [f for f in ("uscc", "legal_rep_name") if not getattr(self, f)]
+        agent_allowed = self.entity_kind in AGENT_ID_ALLOWED_KINDS and self.agent_id_number
+        if not self.legal_rep_id_number and not agent_allowed:
+            missing.append("legal_rep_id_number")
+        return [capfirst(str(self._meta.get_field(f).verbose_name)) for f in missing]
 
     #: The fields a change may alter; approving a change copies exactly these.
     DATA_FIELDS = (

@@ -202,16 +202,12 @@ def _refuse_duplicate_qualification(qualification: Qualification) -> None:
         change_of__isnull=True,
     )
     if existing is not None:
-        raise ValidationError(
-            {
-                "uscc": _(
-                    "Your account already has a qualification for this credit code: %(item)s. "
-                    "Open it to edit it, or to start a change once it is approved."
-                )
-                % {"item": existing}
-            },
-            code="duplicate",
-        )
+        message = _(
+            "Your account already has a qualification for this credit code: %(item)s. "
+            "Open it to edit it, or to start a change once it is approved."
+        ) % {"item": existing}
+        # The code on the field's error itself (a dict's own code is dropped by Django).
+        raise ValidationError({"uscc": ValidationError(message, code="duplicate")})
 
 
 def _refuse_duplicate_signature(application: SignatureApplication) -> None:
@@ -219,16 +215,11 @@ def _refuse_duplicate_signature(application: SignatureApplication) -> None:
         application, account_id=application.account_id, content=application.content
     )
     if existing is not None:
-        raise ValidationError(
-            {
-                "content": _(
-                    "Your account already has the signature 【%(content)s】 (%(item)s); open it "
-                    "instead of applying again."
-                )
-                % {"content": existing.content, "item": existing.public_id}
-            },
-            code="duplicate",
-        )
+        message = _(
+            "Your account already has the signature 【%(content)s】 (%(item)s); open it "
+            "instead of applying again."
+        ) % {"content": existing.content, "item": existing.public_id}
+        raise ValidationError({"content": ValidationError(message, code="duplicate")})
 
 
 #: What a draft may still lack (a draft is saved incomplete); submitting it needs them.

@@ -301,23 +301,19 @@ def _transition(request, item, service, success: str, **kwargs):
 @require_POST
 def qualification_submit(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
-    if item.state == S.DRAFT:
-        # A draft may have been saved incomplete: submitting checks it as the wizard does.
-        check = QualificationForm(
-            {k: v for k, v in QualificationForm.initial_from(item).items() if v is not None},
-            user=request.user,
-        )
-        if not check.is_valid():
-            labels = [
-                str(check.fields[name].label) for name in check.errors if name in check.fields
-            ]
-            messages.error(
-                request,
-                _("Complete the draft before submitting it: %(fields)s.")
-                % {"fields": ", ".join(labels)},
-            )
+    try:
+        review_submit(item=item, user=request.user)
+    except ReviewError as exc:
+        if isinstance(exc, PrecheckBlocked):
+            for finding in findings_from_dicts(exc.findings):
+                if finding.is_blocking:
+                    messages.error(request, finding.message)
+        else:
+            messages.error(request, str(exc))
+        if exc.code == "incomplete":  # a draft saved incomplete: its form says what is missing
             return redirect("signatures:qualification_edit", public_id=item.public_id)
-    _transition(request, item, review_submit, _("Your qualification was submitted for review."))
+    else:
+        messages.success(request, _("Your qualification was submitted for review."))
     return redirect("signatures:qualification_detail", public_id=item.public_id)
 
 

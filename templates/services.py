@@ -40,16 +40,12 @@ def _check(application: TemplateApplication) -> None:
         content=application.content,
     )
     if existing is not None:
-        raise ValidationError(
-            {
-                "content": _(
-                    "This signature already has a template with this text: %(item)s (%(name)s); "
-                    "open it instead of applying again."
-                )
-                % {"item": existing.public_id, "name": existing.name}
-            },
-            code="duplicate",
-        )
+        message = _(
+            "This signature already has a template with this text: %(item)s (%(name)s); "
+            "open it instead of applying again."
+        ) % {"item": existing.public_id, "name": existing.name}
+        # The code on the field's error itself (a dict's own code is dropped by Django).
+        raise ValidationError({"content": ValidationError(message, code="duplicate")})
 
 
 def _materials(account: Account, materials: Iterable[Material] | None) -> list[Material]:

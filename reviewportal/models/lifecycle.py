@@ -184,6 +184,12 @@ class ReviewableModel(ConcurrentTransitionMixin, SlaClock):
         (SPEC §7: "still usable unless --suspend"). Carriers have their own say (SPEC §5)."""
         return self.state == S.APPROVED or (self.state == S.REREVIEW and not self.suspended)
 
+    def submission_gaps(self) -> list[str]:
+        """The fields (verbose names) a draft was saved without that a submission needs;
+        ``review_submit`` refuses while there are any. Kinds whose drafts are always complete
+        keep this default."""
+        return []
+
     # --- transitions: field changes only --------------------------------------------------
 
     @fsm_log_by

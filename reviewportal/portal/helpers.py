@@ -294,12 +294,13 @@ def merge_materials(existing: Iterable[Material], new: list[Material]) -> list[M
 
 
 def add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has one."""
+    """Put a service's ValidationError on the form: on its field when the form has one, each
+    message with its code (``form.has_error(field, code="duplicate")``)."""
     if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, ValidationError(errors))
     else:
-        form.add_error(None, error.messages)
+        form.add_error(None, ValidationError(error.error_list))
 
 
 def save_errors(form: forms.Form, error: ValidationError | ReviewError) -> None:

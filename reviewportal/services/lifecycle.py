@@ -149,6 +149,10 @@ def review_submit(
 ) -> ReviewableModel:
     """Submit a draft for review.
 
+    Refused (ReviewError ``incomplete``) while the draft lacks what it was allowed to be saved
+    without (``item.submission_gaps()``: a qualification's credit code, legal representative,
+    ID number).
+
     ``checks_as_of`` runs the pre-check as of an earlier date; only operators importing items
     that were accepted under earlier rules pass it (the portal never does).
 
@@ -159,6 +163,13 @@ def review_submit(
     same with its due time pending); the transition is logged."""
     item = lock(item)
     require_action(item, user, Action.SUBMIT)
+    gaps = item.submission_gaps()
+    if gaps:
+        raise ReviewError(
+            _("Complete %(item)s before submitting it: %(fields)s.")
+            % {"item": item, "fields": ", ".join(gaps)},
+            code="incomplete",
+        )
     findings = findings_for(item, on=checks_as_of)
     _refuse_blocking(item, findings)
     revision = _revision_create(item=item, user=user, findings=findings)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.urls import reverse
 from reviewportal.models import FormSubmission, Revision
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from signatures.models import Material, Qualification, SignatureApplication
-from signatures.services import signature_application_create
+from signatures.services import qualification_create, signature_application_create
 from templates.models import TemplateApplication
 from tests.factories import QualificationFactory, png_bytes
 from tests.states import walk_to
@@ -185,13 +186,11 @@ def test_second_qualification_of_the_same_company_is_refused(portal_client):
     portal_client.post(url, qualification_data(None))
     again = portal_client.post(url, qualification_data(None))
     assert again.status_code == 200
-    assert "uscc" in again.context["form"].errors
+    assert again.context["form"].has_error("uscc", code="duplicate")
     assert Qualification.objects.count() == 1
 
 
 def test_qualification_of_a_withdrawn_one_may_be_started_again(customer, reviewer):
-    from signatures.services import qualification_create
-
     old = walk_to(
         QualificationFactory(account=customer.account),
         "withdrawn",
@@ -226,11 +225,10 @@ def test_second_signature_with_the_same_text_is_refused(customer, approved_quali
         "use_case": "登录验证码",
     }
     signature_application_create(account=customer.account, user=customer, **fields)
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError) as refused:
         signature_application_create(account=customer.account, user=customer, **fields)
     assert "content" in refused.value.message_dict
+    assert [e.code for e in refused.value.error_dict["content"]] == ["duplicate"]
     assert SignatureApplication.objects.count() == 1
 
 
@@ -242,5 +240,5 @@ def test_second_template_with_the_same_text_is_refused(
     portal_client.post(url, template_data(approved, "a"))
     again = portal_client.post(url, template_data(approved, "b"))
     assert again.status_code == 200
-    assert "content" in again.context["form"].errors
+    assert again.context["form"].has_error("content", code="duplicate")
     assert TemplateApplication.objects.count() == 1

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from reviewportal.errors import PrecheckBlocked
+from reviewportal.errors import PrecheckBlocked, ReviewError
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
+from reviewportal.services.lifecycle import review_submit
 from signatures.models import Qualification
 from signatures.rules import QualificationCheckInput, qualification_missing
 from signatures.services import qualification_create, qualification_update
@@ -160,3 +161,69 @@ def test_wizard_marks_slots_per_entity_kind(client, customer):
         'id="field-legal_rep_id_number" '
         'data-required-when="entity_kind=enterprise|government|other"' in page
     )
+
+
+# --- A draft saved incomplete is refused by the submission service itself -----------------------
+
+
+@pytest.mark.parametrize(
+    ("lacks", "missing"),
+    [
+        ({"uscc": ""}, ["Unified social credit code"]),
+        ({"legal_rep_name": ""}, ["Legal representative"]),
+        ({"legal_rep_id_number": ""}, ["Legal representative ID number"]),
+        (
+            {"uscc": "", "legal_rep_name": "", "legal_rep_id_number": ""},
+            [
+                "Unified social credit code",
+                "Legal representative",
+                "Legal representative ID number",
+            ],
+        ),
+    ],
+)
+def test_submitting_an_incomplete_draft_is_refused_by_the_service(customer, lacks, missing):
+    fields = {
+        "entity_kind": "enterprise",
+        "name": "深圳市和讯华谷信息技术有限公司",
+        "uscc": sample_uscc(640),
+        "legal_rep_name": "张三",
+        "legal_rep_id_number": sample_resident_id(640),
+        **lacks,
+    }
+    draft = qualification_create(account=customer.account, user=customer, **fields)
+    draft.materials.set(
+        [make_material(customer.account, k) for k in ("business_license", "legal_rep_id_front",
+                                                       "legal_rep_id_back")]
+    )  # fmt: skip
+    with pytest.raises(ReviewError) as refused:
+        review_submit(item=draft, user=customer)
+    assert refused.value.code == "incomplete"
+    assert str(refused.value).endswith(": " + ", ".join(missing) + ".")
+    draft.refresh_from_db()
+    assert draft.state == "draft" and draft.current_revision is None
+
+
+def test_an_agents_id_completes_a_draft_of_a_kind_that_may_give_one(customer):
+    draft = qualification_create(
+        account=customer.account,
+        user=customer,
+        entity_kind="public_institution",
+        name="某某市第一人民医院",
+        uscc=sample_uscc(641),
+        legal_rep_name="李四",
+        agent_name="王五",
+        agent_id_number=sample_resident_id(641),
+    )
+    assert draft.submission_gaps() == []
+    enterprise = qualification_create(
+        account=customer.account,
+        user=customer,
+        entity_kind="enterprise",
+        name="某某公司",
+        uscc=sample_uscc(642),
+        legal_rep_name="李四",
+        agent_name="王五",
+        agent_id_number=sample_resident_id(642),
+    )
+    assert enterprise.submission_gaps() == ["Legal representative ID number"]
