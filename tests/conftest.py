@@ -3,6 +3,7 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from django.db.backends.base.creation import BaseDatabaseCreation
 from django.utils import translation
 
 from tests.factories import (
@@ -12,6 +13,17 @@ from tests.factories import (
     SignatureApplicationFactory,
     StaffFactory,
 )
+from tests.fast_rollback import fast_deserialize_db_from_string
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_serialized_rollback():
+    """Transactional tests get the migrations' data back by bulk inserts (``fast_rollback``)."""
+    original = BaseDatabaseCreation.deserialize_db_from_string
+    BaseDatabaseCreation.deserialize_db_from_string = fast_deserialize_db_from_string
+    yield
+    BaseDatabaseCreation.deserialize_db_from_string = original
+
 
 SERVICES_CONFIGURED = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
 
