@@ -131,22 +131,15 @@ def _each(modeladmin, request, queryset, call, done_message, *, outcomes=None) -
         except FilingError as exc:
             modeladmin.message_user(request, f"{filing_label(filing)}: {exc}", messages.WARNING)
             continue
-        except GatewayTransientError as exc:
-            logger.warning("carrier did not answer about filing %s: %s", filing.pk, exc)
+        except (GatewayTransientError, GatewayRefused) as exc:
+            logger.warning("carrier call about filing %s failed: %r", filing.pk, exc)
+            if isinstance(exc, GatewayTransientError):
+                text = _("%(filing)s: the carrier did not answer; it will be asked again "
+                         "automatically.")  # fmt: skip
+            else:
+                text = _("%(filing)s: the carrier refused the request (its answer is in the log).")
             modeladmin.message_user(
-                request,
-                _("%(filing)s: the carrier did not answer; it will be asked again automatically.")
-                % {"filing": filing_label(filing)},
-                messages.WARNING,
-            )
-            continue
-        except GatewayRefused as exc:
-            logger.warning("carrier refused a request about filing %s: %s", filing.pk, exc)
-            modeladmin.message_user(
-                request,
-                _("%(filing)s: the carrier refused the request (its answer is in the log).")
-                % {"filing": filing_label(filing)},
-                messages.WARNING,
+                request, text % {"filing": filing_label(filing)}, messages.WARNING
             )
             continue
         key = result if outcomes else result is not False

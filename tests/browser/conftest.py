@@ -5,11 +5,15 @@ run."""
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 
 import pytest
 from django.db import connections
+
+from tests.factories import CustomerFactory, QualificationFactory, StaffFactory
+from tests.states import walk_to
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -91,3 +95,36 @@ def screenshot_dir(tmp_path_factory):
         os.makedirs(target, exist_ok=True)
         return target
     return str(tmp_path_factory.mktemp("screenshots"))
+
+
+@pytest.fixture
+def carriers(settings):
+    """Stub carriers without transient faults (the browser must see one definite outcome); a
+    test may change the returned policy (``carriers["STUB"]["FAULT_RATE"] = 1.0``)."""
+    policy = copy.deepcopy(settings.CARRIER_POLICY)
+    policy["GATEWAYS"] = dict.fromkeys(
+        ("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"
+    )
+    policy["STUB"]["FAULT_RATE"] = 0.0
+    settings.CARRIER_POLICY = policy
+    return policy
+
+
+@pytest.fixture
+def people(db):
+    """A customer whose qualification is approved, a reviewer and a senior reviewer."""
+    customer = CustomerFactory()
+    reviewer = StaffFactory(role="Reviewer", first_name="王芳")
+    qualification = walk_to(
+        QualificationFactory(account=customer.account),
+        "approved",
+        customer=customer,
+        reviewer=reviewer,
+        senior=None,
+    )
+    return {
+        "customer": customer,
+        "reviewer": reviewer,
+        "senior": StaffFactory(role="Senior reviewer"),
+        "qualification": qualification,
+    }

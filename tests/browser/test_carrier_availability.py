@@ -10,11 +10,9 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
@@ -27,49 +25,15 @@ from carriers.services import (
     inactivity_warn,
 )
 from reviewportal.models import Notification
+from tests.browser.helpers import portal_login
 from tests.carriers.test_demo_time import DEMO, load_settings, schedule
 from tests.factories import (
     PASSWORD,
-    CustomerFactory,
-    QualificationFactory,
     SignatureApplicationFactory,
-    StaffFactory,
 )
 from tests.states import walk_to
 
 F = FilingState
-
-
-@pytest.fixture
-def carriers(settings):
-    """Stub carriers without transient faults (the browser must see one definite outcome)."""
-    policy = copy.deepcopy(settings.CARRIER_POLICY)
-    policy["GATEWAYS"] = dict.fromkeys(
-        ("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"
-    )
-    policy["STUB"]["FAULT_RATE"] = 0.0
-    settings.CARRIER_POLICY = policy
-    return policy
-
-
-@pytest.fixture
-def people(db):
-    customer = CustomerFactory()
-    reviewer = StaffFactory(role="Reviewer")
-    senior = StaffFactory(role="Senior reviewer")
-    qualification = walk_to(
-        QualificationFactory(account=customer.account),
-        "approved",
-        customer=customer,
-        reviewer=reviewer,
-        senior=None,
-    )
-    return {
-        "customer": customer,
-        "reviewer": reviewer,
-        "senior": senior,
-        "qualification": qualification,
-    }
 
 
 def approved_signature(people, **fields):
@@ -81,14 +45,6 @@ def approved_signature(people, **fields):
         reviewer=people["reviewer"],
         senior=people["senior"],
     )
-
-
-def portal_login(page, user):
-    page.goto("/portal/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r".*/portal/.*"))
 
 
 def usable_label(usable: bool) -> str:

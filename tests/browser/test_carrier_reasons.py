@@ -8,51 +8,17 @@
 
 from __future__ import annotations
 
-import copy
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from carriers.models import Carrier, CarrierFiling, CarrierReason, CustomerRefile, FilingState
 from carriers.services import filing_result_enter
 from reviewportal.services.sla import business_tz
-from tests.browser.test_carrier_availability import approved_signature, portal_login
-from tests.factories import CustomerFactory, QualificationFactory, StaffFactory
-from tests.states import walk_to
+from tests.browser.helpers import portal_login
+from tests.browser.test_carrier_availability import approved_signature
 
 F = FilingState
-
-
-@pytest.fixture
-def carriers(settings):
-    """Stub carriers without transient faults (the browser must see one definite outcome)."""
-    policy = copy.deepcopy(settings.CARRIER_POLICY)
-    policy["GATEWAYS"] = dict.fromkeys(
-        ("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"
-    )
-    policy["STUB"]["FAULT_RATE"] = 0.0
-    settings.CARRIER_POLICY = policy
-    return policy
-
-
-@pytest.fixture
-def people(db):
-    customer = CustomerFactory()
-    reviewer = StaffFactory(role="Reviewer")
-    qualification = walk_to(
-        QualificationFactory(account=customer.account),
-        "approved",
-        customer=customer,
-        reviewer=reviewer,
-        senior=None,
-    )
-    return {
-        "customer": customer,
-        "reviewer": reviewer,
-        "senior": StaffFactory(role="Senior reviewer"),
-        "qualification": qualification,
-    }
 
 
 def _rejected_by_unicom(people):

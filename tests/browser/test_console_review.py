@@ -2,32 +2,19 @@
 opens a material, rejects with a reason, claims another and approves it; a senior reviewer gives
 the second approval of a four-eyes item."""
 
-import datetime as dt
-
-from reviewportal.models import AccessLog, DecisionOutcome, ReviewState
-from reviewportal.services import lifecycle as lc
+from reviewportal.models import AccessLog, ReviewState
 from signatures.models import SignatureApplication
-from signatures.services import signature_application_create
+from tests.browser.helpers import console_login, first_approved_over_blocking
 from tests.factories import (
-    PASSWORD,
     CustomerFactory,
     QualificationFactory,
     SignatureApplicationFactory,
     StaffFactory,
-    make_material,
 )
 from tests.states import walk_to
 
 S = ReviewState
 QUEUE = "/admin/signatures/signatureapplication/"
-
-
-def _login(page, user):
-    page.goto("/admin/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 def _approved_qualification():
@@ -52,7 +39,7 @@ def test_reviewer_claims_opens_material_rejects_then_approves(page, screenshot_d
         for _ in range(2)
     )
     reviewer = StaffFactory(role="Reviewer", first_name="王芳")
-    _login(page, reviewer)
+    console_login(page, reviewer)
     page.screenshot(path=f"{screenshot_dir}/console-dashboard.png", full_page=True)
 
     page.goto(QUEUE)
@@ -91,22 +78,10 @@ def test_reviewer_claims_opens_material_rejects_then_approves(page, screenshot_d
 
 def test_senior_gives_the_second_approval(page, screenshot_dir):
     qualification, customer = _approved_qualification()
-    item = signature_application_create(
-        account=qualification.account,
-        user=customer,
-        qualification=qualification,
-        sig_type="app",
-        content="极光推送",
-        materials=[make_material(qualification.account, "icp_screenshot", user=customer)],
-    )
-    # Submitted while app names were still accepted; blocking now (seed 004, 2026.4.23).
-    item = lc.review_submit(item=item, user=customer, checks_as_of=dt.date(2026, 4, 20))
-    reviewer = StaffFactory(role="Reviewer")
-    item = lc.review_claim(item=item, user=reviewer)
-    assert lc.review_approve(item=item, user=reviewer).outcome == DecisionOutcome.FIRST_APPROVAL
+    item, _reviewer = first_approved_over_blocking(qualification, customer)
 
     senior = StaffFactory(role="Senior reviewer", first_name="李强")
-    _login(page, senior)
+    console_login(page, senior)
     page.goto(f"{QUEUE}{item.pk}/change/")
     four_eyes = page.locator("#four-eyes")
     assert four_eyes.is_visible()

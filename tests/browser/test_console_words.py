@@ -7,7 +7,6 @@ and a carrier check that names the filing without calling it a success."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -15,17 +14,11 @@ from playwright.sync_api import expect
 
 from carriers.models import CarrierFiling
 from carriers.services import filing_result_enter, filing_submit
-from reviewportal.models import DecisionOutcome
-from reviewportal.services import lifecycle as lc
 from signatures.models import DomainVerification
-from signatures.services import signature_application_create, signature_application_update
+from signatures.services import signature_application_update
+from tests.browser.helpers import console_login, first_approved_over_blocking, portal_login
 from tests.factories import (
-    PASSWORD,
-    CustomerFactory,
-    QualificationFactory,
     SignatureApplicationFactory,
-    StaffFactory,
-    make_material,
     png_bytes,
 )
 from tests.states import walk_to
@@ -33,25 +26,12 @@ from tests.states import walk_to
 QUEUE = "/admin/signatures/signatureapplication/"
 
 
-def _login(page, user):
-    page.goto("/admin/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
-
-
 @pytest.fixture
-def world(db):
-    customer = CustomerFactory()
-    qualification = QualificationFactory(
-        account=customer.account, verified_domains=["jiguang.cn", "jpush.cn"]
-    )
-    reviewer = StaffFactory(role="Reviewer", first_name="王芳")
-    qualification = walk_to(
-        qualification, "approved", customer=customer, reviewer=reviewer, senior=None
-    )
-    return {"customer": customer, "qualification": qualification, "reviewer": reviewer}
+def world(people):
+    """``people`` with a qualification listing two domains."""
+    people["qualification"].verified_domains = ["jiguang.cn", "jpush.cn"]
+    people["qualification"].save(update_fields=["verified_domains"])
+    return people
 
 
 def test_queue_and_review_page_use_the_reviewers_words(page, world, screenshot_dir):
@@ -65,7 +45,7 @@ def test_queue_and_review_page_use_the_reviewers_words(page, world, screenshot_d
     )
     # Rejected with the catalogue's "other" reason (walk_to's), then edited and resubmitted.
     signature_application_update(application=item, user=customer, use_case="注册与登录验证码")
-    _login(page, reviewer)
+    console_login(page, reviewer)
 
     page.goto(QUEUE)
     expect(page).to_have_title(re.compile("^审核队列"))
@@ -85,23 +65,10 @@ def test_queue_and_review_page_use_the_reviewers_words(page, world, screenshot_d
     page.screenshot(path=f"{screenshot_dir}/console-review-words.png", full_page=True)
 
 
-def test_a_plain_reviewer_is_not_offered_the_second_approval(page, world, screenshot_dir):
-    customer, qualification = world["customer"], world["qualification"]
-    item = signature_application_create(
-        account=qualification.account,
-        user=customer,
-        qualification=qualification,
-        sig_type="app",
-        content="极光推送",
-        materials=[make_material(qualification.account, "icp_screenshot", user=customer)],
-    )
-    # Submitted while app names were still accepted; blocking now (seed 004, 2026.4.23).
-    item = lc.review_submit(item=item, user=customer, checks_as_of=dt.date(2026, 4, 20))
-    reviewer = StaffFactory(role="Reviewer")
-    item = lc.review_claim(item=item, user=reviewer)
-    assert lc.review_approve(item=item, user=reviewer).outcome == DecisionOutcome.FIRST_APPROVAL
+def test_a_plain_reviewer_is_not_offered_the_second_approval(page, people, screenshot_dir):
+    item, reviewer = first_approved_over_blocking(people["qualification"], people["customer"])
 
-    _login(page, reviewer)
+    console_login(page, reviewer)
     page.goto(f"{QUEUE}{item.pk}/change/")
     findings = page.locator("#findings")
     expect(findings).to_contain_text("拦截")
@@ -119,7 +86,7 @@ def test_a_plain_reviewer_is_not_offered_the_second_approval(page, world, screen
 
 def test_reviewer_verifies_a_domain_with_the_icp_screenshot(page, world, tmp_path, screenshot_dir):
     qualification, reviewer = world["qualification"], world["reviewer"]
-    _login(page, reviewer)
+    console_login(page, reviewer)
     page.goto(f"/admin/signatures/qualification/{qualification.pk}/change/")
     domains = page.locator("table.domains")
     expect(page.locator("#domains")).to_contain_text("自有域名")
@@ -146,11 +113,7 @@ def test_reviewer_verifies_a_domain_with_the_icp_screenshot(page, world, tmp_pat
 
     # The customer sees which of their domains are verified.
     customer_page = page.context.browser.new_context(base_url=page.base_url).new_page()
-    customer_page.goto("/portal/login/")
-    customer_page.fill("#id_username", world["customer"].username)
-    customer_page.fill("#id_password", PASSWORD)
-    customer_page.click("button.primary[type=submit]")
-    customer_page.wait_for_url(lambda u: "/login/" not in u)
+    portal_login(customer_page, world["customer"])
     customer_page.goto(f"/portal/qualifications/{qualification.public_id}/")
     own = customer_page.locator("dd", has_text="jiguang.cn")
     expect(own).to_contain_text("jiguang.cn 已核验")
@@ -159,28 +122,22 @@ def test_reviewer_verifies_a_domain_with_the_icp_screenshot(page, world, tmp_pat
 
 
 def test_check_now_names_the_filing_and_says_the_carrier_was_silent(
-    page, world, settings, screenshot_dir
+    page, people, carriers, screenshot_dir
 ):
-    customer = world["customer"]
     item = walk_to(
-        SignatureApplicationFactory(qualification=world["qualification"]),
+        SignatureApplicationFactory(qualification=people["qualification"]),
         "approved",
-        customer=customer,
-        reviewer=world["reviewer"],
-        senior=StaffFactory(role="Senior reviewer"),
+        customer=people["customer"],
+        reviewer=people["reviewer"],
+        senior=people["senior"],
     )
     filing = CarrierFiling.objects.get(signature=item, carrier__code="cmcc")
-    senior = StaffFactory(role="Senior reviewer")
+    senior = people["senior"]
     filing_submit(filing_id=filing.pk)
     filing_result_enter(filing=filing, user=senior, status="registered")
-    policy = {**settings.CARRIER_POLICY}
-    policy["GATEWAYS"] = dict.fromkeys(
-        ("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"
-    )
-    policy["STUB"] = {**policy["STUB"], "FAULT_RATE": 1.0}  # every call times out
-    settings.CARRIER_POLICY = policy
+    carriers["STUB"]["FAULT_RATE"] = 1.0  # from now on every call times out
 
-    _login(page, senior)
+    console_login(page, senior)
     page.goto("/admin/carriers/carrierfiling/")
     page.locator(f"input[name=_selected_action][value='{filing.pk}']").check()
     page.select_option("select[name=action]", "check_now")

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import portal_login
 from tests.factories import (
-    PASSWORD,
     CustomerFactory,
     QualificationFactory,
     SignatureApplicationFactory,
@@ -37,19 +37,11 @@ def approved_template(customer):
     return walk_to(template, "approved", **actors)
 
 
-def _login(page, user):
-    page.goto("/portal/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
-
-
 def test_customer_reads_a_notification_in_english_and_follows_it_to_the_item(
     page, customer, approved_template
 ):
     name = f"登录验证码 ({approved_template.public_id})"
-    _login(page, customer)
+    portal_login(page, customer)
     page.goto("/portal/notifications/")
     note = page.locator("li.note", has_text=approved_template.public_id)
     expect(note.locator(".note-title")).to_have_text(f"审核通过：模板申请 {name}")

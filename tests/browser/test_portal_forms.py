@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from reviewportal.models import User
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from signatures.models import Material, Qualification
-from tests.factories import PASSWORD, CustomerFactory, png_bytes
+from tests.browser.helpers import portal_login
+from tests.factories import CustomerFactory, png_bytes
 
 COMPANY = "深圳市和讯华谷信息技术有限公司"
 DOCUMENTS = (
@@ -19,14 +20,6 @@ DOCUMENTS = (
     ("legal_rep_id_front", "#f3e6d8"),
     ("legal_rep_id_back", "#e2f1e4"),
 )
-
-
-def _login(page, user):
-    page.goto("/portal/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def _shot(page, screenshot_dir, name, *, full_page=True):
@@ -46,7 +39,7 @@ def _wrong_check_digit(code: str) -> str:
 
 def test_refused_wizard_keeps_the_files_chosen(page, db, tmp_path, screenshot_dir):
     customer = CustomerFactory()
-    _login(page, customer)
+    portal_login(page, customer)
     page.goto("/portal/qualifications/new/")
     page.fill("#id_name", COMPANY)
     page.fill("#id_uscc", _wrong_check_digit(sample_uscc(8100)))
@@ -80,7 +73,7 @@ def test_refused_wizard_keeps_the_files_chosen(page, db, tmp_path, screenshot_di
 
 def test_a_kept_file_can_be_removed(page, db, tmp_path, screenshot_dir):
     customer = CustomerFactory()
-    _login(page, customer)
+    portal_login(page, customer)
     page.goto("/portal/qualifications/new/")
     page.fill("#id_name", COMPANY)
     page.fill("#id_uscc", "not a code")
@@ -102,7 +95,7 @@ def test_a_kept_file_can_be_removed(page, db, tmp_path, screenshot_dir):
 
 def test_refused_wizard_starts_with_a_summary_leading_to_each_field(page, db, screenshot_dir):
     customer = CustomerFactory()
-    _login(page, customer)
+    portal_login(page, customer)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/portal/qualifications/new/")
     page.fill("#id_name", COMPANY)
@@ -146,7 +139,7 @@ def test_signup_carries_the_company_name_into_the_wizard(page, db, screenshot_di
 
 def test_an_incomplete_draft_is_saved_and_not_submitted(page, db, screenshot_dir):
     customer = CustomerFactory()
-    _login(page, customer)
+    portal_login(page, customer)
     page.goto("/portal/qualifications/new/")
     page.fill("#id_name", "深圳市草稿科技有限公司")
     page.click("button[name=save]")

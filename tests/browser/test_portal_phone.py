@@ -11,8 +11,8 @@ from django.conf import settings
 
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from signatures.services import authorization_create, trademark_create
+from tests.browser.helpers import portal_login
 from tests.factories import (
-    PASSWORD,
     CustomerFactory,
     QualificationFactory,
     SignatureApplicationFactory,
@@ -23,14 +23,6 @@ from tests.factories import (
 from tests.states import walk_to
 
 LONG_EMAIL = "wangmin.operations-and-compliance@shenzhen-hexun-huagu-technology.example.cn"
-
-
-def _login(page, user):
-    page.goto("/portal/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 @pytest.fixture
@@ -207,7 +199,7 @@ def test_portal_pages_fit_a_phone(page, world, width, language, screenshot_dir):
         _check_layout(page, f"{name} ({language})", problems)
         if width == 390:
             page.screenshot(path=f"{screenshot_dir}/phone-{name}.png", full_page=True)
-    _login(page, world["customer"])
+    portal_login(page, world["customer"])
     for name, url in _pages(world):
         response = page.goto(url)
         assert response.ok, url
@@ -220,7 +212,7 @@ def test_portal_pages_fit_a_phone(page, world, width, language, screenshot_dir):
 
 def test_detail_pages_show_the_status_near_the_top_on_a_phone(page, world, screenshot_dir):
     page.set_viewport_size({"width": 390, "height": 844})
-    _login(page, world["customer"])
+    portal_login(page, world["customer"])
     for item, url in (
         ("qualification", f"/portal/qualifications/{world['qualification'].public_id}/"),
         ("signature", f"/portal/signatures/{world['approved'].public_id}/"),
@@ -248,7 +240,7 @@ def test_detail_pages_show_the_status_near_the_top_on_a_phone(page, world, scree
 @pytest.mark.parametrize("form", ["signature", "template"])
 def test_findings_come_before_the_submit_button_on_a_phone(page, world, form, screenshot_dir):
     page.set_viewport_size({"width": 390, "height": 844})
-    _login(page, world["customer"])
+    portal_login(page, world["customer"])
     if form == "signature":
         page.goto("/portal/signatures/new/")
         page.fill("#id_content", "测试")

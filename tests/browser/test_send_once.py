@@ -13,16 +13,9 @@ from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from signatures.models import Material, Qualification, SignatureApplication
 from signatures.selectors import staged_material_filter
 from templates.models import TemplateApplication
-from tests.factories import PASSWORD, CustomerFactory, StaffFactory, png_bytes
+from tests.browser.helpers import portal_login
+from tests.factories import CustomerFactory, StaffFactory, png_bytes
 from tests.states import walk_to
-
-
-def _login(page, user):
-    page.goto("/portal/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def _fill_wizard(page, tmp_path, n=1):
@@ -76,7 +69,7 @@ def approved_signature(customer):
 
 
 def test_wizard_back_and_send_again_creates_one_qualification(page, customer, tmp_path):
-    _login(page, customer)
+    portal_login(page, customer)
     _fill_wizard(page, tmp_path)
     page.click("button[name=submit]")
     page.wait_for_url(re.compile(r".*/portal/qualifications/QUA\w+/(#.*)?$"))
@@ -100,7 +93,7 @@ def test_wizard_back_and_send_again_creates_one_qualification(page, customer, tm
 
 
 def test_wizard_double_click_creates_one_qualification(page, customer, tmp_path):
-    _login(page, customer)
+    portal_login(page, customer)
     _fill_wizard(page, tmp_path, n=2)
     page.dblclick("button[name=submit]")
     page.wait_for_url(re.compile(r".*/portal/qualifications/QUA\w+/(#.*)?$"))
@@ -119,7 +112,7 @@ def _fill_signature(page, qualification):
 
 
 def test_signature_back_and_send_again_creates_one(page, customer, approved_signature):
-    _login(page, customer)
+    portal_login(page, customer)
     _fill_signature(page, approved_signature.qualification)
     page.click("button[data-submit]")
     page.wait_for_url(re.compile(r".*/portal/signatures/SIG\w+/$"))
@@ -133,7 +126,7 @@ def test_signature_back_and_send_again_creates_one(page, customer, approved_sign
 
 
 def test_signature_double_click_creates_one(page, customer, approved_signature):
-    _login(page, customer)
+    portal_login(page, customer)
     _fill_signature(page, approved_signature.qualification)
     page.dblclick("button[data-submit]")
     page.wait_for_url(re.compile(r".*/portal/signatures/SIG\w+/$"))
@@ -150,7 +143,7 @@ def _fill_template(page, signature):
 
 
 def test_template_back_and_send_again_creates_one(page, customer, approved_signature):
-    _login(page, customer)
+    portal_login(page, customer)
     _fill_template(page, approved_signature)
     page.click("button[data-submit]")
     page.wait_for_url(re.compile(r".*/portal/templates/TPL\w+/$"))
@@ -163,7 +156,7 @@ def test_template_back_and_send_again_creates_one(page, customer, approved_signa
 
 
 def test_template_double_click_creates_one(page, customer, approved_signature):
-    _login(page, customer)
+    portal_login(page, customer)
     _fill_template(page, approved_signature)
     page.dblclick("button[data-submit]")
     page.wait_for_url(re.compile(r".*/portal/templates/TPL\w+/$"))
