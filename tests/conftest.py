@@ -1,8 +1,10 @@
 import os
+import shutil
 from datetime import datetime
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db.backends.base.creation import BaseDatabaseCreation
 from django.utils import translation
 
@@ -23,6 +25,25 @@ def _fast_serialized_rollback():
     BaseDatabaseCreation.deserialize_db_from_string = fast_deserialize_db_from_string
     yield
     BaseDatabaseCreation.deserialize_db_from_string = original
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Mutation runs (``scripts/mutation``) start a test session per mutant: with
+    ``REVIEWPORTAL_TEST_DB_TEMPLATE`` (a migrated SQLite database) each session works on its own
+    copy of it (with ``--reuse-db``) instead of migrating a new one. Other runs are unaffected."""
+    template = os.environ.get("REVIEWPORTAL_TEST_DB_TEMPLATE")
+    if not template:
+        yield
+        return
+    if not os.path.exists(template):
+        raise pytest.UsageError(f"REVIEWPORTAL_TEST_DB_TEMPLATE: no database at {template}")
+    name = f"{template}.{os.getpid()}"
+    shutil.copyfile(template, name)
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = name
+    yield
+    if os.path.exists(name):
+        os.remove(name)
 
 
 SERVICES_CONFIGURED = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
