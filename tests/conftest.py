@@ -49,6 +49,15 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 SERVICES_CONFIGURED = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
 
 
+def pytest_configure(config):
+    """With several pytest-xdist workers, each has its own test database (pytest-django adds the
+    worker's suffix) and its own cache keys: on Redis the cache is shared, and equal row ids in
+    the two databases must not meet in one key."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        settings.CACHES["default"]["KEY_PREFIX"] = f"test-{worker}"
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``services`` need the real PostgreSQL and Redis. Without DATABASE_URL and
     REDIS_URL (a fresh machine) they are skipped; with them set they run, and fail if the
