@@ -197,6 +197,25 @@ def test_a_ticket_of_the_first_morning_of_the_month_counts(
         urgent_ticket_file(item=three_kinds["template"], user=customer, reason="上线活动")
 
 
+def test_the_month_starts_at_midnight_to_the_microsecond(
+    three_kinds, customer, cap_of_one, time_machine
+):
+    # A ticket of the very first instant of December counts against December's cap, checked at
+    # a time with minutes, seconds and microseconds of its own.
+    time_machine.move_to(datetime(2026, 12, 1, 0, 0, 0, 0, tzinfo=BEIJING), tick=False)
+    urgent_ticket_file(item=three_kinds["signature"], user=customer, reason="上线活动")
+    time_machine.move_to(datetime(2026, 12, 20, 9, 47, 33, 123456, tzinfo=BEIJING), tick=False)
+    with pytest.raises(ReviewError) as refused:
+        urgent_ticket_file(item=three_kinds["template"], user=customer, reason="上线活动")
+    assert refused.value.code == "urgent_cap_reached"
+
+
+def test_a_reason_of_exactly_the_limit_is_accepted(three_kinds, customer, settings):
+    limit = settings.REVIEW_POLICY["COMMENT_MAX_LENGTH"]
+    ticket = urgent_ticket_file(item=three_kinds["signature"], user=customer, reason="急" * limit)
+    assert len(ticket.reason) == limit
+
+
 def test_the_reason_and_the_note_are_checked_with_their_names(
     three_kinds, customer, support, settings
 ):
