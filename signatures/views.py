@@ -283,7 +283,8 @@ def qualification_change(request, public_id):
     )
 
 
-def _transition(request, item, service, success: str, **kwargs):
+def _transition(request, item, service, success: str, **kwargs) -> ReviewError | None:
+    """Call ``service`` and tell the customer its outcome; return its refusal, if any."""
     try:
         service(item=item, user=request.user, **kwargs)
     except ReviewError as exc:
@@ -293,27 +294,21 @@ def _transition(request, item, service, success: str, **kwargs):
                     messages.error(request, finding.message)
         else:
             messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
+        return exc
+    messages.success(request, success)
+    return None
 
 
 @customer_required
 @require_POST
 def qualification_submit(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
-    try:
-        review_submit(item=item, user=request.user)
-    except ReviewError as exc:
-        if isinstance(exc, PrecheckBlocked):
-            for finding in findings_from_dicts(exc.findings):
-                if finding.is_blocking:
-                    messages.error(request, finding.message)
-        else:
-            messages.error(request, str(exc))
-        if exc.code == "incomplete":  # a draft saved incomplete: its form says what is missing
-            return redirect("signatures:qualification_edit", public_id=item.public_id)
-    else:
-        messages.success(request, _("Your qualification was submitted for review."))
+    refused = _transition(
+        request, item, review_submit, _("Your qualification was submitted for review.")
+    )
+    if refused is not None and refused.code == "incomplete":
+        # A draft saved incomplete: its form says what is missing.
+        return redirect("signatures:qualification_edit", public_id=item.public_id)
     return redirect("signatures:qualification_detail", public_id=item.public_id)
 
 
