@@ -51,7 +51,6 @@ from signatures.models import (
 from signatures.selectors import (
     material_ids_in,
     signature_findings,
-    staged_material_filter,
     staged_materials_expired,
 )
 from signatures.uploads import inspect_upload
@@ -597,9 +596,9 @@ def materials_staged_purge(*, commit: bool = False, now=None, limit: int = 5000)
         return StagedPurge(len(found), size, committed=False)
     with transaction.atomic():
         locked = list(
-            Material.objects.select_for_update()
+            staged_materials_expired(now=now)
+            .select_for_update()
             .filter(pk__in=[m.pk for m in found])
-            .filter(staged_material_filter(expired=True, now=now), in_revision=False)
         )
         names = [m.file.name for m in locked]
         Material.objects.filter(pk__in=[m.pk for m in locked]).delete()
