@@ -678,7 +678,12 @@ def signature_edit(request, public_id):
             ),
         )
         if saved is not None:
-            messages.success(request, _("Your changes were saved and resubmitted for review."))
+            messages.success(
+                request,
+                _("Your changes were saved.")
+                if saved.state == S.DRAFT
+                else _("Your changes were saved and resubmitted for review."),
+            )
             return redirect("signatures:signature_detail", public_id=saved.public_id)
     return _signature_form_page(
         request, form, title=_("Edit signature"), item=item, findings=findings

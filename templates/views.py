@@ -208,7 +208,12 @@ def template_edit(request, public_id):
             request, form, save, existing_kinds=[m.kind for m in existing]
         )
         if saved is not None:
-            messages.success(request, _("Your changes were saved and resubmitted for review."))
+            messages.success(
+                request,
+                _("Your changes were saved.")
+                if saved.state == S.DRAFT
+                else _("Your changes were saved and resubmitted for review."),
+            )
             return redirect("templates:template_detail", public_id=saved.public_id)
     return _form_page(request, form, title=_("Edit template"), item=item, findings=findings)
 

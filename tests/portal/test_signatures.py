@@ -4,6 +4,7 @@ per-carrier status, detail with reasons, edit-and-resubmit, withdraw and urgent 
 import json
 from datetime import datetime
 
+import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -230,3 +231,41 @@ def test_change_of_an_approved_qualification(
     # Only one change at a time: the page no longer offers it.
     detail = reverse("signatures:qualification_detail", args=[approved_qualification.public_id])
     assert url not in portal_client.get(detail).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("submitted", "after", "message"),
+    [
+        (False, "draft", "Your changes were saved."),
+        (True, "pending_review", "Your changes were saved and resubmitted for review."),
+    ],
+)
+def test_the_signature_edit_says_whether_it_resubmitted(
+    portal_client, customer, reviewer, approved_qualification, submitted, after, message
+):
+    """A draft stays a draft when edited, and the message does not claim otherwise."""
+    item = SignatureApplication.objects.create(
+        account=customer.account,
+        qualification=approved_qualification,
+        sig_type="company",
+        content="和讯",
+        purpose="self",
+    )
+    if submitted:
+        item = lc.review_submit(item=item, user=customer)
+        lc.review_claim(item=item, user=reviewer)
+        lc.review_reject(item=item, user=reviewer, reasons=["sig_abbreviation"], comment="全称")
+    portal_client.cookies["django_language"] = "en"
+    response = portal_client.post(
+        reverse("signatures:signature_edit", args=[item.public_id]),
+        {
+            "qualification": approved_qualification.public_id,
+            "sig_type": "company",
+            "content": "和讯华谷",
+            "purpose": "self",
+        },
+        follow=True,
+    )
+    item.refresh_from_db()
+    assert (item.state, item.content) == (after, "和讯华谷")
+    assert [str(m) for m in response.context["messages"]] == [message]

@@ -600,3 +600,26 @@ def test_live_precheck_is_get_only(portal_client, approved_signature):
     assert (
         portal_client.post(PRECHECK, {"signature": approved_signature.public_id}).status_code == 405
     )
+
+
+@pytest.mark.parametrize(
+    ("state", "after", "message"),
+    [
+        (S.DRAFT, S.DRAFT, "Your changes were saved."),
+        (S.REJECTED, S.PENDING_REVIEW, "Your changes were saved and resubmitted for review."),
+    ],
+)
+def test_the_edit_says_whether_it_resubmitted(portal_client, template_in, state, after, message):
+    """A draft stays a draft when edited, and the message does not claim otherwise."""
+    item = template_in(state)
+    portal_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = portal_client.post(
+        _url("template_edit", item),
+        _data(
+            item.signature, name="登录验证码", kind="verification", content="您的验证码为${code}。"
+        ),
+        follow=True,
+    )
+    item.refresh_from_db()
+    assert item.state == after
+    assert [str(m) for m in response.context["messages"]] == [message]
