@@ -55,7 +55,7 @@ def _precheck(*, signature, content, kind, industry, material_kinds):
 
 @customer_required
 def template_list(request):
-    items = list(
+    queryset = (
         _templates(request)
         .select_related("signature")
         .prefetch_related(
@@ -63,8 +63,16 @@ def template_list(request):
         )
         .order_by("-created_at")
     )
+    status = request.GET.get("status")
+    if status in S.values:
+        queryset = queryset.filter(state=status)
+    items = list(queryset)
     carriers = carriers_and_filings(items)
-    return render(request, "templates/template_list.html", {"items": items, "carriers": carriers})
+    return render(
+        request,
+        "templates/template_list.html",
+        {"items": items, "carriers": carriers, "status": status, "states": S.choices},
+    )
 
 
 @customer_required

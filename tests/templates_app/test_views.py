@@ -623,3 +623,17 @@ def test_the_edit_says_whether_it_resubmitted(portal_client, template_in, state,
     item.refresh_from_db()
     assert item.state == after
     assert [str(m) for m in response.context["messages"]] == [message]
+
+
+def test_the_list_filters_by_review_status(portal_client, template_in):
+    pending = template_in(S.PENDING_REVIEW)
+    rejected = template_in(S.REJECTED, content="您的验证码为${code}，五分钟内有效。")
+    shown = {
+        status: [t.pk for t in portal_client.get(LIST, {"status": status}).context["items"]]
+        for status in ("", S.PENDING_REVIEW, S.REJECTED, S.APPROVED, "nonsense")
+    }
+    assert sorted(shown[""]) == sorted(shown["nonsense"]) == sorted([pending.pk, rejected.pk])
+    assert (shown[S.PENDING_REVIEW], shown[S.REJECTED]) == ([pending.pk], [rejected.pk])
+    assert shown[S.APPROVED] == []
+    body = portal_client.get(LIST, {"status": S.APPROVED}).content.decode()
+    assert "没有该状态的模板。" in body
