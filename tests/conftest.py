@@ -1,13 +1,16 @@
 import os
 import shutil
+from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
 import time_machine
+from celery.utils import uuid
 from django.conf import settings
 from django.db.backends.base.creation import BaseDatabaseCreation
 from django.utils import translation
 
+from reviewportal.celery import app as celery_app
 from tests.factories import (
     AccountFactory,
     CustomerFactory,
@@ -84,17 +87,66 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-#: The suite runs as of this instant (a Monday inside the seeded working-day calendar, after the
-#: 2026-05-01 app-name ban), so that its results do not depend on the day it runs: due times need
-#: the calendar of the year ahead, and dated rules depend on "today". The clock keeps ticking from
-#: there. Tests that need another instant move it with time-machine themselves.
-SUITE_NOW = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+#: Every test's clock starts at this instant and keeps ticking, whatever day the suite runs: due
+#: times need the working-day calendar of the year ahead, which a real "today" would outrun. It is
+#: a Wednesday afternoon in the middle of a seeded year, and no test may depend on it: one that
+#: depends on which instant it is asks for ``monday_clock`` or moves the clock itself.
+FIXED_NOW = datetime.fromisoformat("2026-06-17T15:00:00+08:00")
+
+#: The instant of ``monday_clock``: a Monday morning in business hours, after the 2026-05-01
+#: app-name ban and five weeks before the year's end (next year's calendar is not out yet).
+MONDAY_NOW = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
 
 
 @pytest.fixture(autouse=True)
-def _suite_clock():
-    with time_machine.travel(SUITE_NOW, tick=True):
-        yield
+def _fixed_clock():
+    with time_machine.travel(FIXED_NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def monday_clock(_fixed_clock):
+    """For a test whose result depends on which instant it is: the clock moves to
+    ``MONDAY_NOW`` (and keeps ticking). Returns the time-machine traveller."""
+    _fixed_clock.move_to(MONDAY_NOW)
+    return _fixed_clock
+
+
+@dataclass(frozen=True)
+class SentTask:
+    name: str
+    args: tuple
+    kwargs: dict
+    options: dict
+
+
+@pytest.fixture(autouse=True)
+def sent_tasks(request, monkeypatch):
+    """Celery tasks a test enqueues are recorded here, not run: unit tests have no broker and
+    no worker. A test that needs them run where they are sent asks for ``eager_tasks``; tests
+    marked ``real_broker`` (they start real workers) send them to the configured broker."""
+    sent: list[SentTask] = []
+    if request.node.get_closest_marker("real_broker"):
+        return sent
+
+    def record(name, args=None, kwargs=None, **options):
+        task_id = options.pop("task_id", None) or uuid()
+        sent.append(SentTask(name, tuple(args or ()), dict(kwargs or {}), options))
+        return celery_app.AsyncResult(task_id)
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(celery_app, "send_task", record)
+    return sent
+
+
+@pytest.fixture
+def eager_tasks(sent_tasks):
+    """For a test that depends on what tasks do: each task runs in the test's own process when
+    it is sent (Celery's eager mode), so its effect is visible when the call returns."""
+    saved = celery_app.conf["task_always_eager"]
+    celery_app.conf.update(task_always_eager=True)
+    yield
+    celery_app.conf.update(task_always_eager=saved)
 
 
 @pytest.fixture(autouse=True)
@@ -116,7 +168,6 @@ def _private_media(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "private-media")},
         },
     }
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     # Real hashing costs ~0.3 s a user; tests create many users and test no hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

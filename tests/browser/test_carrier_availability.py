@@ -69,7 +69,7 @@ def expect_filing(page, code: str, *, state: str, usable: bool | None) -> None:
 
 
 def test_demo_carriers_answer_within_a_minute_and_the_signature_stays_registered(
-    page, carriers, people, time_machine, monkeypatch, tmp_path, screenshot_dir
+    eager_tasks, page, carriers, people, time_machine, monkeypatch, tmp_path, screenshot_dir
 ):
     demo = load_settings(monkeypatch, tmp_path, **DEMO)
     carriers["STUB"]["TIME_SCALE"] = demo.CARRIER_POLICY["STUB"]["TIME_SCALE"]
@@ -115,7 +115,7 @@ def test_demo_carriers_answer_within_a_minute_and_the_signature_stays_registered
 
 
 def test_usable_is_shown_only_for_registered_and_active_filings(
-    page, carriers, people, screenshot_dir
+    eager_tasks, page, carriers, people, screenshot_dir
 ):
     staff = people["senior"]
     first, second = approved_signature(people), approved_signature(people)

@@ -35,7 +35,7 @@ def _row(page, code: str):
 
 
 def test_rejected_filing_shows_its_explanation_and_next_step(
-    page, carriers, people, screenshot_dir
+    eager_tasks, page, carriers, people, screenshot_dir
 ):
     item, _filing = _rejected_by_unicom(people)
     entry = CarrierReason.objects.get(code="CU-4007")
@@ -69,7 +69,7 @@ def test_rejected_filing_shows_its_explanation_and_next_step(
 
 
 def test_customer_refiles_a_rejected_filing_and_sees_the_attempt(
-    page, carriers, people, screenshot_dir
+    eager_tasks, page, carriers, people, screenshot_dir
 ):
     item, filing = _rejected_by_unicom(people)
     portal_login(page, people["customer"])

@@ -61,7 +61,8 @@ def test_queue_and_review_page_use_the_reviewers_words(page, world, screenshot_d
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("其他")
     expect(timeline).not_to_contain_text(re.compile(r"(^|\s)other(\s|$)"))
-    expect(timeline).not_to_contain_text("r1")
+    # The revision as the reviewer says it (第1版), not a bare "r1" (which user names may contain).
+    expect(timeline).not_to_contain_text(re.compile(r"(^|\W)r1(\W|$)"))
     page.screenshot(path=f"{screenshot_dir}/console-review-words.png", full_page=True)
 
 

@@ -90,7 +90,7 @@ def move(time_machine, **delta) -> None:
 
 
 def test_customer_refiles_a_rejected_filing_audited_and_sent_after_commit(
-    rejected, customer, django_capture_on_commit_callbacks
+    eager_tasks, rejected, customer, django_capture_on_commit_callbacks
 ):
     key_before = rejected.idempotency_key
     with django_capture_on_commit_callbacks(execute=True):

@@ -122,7 +122,7 @@ def demo_policy(carrier_policy, monkeypatch, tmp_path):
 
 @pytest.mark.django_db
 def test_demo_signature_is_decided_by_the_first_poll_and_stays_registered(
-    approve, customer, demo_policy, later, django_capture_on_commit_callbacks
+    eager_tasks, approve, customer, demo_policy, later, django_capture_on_commit_callbacks
 ):
     # Approval: the submit task runs after commit (eagerly here, and so does its first check,
     # which Celery would send FIRST_CHECK_SECONDS later).

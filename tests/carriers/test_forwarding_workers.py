@@ -31,7 +31,7 @@ from tests.carriers.workers import (
 )
 from tests.factories import SignatureApplicationFactory
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.real_broker]
 
 #: The issue's 1,000 approvals (3,000 filings); CARRIER_E2E_APPROVALS=100 for a quick look.
 APPROVALS = int(os.environ.get("CARRIER_E2E_APPROVALS", "1000"))

@@ -30,7 +30,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_approval_creates_one_queued_filing_per_carrier_and_sends_them_after_commit(
-    approved_qualification, customer, reviewer, senior, django_capture_on_commit_callbacks
+    eager_tasks,
+    approved_qualification,
+    customer,
+    reviewer,
+    senior,
+    django_capture_on_commit_callbacks,
 ):
     from tests.factories import SignatureApplicationFactory
     from tests.states import walk_to

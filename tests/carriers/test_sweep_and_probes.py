@@ -27,7 +27,9 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def test_filings_sweep_resends_only_filings_left_queued(filings, carrier_policy, later):
+def test_filings_sweep_resends_only_filings_left_queued(
+    eager_tasks, filings, carrier_policy, later
+):
     filing_submit(filing_id=filings["cmcc"].pk)
     # Fresh filings are the approval's own tasks' business; the sweep leaves them.
     assert filings_sweep() == 0
@@ -69,7 +71,7 @@ def test_filing_probe_sends_nothing_to_ctcc_at_night(filings, later, time_machin
     assert fresh(filing).state == record.outcome == "rejected"  # CT-E310, its manual review
 
 
-def test_filing_check_of_cucc_waits_for_daytime_only_at_ctcc(filings, time_machine):
+def test_filing_check_of_cucc_waits_for_daytime_only_at_ctcc(monday_clock, filings, time_machine):
     for filing in filings.values():
         filing_submit(filing_id=filing.pk)
     time_machine.move_to(at("2026-12-07T23:30:00+08:00"), tick=False)
@@ -90,7 +92,7 @@ def registered(filings):
     return fresh(filing)
 
 
-def test_usage_endpoint_needs_the_token(client, registered, carrier_policy):
+def test_usage_endpoint_needs_the_token(monday_clock, client, registered, carrier_policy):
     signature = registered.signature
     url = "/carriers/usage/"
     payload = {"signature": signature.public_id, "used_at": "2026-11-23T09:00:00+08:00"}
@@ -113,7 +115,7 @@ def test_usage_endpoint_needs_the_token(client, registered, carrier_policy):
     )
 
 
-def test_signature_used_command_records_the_use(registered):
+def test_signature_used_command_records_the_use(monday_clock, registered):
     signature = registered.signature
     call_command("signature_used", signature.public_id, "--at", "2026-11-23T08:00:00+08:00")
     assert SignatureUsage.objects.get(signature=signature).last_used_at == at(

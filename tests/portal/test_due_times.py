@@ -91,7 +91,9 @@ def approved(approved_qualification, customer, reviewer, senior):
     return walk_to(item, "approved", customer=customer, reviewer=reviewer, senior=senior)
 
 
-def test_portal_detail_says_when_a_paused_carrier_resumes_filing(client, customer, approved):
+def test_portal_detail_says_when_a_paused_carrier_resumes_filing(
+    monday_clock, client, customer, approved
+):
     # The suite runs on 23 November 2026: the pause is under way.
     carrier_pause_save(
         carrier=Carrier.objects.get(code="cmcc"),

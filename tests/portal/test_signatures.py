@@ -82,7 +82,7 @@ def test_draft_qualification_cannot_carry_a_signature(portal_client, account):
     assert "qualification" in response.context["form"].errors
 
 
-def test_after_hours_notice(portal_client, approved_qualification):
+def test_after_hours_notice(monday_clock, portal_client, approved_qualification):
     url = reverse("signatures:signature_create")
     assert "after-hours" not in portal_client.get(url).content.decode()
     with time_machine.travel(datetime.fromisoformat("2026-11-23T17:05:00+08:00")):

@@ -106,7 +106,9 @@ def test_health_overall_status(checks, status):
     assert overall_status(checks) == status
 
 
-def test_health_fails_when_storage_is_unwritable(client, health_token, db, settings, tmp_path):
+def test_health_fails_when_storage_is_unwritable(
+    monday_clock, client, health_token, db, settings, tmp_path
+):
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("a file where a folder should be")
     settings.STORAGES = {

@@ -61,7 +61,12 @@ def test_submission_stores_warnings_on_the_revision(approved_qualification, cust
 
 
 def test_claimer_approval_over_blocking_findings_is_only_a_first_approval(
-    app_signature_under_review, reviewer, senior, mailoutbox, django_capture_on_commit_callbacks
+    eager_tasks,
+    app_signature_under_review,
+    reviewer,
+    senior,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         decision = lc.review_approve(item=app_signature_under_review, user=reviewer)

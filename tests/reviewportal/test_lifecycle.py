@@ -75,7 +75,7 @@ def test_reject_requires_a_reason(signature, actors):
 
 
 def test_reject_records_reasons_and_tells_the_customer(
-    signature, actors, mailoutbox, django_capture_on_commit_callbacks
+    eager_tasks, signature, actors, mailoutbox, django_capture_on_commit_callbacks
 ):
     item = walk_to(
         signature, S.UNDER_REVIEW, **{k: actors[k] for k in ("customer", "reviewer", "senior")}

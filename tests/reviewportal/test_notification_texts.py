@@ -531,7 +531,7 @@ def test_email_goes_out_in_the_recipients_saved_language_with_the_items_link(
 
 
 def test_staff_email_links_to_the_console(
-    under_review, customer, reviewer, settings, django_capture_on_commit_callbacks
+    eager_tasks, under_review, customer, reviewer, settings, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "https://review.example.com"
     mail.outbox.clear()

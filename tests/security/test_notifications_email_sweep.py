@@ -42,7 +42,7 @@ def batch(customer):
     ]
 
 
-def test_notifications_email_sweep_goes_on_past_a_bad_message(batch, caplog):
+def test_notifications_email_sweep_goes_on_past_a_bad_message(eager_tasks, batch, caplog):
     with caplog.at_level(logging.WARNING, logger="reviewportal.services.email"):
         notification_email_sweep.delay()
     bad = batch[2]
@@ -60,7 +60,9 @@ def test_notifications_email_sweep_goes_on_past_a_bad_message(batch, caplog):
     assert "evil.example" not in logged and "zhang@" not in logged and "模板" not in logged
 
 
-def test_notifications_email_sweep_sends_a_skipped_message_once_its_address_is_fixed(batch):
+def test_notifications_email_sweep_sends_a_skipped_message_once_its_address_is_fixed(
+    eager_tasks, batch
+):
     notification_email_sweep.delay()
     bad = batch[2]
     type(bad.recipient).objects.filter(pk=bad.recipient_id).update(email="zhang@example.cn")
@@ -69,7 +71,9 @@ def test_notifications_email_sweep_sends_a_skipped_message_once_its_address_is_f
     assert [m.to for m in mail.outbox] == [["zhang@example.cn"]]
 
 
-def test_notifications_email_sweep_stops_when_the_mail_server_is_down(batch, settings, caplog):
+def test_notifications_email_sweep_stops_when_the_mail_server_is_down(
+    eager_tasks, batch, settings, caplog
+):
     settings.EMAIL_BACKEND = UNREACHABLE
     with caplog.at_level(logging.WARNING, logger="reviewportal.services.email"):
         notification_email_sweep.delay()

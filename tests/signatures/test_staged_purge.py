@@ -107,7 +107,7 @@ def test_a_run_deletes_at_most_its_limit_oldest_first(customer):
     assert Material.objects.filter(pk=older.pk).exists()
 
 
-def test_the_hourly_task_deletes_them(leftovers):
+def test_the_hourly_task_deletes_them(eager_tasks, leftovers):
     staged_uploads_purge.delay()
     assert set(Material.objects.values_list("pk", flat=True)) == {
         leftovers["grace"].pk,

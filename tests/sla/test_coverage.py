@@ -72,7 +72,9 @@ def test_calendar_coverage_remind_says_nothing_before_november(clock, senior):
     assert not Notification.objects.exists()
 
 
-def test_sla_sweep_task_computes_clocks_pending_on_a_year_entered_directly(submit_signature):
+def test_sla_sweep_task_computes_clocks_pending_on_a_year_entered_directly(
+    eager_tasks, submit_signature
+):
     item = submit_signature("2026-12-31T17:30:00+08:00")
     WorkingDay.objects.bulk_create(
         WorkingDay(date=day, is_working=working, note=note)

@@ -167,7 +167,7 @@ def test_sla_sweep_run_query_count_twenty_items(
 SWEEP_QUERIES = 15
 
 
-def test_sla_sweep_task_runs_the_sweep(submit_signature, clock, senior):
+def test_sla_sweep_task_runs_the_sweep(eager_tasks, submit_signature, clock, senior):
     item = submit_signature(SUBMITTED)
     clock("2026-11-25T09:00:00+08:00")
     sla_sweep.delay()

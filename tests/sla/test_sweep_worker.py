@@ -29,7 +29,7 @@ from tests.factories import (
 from tests.sla.conftest import at
 from tests.states import walk_to
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.real_broker]
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 90

@@ -150,7 +150,7 @@ def test_urgent_ticket_accept_at_year_end_is_accepted_with_due_time_pending(
 
 
 def test_review_approve_filing_clock_reaching_next_year_is_pending(
-    approve_at, signature, import_2027
+    eager_tasks, approve_at, signature, import_2027
 ):
     filings = list(approve_at("2026-12-28T10:00:00+08:00", signature).values())
     assert {f.state for f in filings} == {"submitted"}
@@ -165,7 +165,9 @@ def test_review_approve_filing_clock_reaching_next_year_is_pending(
     assert change.due_times_known == 3
 
 
-def test_review_approve_filing_clock_inside_the_year_has_its_due_time(approve_at, signature):
+def test_review_approve_filing_clock_inside_the_year_has_its_due_time(
+    eager_tasks, approve_at, signature
+):
     filing = approve_at("2026-11-24T10:00:00+08:00", signature)["cmcc"]
     assert filing.sla_policy.code == "filing"
     assert filing.due_at == at("2026-12-01T10:00:00+08:00")
@@ -398,7 +400,7 @@ def approve_at(
 
 
 def test_carrier_pause_holds_filings_and_releases_them_when_it_ends(
-    clock, approve_at, approved_qualification, senior
+    eager_tasks, clock, approve_at, approved_qualification, senior
 ):
     from carriers.models import Carrier
 
@@ -452,7 +454,7 @@ def test_carrier_pause_keeps_a_paused_filing_out_of_another_batch(
 
 
 def test_carrier_pause_stops_the_clock_of_filings_waiting_at_the_carrier(
-    approve_at, signature, senior
+    eager_tasks, approve_at, signature, senior
 ):
     from carriers.models import Carrier
 
@@ -493,7 +495,7 @@ def test_carrier_pause_save_refuses_a_pause_that_ends_before_it_starts(senior):
 
 
 def test_sla_sweep_run_records_an_overdue_filing_once_and_tells_filing_staff(
-    clock, approve_at, signature
+    eager_tasks, clock, approve_at, signature
 ):
     from tests.factories import StaffFactory
 
