@@ -140,7 +140,8 @@ class MaterialFileField(forms.FileField):
         try:
             inspect_upload(data=content, kind=self.kind)
         except ValidationError as exc:
-            raise ValidationError(exc.messages, code=getattr(exc, "code", None)) from None
+            # As raised: one message with its code (e.g. pdf_not_allowed) for the form's errors.
+            raise exc from None
         return upload
 
 

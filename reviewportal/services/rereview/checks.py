@@ -97,7 +97,8 @@ class AccountIds:
         missing = ids - self._ids.keys()
         if missing:
             if len(self._ids) + len(missing) > self.CACHE_SIZE:
-                self._ids.clear()
+                # Full: forget the accounts this batch does not need (never the ones it does).
+                self._ids = {pk: public_id for pk, public_id in self._ids.items() if pk in ids}
             self._ids.update(Account.objects.filter(pk__in=missing).values_list("pk", "public_id"))
         return self._ids
 
@@ -155,7 +156,10 @@ class SignatureInputs:
         missing = ids - self._qualifications.keys()
         if missing:
             if len(self._qualifications) + len(missing) > self.CACHE_SIZE:
-                self._qualifications.clear()
+                # Full: forget the qualifications this batch does not need.
+                self._qualifications = {
+                    pk: row for pk, row in self._qualifications.items() if pk in ids
+                }
             kinds = _kinds_by(
                 Qualification.materials.through.objects.filter(
                     qualification_id__in=missing
@@ -196,9 +200,11 @@ class SignatureInputs:
         }
         return {content: found.get(content) for content in missing}
 
-    def _remember(self, holders: dict[str, tuple[int, int] | None]) -> None:
+    def _remember(self, holders: dict[str, tuple[int, int] | None], keep: set[str]) -> None:
+        """Add ``holders`` to the cache; when it is full, forget the texts not in ``keep`` (the
+        batch's own) first."""
         if len(self._holders) + len(holders) > self.CACHE_SIZE:
-            self._holders.clear()
+            self._holders = {text: h for text, h in self._holders.items() if text in keep}
         self._holders.update(holders)
 
     def taken(self, values: Sequence[tuple], *, ahead: dict | None = None) -> set[int]:
@@ -207,11 +213,11 @@ class SignatureInputs:
         holding it are read once per run (``holders``: one grouped query per batch for the
         texts not seen yet, possibly read ahead): it is taken by another qualification unless
         both are the item's own."""
-        if ahead:
-            self._remember(ahead)
         texts = [normalize(v[5]).strip() for v in values]
+        if ahead:
+            self._remember(ahead, keep=set(texts))
         if any(text not in self._holders for text in texts):
-            self._remember(self.holders(values))
+            self._remember(self.holders(values), keep=set(texts))
         taken = set()
         for v, text in zip(values, texts, strict=True):
             holders = self._holders[text]

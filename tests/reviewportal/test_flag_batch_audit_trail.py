@@ -1,0 +1,172 @@
+"""The audit trail (django-auditlog) of a batch re-review flag is the one flagging the items one by
+one would leave: the request's correlation id, actor and address on every entry, no entry for an
+item a ``pre_log`` receiver vetoes (the others still get theirs), none at all while auditing is
+disabled; and the flagged items the batch returns carry what was written, as ``save()`` leaves
+an instance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import nullcontext
+
+import pytest
+import time_machine
+from auditlog.cid import correlation_id
+from auditlog.context import disable_auditlog, set_actor
+from auditlog.models import LogEntry
+from auditlog.signals import pre_log
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from reviewportal.models import ReviewState, Revision
+from reviewportal.services import lifecycle as lc
+from signatures.models import SignatureApplication
+from tests.factories import SignatureApplicationFactory
+from tests.states import walk_to
+
+pytestmark = pytest.mark.django_db
+
+S = ReviewState
+FROZEN = dt.datetime.fromisoformat("2026-11-24T16:30:00+08:00")
+FINDING = {
+    "code": "SIG_TYPE_NOT_ACCEPTED",
+    "severity": "block",
+    "field": "sig_type",
+    "message": "App names are not accepted for filing from 2026-05-01.",
+    "params": {"type": "app"},
+}
+
+
+@pytest.fixture
+def approved_signatures(approved_qualification, actors):
+    return [
+        walk_to(
+            SignatureApplicationFactory(qualification=approved_qualification, content=content),
+            S.APPROVED,
+            **actors,
+        )
+        for content in ("华谷", "和讯华谷", "和讯")
+    ]
+
+
+def _revision_ref(value):
+    if value in (None, "None"):
+        return value
+    number = Revision.objects.get(pk=int(value)).number
+    return f"{type(value).__name__} revision {number}"
+
+
+def _update_entries(items) -> dict:
+    """The audit "update" entries written at FROZEN about ``items``, field by field."""
+    entries = LogEntry.objects.filter(
+        object_id__in=[item.pk for item in items],
+        action=LogEntry.Action.UPDATE,
+        timestamp=FROZEN,
+    ).order_by("object_id", "pk")
+    rows = {}
+    for entry in entries:
+        row = model_to_dict(entry, exclude=["id", "content_type"])
+        changes = dict(entry.changes)
+        # Revisions are told apart by number (the two paths cannot share primary keys); how the
+        # value is stored (text or JSON number) is kept.
+        changes["current_revision"] = [_revision_ref(v) for v in changes["current_revision"]]
+        row["changes"] = changes
+        rows.setdefault(entry.object_id, []).append(row)
+    return rows
+
+
+def _both_paths(items, user, *, context=nullcontext):
+    """The audit entries after flagging ``items`` one by one, and after one batch from the same
+    starting point, each inside ``context()``."""
+    findings = {item.pk: [FINDING] for item in items}
+    with time_machine.travel(FROZEN, tick=False):
+        savepoint = transaction.savepoint()
+        with context():
+            for item in items:
+                lc.review_flag_for_rereview(
+                    item=item, user=user, findings=findings[item.pk], notify=False
+                )
+        single = _update_entries(items)
+        transaction.savepoint_rollback(savepoint)
+        assert _update_entries(items) == {}
+        with context():
+            result = lc.review_flag_for_rereview_batch(
+                items=items, user=user, findings_by_item=findings
+            )
+        batched = _update_entries(items)
+    assert len(result.flagged) == len(items)
+    return single, batched, result
+
+
+@pytest.fixture
+def request_cid():
+    token = correlation_id.set("req-7f3a")
+    yield "req-7f3a"
+    correlation_id.reset(token)
+
+
+def test_every_entry_carries_the_requests_correlation_id_actor_and_address(
+    request_cid, approved_signatures, senior
+):
+    def context():
+        return set_actor(senior, remote_addr="203.0.113.7")
+
+    single, batched, _result = _both_paths(approved_signatures, senior, context=context)
+
+    assert batched == single
+    assert set(batched) == {item.pk for item in approved_signatures}
+    for (entry,) in batched.values():
+        assert (entry["cid"], entry["actor"], entry["remote_addr"]) == (
+            request_cid,
+            senior.pk,
+            "203.0.113.7",
+        )
+        assert entry["changes"]["state"] == ["approved", "rereview"]
+
+
+def test_an_item_whose_entry_is_vetoed_gets_none_and_the_others_theirs(approved_signatures, senior):
+    vetoed = approved_signatures[0].pk
+
+    def veto(sender, instance, action, **kwargs):
+        return not (action == LogEntry.Action.UPDATE and instance.pk == vetoed)
+
+    pre_log.connect(veto, sender=SignatureApplication, dispatch_uid="veto-first-update")
+    try:
+        single, batched, _result = _both_paths(approved_signatures, senior)
+    finally:
+        pre_log.disconnect(sender=SignatureApplication, dispatch_uid="veto-first-update")
+
+    assert batched == single
+    assert set(batched) == {item.pk for item in approved_signatures[1:]}
+
+
+def test_no_entry_is_written_while_auditing_is_disabled(approved_signatures, senior):
+    single, batched, result = _both_paths(approved_signatures, senior, context=disable_auditlog)
+
+    assert batched == single == {}
+    assert {SignatureApplication.objects.get(pk=i.pk).state for i in result.flagged} == {S.REREVIEW}
+
+
+def test_the_flagged_items_returned_are_what_was_written(approved_signatures, senior):
+    with time_machine.travel(FROZEN, tick=False):
+        result = lc.review_flag_for_rereview_batch(
+            items=approved_signatures,
+            user=senior,
+            findings_by_item={item.pk: [FINDING] for item in approved_signatures},
+        )
+
+    for item in result.flagged:
+        fresh = SignatureApplication.objects.get(pk=item.pk)
+        assert model_to_dict(item) == model_to_dict(fresh)
+        assert (item.updated_at, item.created_at) == (fresh.updated_at, fresh.created_at)
+        assert item.updated_at == FROZEN
+
+
+def test_entries_store_json_changes_when_so_configured(settings, approved_signatures, senior):
+    settings.AUDITLOG_STORE_JSON_CHANGES = True
+
+    single, batched, _result = _both_paths(approved_signatures, senior)
+
+    assert batched == single
+    for (entry,) in batched.values():
+        assert entry["changes"]["current_revision"] == ["int revision 1", "int revision 2"]
