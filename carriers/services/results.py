@@ -307,7 +307,7 @@ def filings_check(*, filing_ids: Sequence[int], now: datetime | None = None) -> 
                 logger.warning(
                     "carrier %s refused a check of filing %s: %s", code, filing.pk, answer
                 )
-                batch.unchanged.add(filing.pk)
+                batch.refused[filing.pk] = str(answer)
             else:
                 results.append(
                     Result(filing.pk, answer.status, answer.reason, source, filing.generation)
