@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop
 
 from reviewportal.errors import NotFoundForUser, PermissionRefused, ReviewError, TransitionRefused
 from reviewportal.models import Account, ReviewState, User
+from reviewportal.models.lifecycle import LIVE_STATES
 from reviewportal.permissions import PERM_REVIEW, Action, is_staff_user, require_action
 from reviewportal.precheck.text import normalize
 from reviewportal.selectors import live_twin
@@ -189,6 +190,35 @@ def _normalise_qualification_fields(fields: dict) -> dict:
     return fields
 
 
+def _code_held_elsewhere(change: Qualification) -> str | None:
+    """Why ``change`` may not take its new credit code, or None: another qualification of the
+    account holds it, or another change carries it (once applied, the account would have two
+    qualifications of one company)."""
+    if not change.uscc:
+        return None
+    holder = (
+        Qualification.objects.filter(
+            account_id=change.account_id, uscc=change.uscc, state__in=LIVE_STATES
+        )
+        .exclude(pk__in=[change.pk, change.change_of_id])
+        .exclude(change_of_id=change.change_of_id)
+        .order_by("pk")
+        .first()
+    )
+    if holder is None:
+        return None
+    return _(
+        "Your account already has a qualification for this credit code: %(item)s. "
+        "A change cannot give this qualification the credit code of another one."
+    ) % {"item": holder.change_of if holder.change_of_id else holder}
+
+
+def _refuse_code_held_elsewhere(change: Qualification) -> None:
+    message = _code_held_elsewhere(change)
+    if message is not None:
+        raise ValidationError({"uscc": ValidationError(message, code="duplicate")})
+
+
 def _refuse_duplicate_qualification(qualification: Qualification) -> None:
     """Refuse a second qualification of the same company (USCC) in the account while one
     stands: the customer edits that one, or starts a change of it once approved."""
@@ -287,7 +317,9 @@ def qualification_update(
         setattr(qualification, key, value)
     gaps = _draft_gaps(qualification) if qualification.state == ReviewState.DRAFT else []
     _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
-    if not qualification.change_of_id:
+    if qualification.change_of_id:
+        _refuse_code_held_elsewhere(qualification)
+    else:
         _refuse_duplicate_qualification(qualification)
     qualification.save()
     if materials is not None:
@@ -332,6 +364,7 @@ def qualification_change_start(
     data.update(_normalise_qualification_fields(fields))
     change = Qualification(account=original.account, created_by=user, change_of=original, **data)
     _clean(change, exclude=LIFECYCLE_EXCLUDE)
+    _refuse_code_held_elsewhere(change)
     change.save()
     change.materials.set(
         _materials(original.account, materials)
@@ -350,6 +383,11 @@ def qualification_change_apply(*, change: Qualification, user: User) -> Qualific
     from reviewportal.services.lifecycle import _revision_create
 
     original = Qualification.objects.select_for_update().get(pk=change.change_of_id)
+    # A qualification applied for with that code while the change was under review: the
+    # approval is refused (and rolled back), the reviewer told why.
+    held = _code_held_elsewhere(change)
+    if held is not None:
+        raise TransitionRefused(held)
     for field in Qualification.DATA_FIELDS:
         setattr(original, field, getattr(change, field))
     original.materials.set(change.materials.all())

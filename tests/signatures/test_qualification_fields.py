@@ -1,0 +1,247 @@
+"""How the qualification services clean what the customer typed (credit code, ID numbers, the
+domains), what a draft may lack, and the one qualification per credit code of an account, with
+the exact words of the refusal (and a change to a credit code already held, a known bug marked
+xfail)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from reviewportal.errors import ReviewError
+from reviewportal.models import ReviewState
+from reviewportal.sample_ids import sample_resident_id, sample_uscc
+from reviewportal.services import lifecycle as lc
+from signatures.models import Qualification
+from signatures.services import (
+    qualification_change_start,
+    qualification_create,
+    qualification_update,
+)
+from tests.factories import enterprise_materials
+from tests.templates_app.helpers import revoke
+
+S = ReviewState
+
+#: A resident ID number whose check character is X.
+ID_WITH_X = sample_resident_id(3)
+
+
+def _fields(n=9201, **overrides):
+    fields = {
+        "entity_kind": "enterprise",
+        "name": "杭州云栖数据科技有限公司",
+        "uscc": sample_uscc(n),
+        "legal_rep_name": "李四",
+        "legal_rep_id_number": sample_resident_id(n),
+    }
+    fields.update(overrides)
+    return fields
+
+
+def _create(customer, **fields):
+    return qualification_create(account=customer.account, user=customer, **fields)
+
+
+# --- cleaning -----------------------------------------------------------------------------------
+
+
+def test_domains_are_lower_case_without_the_final_dot_blanks_and_repeats(customer):
+    qualification = _create(
+        customer,
+        **_fields(verified_domains=[" JPush.CN. ", "jiguang.cn", "", "   ", "JIGUANG.cn."]),
+    )
+    assert qualification.verified_domains == ["jiguang.cn", "jpush.cn"]
+    qualification.refresh_from_db()
+    assert qualification.verified_domains == ["jiguang.cn", "jpush.cn"]
+
+
+def test_no_domains_are_an_empty_list(customer):
+    assert _create(customer, **_fields(verified_domains=None)).verified_domains == []
+
+
+def test_id_numbers_are_stored_upper_case(customer):
+    assert ID_WITH_X.endswith("X")
+    qualification = _create(
+        customer,
+        **_fields(
+            legal_rep_id_number=ID_WITH_X.lower(),
+            agent_name="王五",
+            agent_id_number=" " + ID_WITH_X.lower() + " ",
+        ),
+    )
+    qualification.refresh_from_db()
+    assert qualification.legal_rep_id_number == ID_WITH_X
+    assert qualification.agent_id_number == ID_WITH_X
+
+
+def test_an_id_number_left_out_is_stored_blank(customer):
+    qualification = _create(customer, **_fields(agent_id_number=None))
+    qualification.refresh_from_db()
+    assert qualification.agent_id_number == ""
+
+
+def test_an_edit_cleans_the_same_way(customer):
+    draft = _create(customer, **_fields())
+    updated = qualification_update(
+        qualification=draft,
+        user=customer,
+        uscc=" " + sample_uscc(9202).lower(),
+        legal_rep_id_number=ID_WITH_X.lower(),
+        verified_domains=["Example.CN."],
+    )
+    updated.refresh_from_db()
+    assert updated.uscc == sample_uscc(9202)
+    assert updated.legal_rep_id_number == ID_WITH_X
+    assert updated.verified_domains == ["example.cn"]
+
+
+def test_a_change_cleans_the_same_way(approved_qualification, customer):
+    change = qualification_change_start(
+        qualification=approved_qualification,
+        user=customer,
+        legal_rep_name="王五",
+        legal_rep_id_number=ID_WITH_X.lower(),
+        verified_domains=["JiGuang.cn.", "new.example.cn"],
+    )
+    change.refresh_from_db()
+    assert change.legal_rep_id_number == ID_WITH_X
+    assert change.verified_domains == ["jiguang.cn", "new.example.cn"]
+
+
+# --- what a draft may lack ----------------------------------------------------------------------
+
+
+def test_a_draft_may_lack_the_credit_code_and_the_legal_representative(customer):
+    draft = _create(customer, **_fields(uscc="", legal_rep_name=""))
+    assert draft.state == S.DRAFT and draft.uscc == "" and draft.legal_rep_name == ""
+    updated = qualification_update(qualification=draft, user=customer, name="杭州云栖科技有限公司")
+    assert updated.name == "杭州云栖科技有限公司" and updated.state == S.DRAFT
+
+
+def test_a_draft_with_a_wrong_credit_code_is_refused(customer):
+    bad = sample_uscc(9201)[:-1] + ("0" if sample_uscc(9201)[-1] != "0" else "1")
+    with pytest.raises(ValidationError) as excinfo:
+        _create(customer, **_fields(uscc=bad))
+    assert set(excinfo.value.message_dict) == {"uscc"}
+
+
+def test_submitting_needs_the_credit_code(customer):
+    with pytest.raises(ValidationError) as excinfo:
+        qualification_create(
+            account=customer.account,
+            user=customer,
+            submit=True,
+            materials=enterprise_materials(customer.account, customer),
+            **_fields(uscc=""),
+        )
+    assert set(excinfo.value.message_dict) == {"uscc"}
+    assert not Qualification.objects.exists()
+
+
+# --- one qualification per credit code ----------------------------------------------------------
+
+
+def test_a_second_qualification_of_the_same_company_names_the_first(customer):
+    first = _create(customer, **_fields())
+    with pytest.raises(ValidationError) as excinfo:
+        _create(customer, **_fields(name="另一个名字有限公司"))
+    (error,) = excinfo.value.error_dict["uscc"]
+    assert error.code == "duplicate"
+    assert error.messages == [
+        f"Your account already has a qualification for this credit code: "
+        f"杭州云栖数据科技有限公司 ({first.public_id}). "
+        "Open it to edit it, or to start a change once it is approved."
+    ]
+    assert list(Qualification.objects.all()) == [first]
+
+
+def test_an_edit_to_another_qualifications_credit_code_is_refused(customer):
+    first = _create(customer, **_fields(9201))
+    second = _create(customer, **_fields(9202))
+    with pytest.raises(ValidationError) as excinfo:
+        qualification_update(qualification=second, user=customer, uscc=sample_uscc(9201))
+    (error,) = excinfo.value.error_dict["uscc"]
+    assert error.code == "duplicate" and first.public_id in error.messages[0]
+    second.refresh_from_db()
+    assert second.uscc == sample_uscc(9202)
+
+
+def test_drafts_without_a_credit_code_are_no_duplicates_of_each_other(customer):
+    _create(customer, **_fields(uscc=""))
+    _create(customer, **_fields(uscc="", name="另一家有限公司"))
+    assert Qualification.objects.filter(uscc="").count() == 2
+
+
+def test_other_companies_of_the_account_are_no_duplicates(customer):
+    _create(customer, **_fields(9201))
+    _create(customer, **_fields(9202))
+    assert Qualification.objects.count() == 2
+
+
+def test_the_same_company_in_another_account_is_no_duplicate(customer, other_customer):
+    _create(other_customer, **_fields())
+    mine = _create(customer, **_fields())
+    assert mine.account == customer.account
+    assert Qualification.objects.filter(uscc=sample_uscc(9201)).count() == 2
+
+
+def test_a_change_under_way_does_not_stop_an_edit_of_itself(approved_qualification, customer):
+    change = qualification_change_start(
+        qualification=approved_qualification, user=customer, submit=False, legal_rep_name="王五"
+    )
+    # The change carries the credit code of the qualification it changes.
+    assert change.uscc == approved_qualification.uscc
+    updated = qualification_update(qualification=change, user=customer, legal_rep_name="赵六")
+    assert updated.legal_rep_name == "赵六"
+
+
+def test_after_a_revocation_the_company_may_apply_again_despite_a_pending_change(
+    approved_qualification, customer, senior
+):
+    # The change of the revoked qualification is not a qualification that stands.
+    change = qualification_change_start(
+        qualification=approved_qualification, user=customer, legal_rep_name="王五"
+    )
+    revoked = revoke(approved_qualification, senior=senior)
+    change.refresh_from_db()
+    assert (revoked.state, change.state) == (S.REVOKED, S.PENDING_REVIEW)
+    again = _create(customer, **_fields(uscc=approved_qualification.uscc))
+    assert again.uscc == approved_qualification.uscc and again.state == S.DRAFT
+
+
+HELD = (
+    "Your account already has a qualification for this credit code: %s. "
+    "A change cannot give this qualification the credit code of another one."
+)
+
+
+def test_a_change_to_the_credit_code_of_another_qualification_is_refused_in_words(
+    approved_qualification, customer
+):
+    other = _create(customer, **_fields(9301, name="另一家有限公司"))
+    with pytest.raises(ValidationError) as refused:
+        qualification_change_start(
+            qualification=approved_qualification, user=customer, uscc=sample_uscc(9301)
+        )
+    [error] = refused.value.error_dict["uscc"]
+    assert (error.code, error.message) == ("duplicate", HELD % other)
+    assert not approved_qualification.changes.exists()
+
+
+def test_a_change_is_not_approved_once_another_qualification_took_its_credit_code(
+    approved_qualification, customer, reviewer
+):
+    """The code was free when the change was made; a new qualification took it meanwhile."""
+    change = qualification_change_start(
+        qualification=approved_qualification, user=customer, uscc=sample_uscc(9301)
+    )
+    other = _create(customer, **_fields(9301, name="另一家有限公司"))
+    change = lc.review_claim(item=change, user=reviewer)
+    with pytest.raises(ReviewError) as refused:
+        lc.review_approve(item=change, user=reviewer)
+    assert refused.value.message == HELD % other
+    approved_qualification.refresh_from_db()
+    change.refresh_from_db()
+    assert approved_qualification.uscc != sample_uscc(9301)
+    assert change.state == S.UNDER_REVIEW
