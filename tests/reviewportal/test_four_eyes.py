@@ -1,8 +1,6 @@
 """Pre-check findings in the lifecycle: blocking findings refuse submission, and approving an item
 whose findings block needs a second approval by another senior reviewer (SPEC §3, §4)."""
 
-import datetime as dt
-
 import pytest
 
 from reviewportal.errors import PermissionRefused, PrecheckBlocked
@@ -10,27 +8,8 @@ from reviewportal.models import DecisionOutcome, ReviewState
 from reviewportal.selectors import decisions_for, revisions_for
 from reviewportal.services import lifecycle as lc
 from signatures.services import signature_application_create
-from tests.factories import make_material
 
 S = ReviewState
-BEFORE_APP_BAN = dt.date(2026, 4, 20)
-
-
-@pytest.fixture
-def app_signature_under_review(approved_qualification, customer, reviewer):
-    """An app-name signature submitted while app names were accepted, reviewed after the ban:
-    SIG_TYPE_NOT_ACCEPTED blocks now (seed 004, 2026.4.23)."""
-    item = signature_application_create(
-        account=approved_qualification.account,
-        user=customer,
-        qualification=approved_qualification,
-        sig_type="app",
-        content="极光推送",
-        materials=[make_material(approved_qualification.account, "icp_screenshot", user=customer)],
-    )
-    item = lc.review_submit(item=item, user=customer, checks_as_of=BEFORE_APP_BAN)
-    assert not any(f["severity"] == "block" for f in item.current_revision.findings)
-    return lc.review_claim(item=item, user=reviewer)
 
 
 def test_submission_with_blocking_finding_is_refused_and_nothing_written(signature, customer):

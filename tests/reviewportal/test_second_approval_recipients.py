@@ -4,8 +4,6 @@ superuser), except the one who just gave the first approval; and what they are t
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -13,29 +11,11 @@ from django.contrib.contenttypes.models import ContentType
 from reviewportal.models import DecisionOutcome, Notification, ReviewState
 from reviewportal.services import lifecycle as lc
 from signatures.models import Material
-from signatures.services import signature_application_create
-from tests.factories import CustomerFactory, StaffFactory, make_material
+from tests.factories import CustomerFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 S = ReviewState
-BEFORE_APP_BAN = dt.date(2026, 4, 20)
-
-
-@pytest.fixture
-def app_signature_under_review(approved_qualification, customer, reviewer):
-    """An app-name signature submitted while app names were accepted, reviewed after the ban:
-    SIG_TYPE_NOT_ACCEPTED blocks now, so an approval needs two people."""
-    item = signature_application_create(
-        account=approved_qualification.account,
-        user=customer,
-        qualification=approved_qualification,
-        sig_type="app",
-        content="极光推送",
-        materials=[make_material(approved_qualification.account, "icp_screenshot", user=customer)],
-    )
-    item = lc.review_submit(item=item, user=customer, checks_as_of=BEFORE_APP_BAN)
-    return lc.review_claim(item=item, user=reviewer)
 
 
 def _override_permission() -> Permission:
