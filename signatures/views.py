@@ -23,6 +23,7 @@ from reviewportal.portal.helpers import (
     MaterialFileField,
     after_hours,
     customer_required,
+    edit_saved_message,
     findings_payload,
     for_account,
     item_context,
@@ -33,6 +34,7 @@ from reviewportal.portal.helpers import (
     precheck_and_save,
     refuse,
     store_uploads,
+    with_status,
 )
 from reviewportal.precheck import findings_from_dicts
 from reviewportal.services.lifecycle import review_submit, review_withdraw
@@ -460,9 +462,7 @@ def signature_list(request):
         )
         .order_by("-created_at")
     )
-    status = request.GET.get("status")
-    if status in S.values:
-        queryset = queryset.filter(state=status)
+    queryset, status = with_status(request, queryset)
     items = list(queryset)
     carriers = carriers_and_filings(items)
     return render(
@@ -678,12 +678,7 @@ def signature_edit(request, public_id):
             ),
         )
         if saved is not None:
-            messages.success(
-                request,
-                _("Your changes were saved.")
-                if saved.state == S.DRAFT
-                else _("Your changes were saved and resubmitted for review."),
-            )
+            messages.success(request, edit_saved_message(saved))
             return redirect("signatures:signature_detail", public_id=saved.public_id)
     return _signature_form_page(
         request, form, title=_("Edit signature"), item=item, findings=findings

@@ -16,6 +16,7 @@ from reviewportal.models import ReviewState
 from reviewportal.portal.helpers import (
     after_hours,
     customer_required,
+    edit_saved_message,
     findings_payload,
     for_account,
     item_context,
@@ -24,6 +25,7 @@ from reviewportal.portal.helpers import (
     merge_materials,
     once_per_form,
     precheck_and_save,
+    with_status,
 )
 from reviewportal.services.lifecycle import review_withdraw
 from signatures.forms import WithdrawForm
@@ -63,9 +65,7 @@ def template_list(request):
         )
         .order_by("-created_at")
     )
-    status = request.GET.get("status")
-    if status in S.values:
-        queryset = queryset.filter(state=status)
+    queryset, status = with_status(request, queryset)
     items = list(queryset)
     carriers = carriers_and_filings(items)
     return render(
@@ -216,12 +216,7 @@ def template_edit(request, public_id):
             request, form, save, existing_kinds=[m.kind for m in existing]
         )
         if saved is not None:
-            messages.success(
-                request,
-                _("Your changes were saved.")
-                if saved.state == S.DRAFT
-                else _("Your changes were saved and resubmitted for review."),
-            )
+            messages.success(request, edit_saved_message(saved))
             return redirect("templates:template_detail", public_id=saved.public_id)
     return _form_page(request, form, title=_("Edit template"), item=item, findings=findings)
 

@@ -24,6 +24,7 @@ from carriers.services.pauses import paused_carriers
 from reviewportal.businesstime import CalendarNotConfigured
 from reviewportal.errors import PrecheckBlocked, ReviewError
 from reviewportal.identifiers import parse_row_id
+from reviewportal.models import ReviewState
 from reviewportal.precheck import Finding, findings_from_dicts
 from reviewportal.services.sla import business_calendar, business_tz, sla_status
 from reviewportal.services.submissions import (
@@ -105,6 +106,23 @@ def for_account(request, queryset, **lookup):
     """The object of ``queryset`` matching ``lookup`` in the user's own account, or 404: another
     account's object looks exactly like a missing one."""
     return get_object_or_404(queryset, account_id=request.user.account_id, **lookup)
+
+
+def with_status(request, queryset):
+    """``queryset`` narrowed to the review status asked for in ``?status=`` (anything else is
+    ignored: every status), and that status for the page's filter links."""
+    status = request.GET.get("status")
+    if status in ReviewState.values:
+        return queryset.filter(state=status), status
+    return queryset, None
+
+
+def edit_saved_message(item) -> str:
+    """What the customer is told after an edit: a draft stays a draft; anything else was
+    resubmitted for review."""
+    if item.state == ReviewState.DRAFT:
+        return _("Your changes were saved.")
+    return _("Your changes were saved and resubmitted for review.")
 
 
 def client_ip(request) -> str | None:

@@ -245,3 +245,18 @@ def test_a_change_is_not_approved_once_another_qualification_took_its_credit_cod
     change.refresh_from_db()
     assert approved_qualification.uscc != sample_uscc(9301)
     assert change.state == S.UNDER_REVIEW
+
+
+def test_an_edit_of_a_change_to_the_credit_code_of_another_qualification_is_refused(
+    approved_qualification, customer
+):
+    change = qualification_change_start(
+        qualification=approved_qualification, user=customer, legal_rep_name="王五"
+    )
+    other = _create(customer, **_fields(9301, name="另一家有限公司"))
+    with pytest.raises(ValidationError) as refused:
+        qualification_update(qualification=change, user=customer, uscc=sample_uscc(9301))
+    [error] = refused.value.error_dict["uscc"]
+    assert (error.code, error.message) == ("duplicate", HELD % other)
+    change.refresh_from_db()
+    assert change.uscc == approved_qualification.uscc
