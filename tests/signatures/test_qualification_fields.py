@@ -1,7 +1,7 @@
 """How the qualification services clean what the customer typed (credit code, ID numbers, the
 domains), what a draft may lack, and the one qualification per credit code of an account, with
-the exact words of the refusal (and a change to a credit code already held, a known bug marked
-xfail)."""
+the exact words of the refusal, also for a change to a credit code another qualification holds
+(made, edited, or approved after the code was taken)."""
 
 from __future__ import annotations
 
