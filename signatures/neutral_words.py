@@ -30,7 +30,6 @@ def _require(user: User, perm: str) -> None:
         raise PermissionRefused(_("Only senior reviewers may change the neutral words."))
 
 
-@transaction.atomic
 def neutral_word_create(
     *, user: User, word: str, note: str = "", is_active: bool = True
 ) -> NeutralWord:
@@ -41,22 +40,25 @@ def neutral_word_create(
     NFKC, no spaces or punctuation) and must not be empty or already listed, active or not
     (ValidationError on ``word``: a disabled word is enabled again, not added twice); the row is
     validated and saved (django-auditlog records it). The next pre-check counts it."""
-    _require(user, PERM_ADD)
-    form = neutral_word_form(word or "")
-    if not form:
-        raise ValidationError({"word": _("Enter a word: Chinese characters, letters or digits.")})
-    existing = NeutralWord.objects.filter(word=form).first()
-    if existing is not None:
-        raise _already_listed(form, active=existing.is_active)
-    neutral_word = NeutralWord(word=form, note=(note or "").strip(), is_active=bool(is_active))
-    neutral_word.full_clean()
-    try:
-        with transaction.atomic():
-            neutral_word.save()
-    except IntegrityError:
-        # Someone added the same word at the same moment: the unique constraint decides.
-        raise _already_listed(form, active=True) from None
-    return neutral_word
+    with transaction.atomic():
+        _require(user, PERM_ADD)
+        form = neutral_word_form(word or "")
+        if not form:
+            raise ValidationError(
+                {"word": _("Enter a word: Chinese characters, letters or digits.")}
+            )
+        existing = NeutralWord.objects.filter(word=form).first()
+        if existing is not None:
+            raise _already_listed(form, active=existing.is_active)
+        neutral_word = NeutralWord(word=form, note=(note or "").strip(), is_active=bool(is_active))
+        neutral_word.full_clean()
+        try:
+            with transaction.atomic():
+                neutral_word.save()
+        except IntegrityError:
+            # Someone added the same word at the same moment: the unique constraint decides.
+            raise _already_listed(form, active=True) from None
+        return neutral_word
 
 
 def _already_listed(word: str, *, active: bool) -> ValidationError:
@@ -68,7 +70,6 @@ def _already_listed(word: str, *, active: bool) -> ValidationError:
     return ValidationError({"word": ValidationError(message, code="unique", params={"word": word})})
 
 
-@transaction.atomic
 def neutral_word_update(
     *, neutral_word: NeutralWord, user: User, is_active: bool, note: str
 ) -> NeutralWord:
@@ -79,13 +80,14 @@ def neutral_word_update(
     (PermissionRefused otherwise); the row is locked; when nothing changes, nothing is written;
     otherwise the row is validated and saved (django-auditlog records the change). The next
     pre-check follows it."""
-    _require(user, PERM_CHANGE)
-    neutral_word = NeutralWord.objects.select_for_update().get(pk=neutral_word.pk)
-    note = (note or "").strip()
-    if (neutral_word.is_active, neutral_word.note) == (bool(is_active), note):
+    with transaction.atomic():
+        _require(user, PERM_CHANGE)
+        neutral_word = NeutralWord.objects.select_for_update().get(pk=neutral_word.pk)
+        note = (note or "").strip()
+        if (neutral_word.is_active, neutral_word.note) == (bool(is_active), note):
+            return neutral_word
+        neutral_word.is_active = bool(is_active)
+        neutral_word.note = note
+        neutral_word.full_clean()
+        neutral_word.save(update_fields=["is_active", "note"])
         return neutral_word
-    neutral_word.is_active = bool(is_active)
-    neutral_word.note = note
-    neutral_word.full_clean()
-    neutral_word.save(update_fields=["is_active", "note"])
-    return neutral_word

@@ -30,7 +30,7 @@ from reviewportal.precheck.text import normalize
 from reviewportal.selectors import live_twin
 from reviewportal.services.lifecycle import (
     LIFECYCLE_EXCLUDE,
-    lifecycle_service,
+    lifecycle_transaction,
     lock,
     review_flag_after_change,
     review_resubmit,
@@ -117,7 +117,6 @@ def _delete_orphans(names: list[str]) -> None:
             logger.exception("Could not delete the orphaned upload %s", name)
 
 
-@transaction.atomic
 def material_create(
     *, account: Account, user: User, kind: str, data: bytes, original_name: str
 ) -> Material:
@@ -126,10 +125,11 @@ def material_create(
     Raises ``ValidationError`` (nothing stored) for a bad file. Effects: the cleaned bytes are
     written through the default (private) storage under a name derived from their checksum;
     a Material row records kind, checksum, size and dimensions."""
-    _require_member(user, account)
-    return _material_store(
-        account=account, user=user, kind=kind, data=data, original_name=original_name
-    )
+    with transaction.atomic():
+        _require_member(user, account)
+        return _material_store(
+            account=account, user=user, kind=kind, data=data, original_name=original_name
+        )
 
 
 def _material_store(
@@ -259,7 +259,6 @@ def _draft_gaps(qualification: Qualification) -> list[str]:
     return [f for f in DRAFT_MAY_LACK if not getattr(qualification, f)]
 
 
-@transaction.atomic
 def qualification_create(
     *,
     account: Account,
@@ -271,28 +270,28 @@ def qualification_create(
     """Create a qualification as a draft (and submit it when ``submit``).
 
     Raises ``ValidationError`` for bad data (USCC and ID check digits are verified)."""
-    _require_member(user, account)
-    materials = _materials(account, materials)
-    qualification = Qualification(
-        account=account, created_by=user, **_normalise_qualification_fields(fields)
-    )
-    gaps = [] if submit else _draft_gaps(qualification)
-    _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
-    _refuse_duplicate_qualification(qualification)
-    try:
-        with transaction.atomic():
-            qualification.save()
-    except IntegrityError:
-        # Another request created it in the meantime (the constraint saw it): the same answer.
+    with transaction.atomic():
+        _require_member(user, account)
+        materials = _materials(account, materials)
+        qualification = Qualification(
+            account=account, created_by=user, **_normalise_qualification_fields(fields)
+        )
+        gaps = [] if submit else _draft_gaps(qualification)
+        _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
         _refuse_duplicate_qualification(qualification)
-        raise
-    qualification.materials.set(materials)
-    if submit:
-        qualification = review_submit(item=qualification, user=user)
-    return qualification
+        try:
+            with transaction.atomic():
+                qualification.save()
+        except IntegrityError:
+            # Another request created it in the meantime (the constraint saw it): the same answer.
+            _refuse_duplicate_qualification(qualification)
+            raise
+        qualification.materials.set(materials)
+        if submit:
+            qualification = review_submit(item=qualification, user=user)
+        return qualification
 
 
-@lifecycle_service
 def qualification_update(
     *,
     qualification: Qualification,
@@ -303,33 +302,33 @@ def qualification_update(
     """Edit a qualification that is not approved: a draft changes in place; a submitted one is
     resubmitted as a new revision. An approved qualification is never edited in place: start a
     change with ``qualification_change_start``."""
-    qualification = lock(qualification)
-    _require_member(user, qualification.account)
-    if qualification.state in (ReviewState.APPROVED, ReviewState.REREVIEW):
-        raise TransitionRefused(
-            _("%(item)s is approved and stays in force; submit a change instead.")
-            % {"item": qualification}
-        )
-    require_action(qualification, user, Action.EDIT)
-    for key, value in _normalise_qualification_fields(fields).items():
-        if key not in Qualification.DATA_FIELDS:
-            raise ReviewError(_("Unknown field: %(field)s") % {"field": key})
-        setattr(qualification, key, value)
-    gaps = _draft_gaps(qualification) if qualification.state == ReviewState.DRAFT else []
-    _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
-    if qualification.change_of_id:
-        _refuse_code_held_elsewhere(qualification)
-    else:
-        _refuse_duplicate_qualification(qualification)
-    qualification.save()
-    if materials is not None:
-        qualification.materials.set(_materials(qualification.account, materials))
-    if qualification.state != ReviewState.DRAFT:
-        qualification = review_resubmit(item=qualification, user=user)
-    return qualification
+    with lifecycle_transaction():
+        qualification = lock(qualification)
+        _require_member(user, qualification.account)
+        if qualification.state in (ReviewState.APPROVED, ReviewState.REREVIEW):
+            raise TransitionRefused(
+                _("%(item)s is approved and stays in force; submit a change instead.")
+                % {"item": qualification}
+            )
+        require_action(qualification, user, Action.EDIT)
+        for key, value in _normalise_qualification_fields(fields).items():
+            if key not in Qualification.DATA_FIELDS:
+                raise ReviewError(_("Unknown field: %(field)s") % {"field": key})
+            setattr(qualification, key, value)
+        gaps = _draft_gaps(qualification) if qualification.state == ReviewState.DRAFT else []
+        _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
+        if qualification.change_of_id:
+            _refuse_code_held_elsewhere(qualification)
+        else:
+            _refuse_duplicate_qualification(qualification)
+        qualification.save()
+        if materials is not None:
+            qualification.materials.set(_materials(qualification.account, materials))
+        if qualification.state != ReviewState.DRAFT:
+            qualification = review_resubmit(item=qualification, user=user)
+        return qualification
 
 
-@lifecycle_service
 def qualification_change_start(
     *,
     qualification: Qualification,
@@ -341,39 +340,42 @@ def qualification_change_start(
     """Start a change of an approved qualification: a new Qualification row (``change_of`` set)
     carrying the new data, reviewed on its own while the approved one stays in force. At most
     one change is under way at a time."""
-    original = lock(qualification)
-    _require_member(user, original.account)
-    if original.state != ReviewState.APPROVED or original.change_of_id:
-        raise TransitionRefused(
-            _("Only an approved qualification can be changed; edit %(item)s instead.")
-            % {"item": original}
+    with lifecycle_transaction():
+        original = lock(qualification)
+        _require_member(user, original.account)
+        if original.state != ReviewState.APPROVED or original.change_of_id:
+            raise TransitionRefused(
+                _("Only an approved qualification can be changed; edit %(item)s instead.")
+                % {"item": original}
+            )
+        if original.changes.filter(
+            state__in=[
+                ReviewState.DRAFT,
+                ReviewState.PENDING_REVIEW,
+                ReviewState.UNDER_REVIEW,
+                ReviewState.REJECTED,
+            ]
+        ).exists():
+            raise TransitionRefused(
+                _("A change of %(item)s is already under way; edit or withdraw it first.")
+                % {"item": original}
+            )
+        data = {f: getattr(original, f) for f in Qualification.DATA_FIELDS}
+        data.update(_normalise_qualification_fields(fields))
+        change = Qualification(
+            account=original.account, created_by=user, change_of=original, **data
         )
-    if original.changes.filter(
-        state__in=[
-            ReviewState.DRAFT,
-            ReviewState.PENDING_REVIEW,
-            ReviewState.UNDER_REVIEW,
-            ReviewState.REJECTED,
-        ]
-    ).exists():
-        raise TransitionRefused(
-            _("A change of %(item)s is already under way; edit or withdraw it first.")
-            % {"item": original}
+        _clean(change, exclude=LIFECYCLE_EXCLUDE)
+        _refuse_code_held_elsewhere(change)
+        change.save()
+        change.materials.set(
+            _materials(original.account, materials)
+            if materials is not None
+            else original.materials.all()
         )
-    data = {f: getattr(original, f) for f in Qualification.DATA_FIELDS}
-    data.update(_normalise_qualification_fields(fields))
-    change = Qualification(account=original.account, created_by=user, change_of=original, **data)
-    _clean(change, exclude=LIFECYCLE_EXCLUDE)
-    _refuse_code_held_elsewhere(change)
-    change.save()
-    change.materials.set(
-        _materials(original.account, materials)
-        if materials is not None
-        else original.materials.all()
-    )
-    if submit:
-        change = review_submit(item=change, user=user)
-    return change
+        if submit:
+            change = review_submit(item=change, user=user)
+        return change
 
 
 def qualification_change_apply(*, change: Qualification, user: User) -> Qualification:
@@ -424,7 +426,6 @@ def _signatures_recheck_after_change(qualification: Qualification, *, user: User
 # --- trademarks and authorizations ------------------------------------------------------------
 
 
-@transaction.atomic
 def trademark_create(
     *,
     qualification: Qualification,
@@ -435,22 +436,22 @@ def trademark_create(
     certificate: Material | None = None,
 ) -> Trademark:
     """Record a registered trademark of the qualification's entity."""
-    _require_member(user, qualification.account)
-    _same_account(certificate, qualification.account, _("Material"))
-    trademark = Trademark(
-        account=qualification.account,
-        qualification=qualification,
-        name=name.strip(),
-        registration_number=registration_number.strip(),
-        owner_name=owner_name.strip(),
-        certificate=certificate,
-    )
-    _clean(trademark)
-    trademark.save()
-    return trademark
+    with transaction.atomic():
+        _require_member(user, qualification.account)
+        _same_account(certificate, qualification.account, _("Material"))
+        trademark = Trademark(
+            account=qualification.account,
+            qualification=qualification,
+            name=name.strip(),
+            registration_number=registration_number.strip(),
+            owner_name=owner_name.strip(),
+            certificate=certificate,
+        )
+        _clean(trademark)
+        trademark.save()
+        return trademark
 
 
-@transaction.atomic
 def authorization_create(
     *,
     qualification: Qualification,
@@ -466,27 +467,28 @@ def authorization_create(
     partner_materials: Iterable[Material] | None = None,
 ) -> Authorization:
     """Record a partner's authorization to use its name as a signature (other-use)."""
-    _require_member(user, qualification.account)
-    _same_account(letter, qualification.account, _("Material"))
-    partner_materials = _materials(qualification.account, partner_materials)
-    if valid_until < valid_from:
-        raise ValidationError({"valid_until": _("The end date is before the start date.")})
-    authorization = Authorization(
-        account=qualification.account,
-        qualification=qualification,
-        partner_name=partner_name.strip(),
-        partner_entity_kind=partner_entity_kind,
-        partner_uscc=normalize_uscc(partner_uscc),
-        partner_legal_rep_name=partner_legal_rep_name.strip(),
-        partner_legal_rep_id_number=normalize_resident_id(partner_legal_rep_id_number),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        letter=letter,
-    )
-    _clean(authorization)
-    authorization.save()
-    authorization.partner_materials.set(partner_materials)
-    return authorization
+    with transaction.atomic():
+        _require_member(user, qualification.account)
+        _same_account(letter, qualification.account, _("Material"))
+        partner_materials = _materials(qualification.account, partner_materials)
+        if valid_until < valid_from:
+            raise ValidationError({"valid_until": _("The end date is before the start date.")})
+        authorization = Authorization(
+            account=qualification.account,
+            qualification=qualification,
+            partner_name=partner_name.strip(),
+            partner_entity_kind=partner_entity_kind,
+            partner_uscc=normalize_uscc(partner_uscc),
+            partner_legal_rep_name=partner_legal_rep_name.strip(),
+            partner_legal_rep_id_number=normalize_resident_id(partner_legal_rep_id_number),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            letter=letter,
+        )
+        _clean(authorization)
+        authorization.save()
+        authorization.partner_materials.set(partner_materials)
+        return authorization
 
 
 # --- signature applications -------------------------------------------------------------------
@@ -541,7 +543,6 @@ def _check_signature_links(application: SignatureApplication) -> None:
         raise ValidationError({"trademark": _("Only a trademark signature takes a trademark.")})
 
 
-@transaction.atomic
 def signature_application_create(
     *,
     account: Account,
@@ -552,23 +553,23 @@ def signature_application_create(
 ) -> SignatureApplication:
     """Create a signature application as a draft, and submit it when ``submit`` (the pre-check
     then refuses ``block`` findings and nothing is kept)."""
-    _require_member(user, account)
-    unknown = set(fields) - set(SIGNATURE_FIELDS)
-    if unknown:
-        raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
-    application = SignatureApplication(account=account, created_by=user, **fields)
-    application.content = _canonical_content(application.content)
-    _clean(application, exclude=LIFECYCLE_EXCLUDE)
-    _check_signature_links(application)
-    _refuse_duplicate_signature(application)
-    application.save()
-    application.materials.set(_materials(account, materials))
-    if submit:
-        application = review_submit(item=application, user=user)
-    return application
+    with transaction.atomic():
+        _require_member(user, account)
+        unknown = set(fields) - set(SIGNATURE_FIELDS)
+        if unknown:
+            raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
+        application = SignatureApplication(account=account, created_by=user, **fields)
+        application.content = _canonical_content(application.content)
+        _clean(application, exclude=LIFECYCLE_EXCLUDE)
+        _check_signature_links(application)
+        _refuse_duplicate_signature(application)
+        application.save()
+        application.materials.set(_materials(account, materials))
+        if submit:
+            application = review_submit(item=application, user=user)
+        return application
 
 
-@lifecycle_service
 def signature_application_update(
     *,
     application: SignatureApplication,
@@ -578,23 +579,24 @@ def signature_application_update(
 ) -> SignatureApplication:
     """Edit a signature application (seed 000 §1: pending, under review and not approved ones
     can be edited, and an edit resubmits). A draft changes in place."""
-    application = lock(application)
-    _require_member(user, application.account)
-    require_action(application, user, Action.EDIT)
-    unknown = set(fields) - set(SIGNATURE_FIELDS)
-    if unknown:
-        raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
-    for key, value in fields.items():
-        setattr(application, key, _canonical_content(value) if key == "content" else value)
-    _clean(application, exclude=LIFECYCLE_EXCLUDE)
-    _check_signature_links(application)
-    _refuse_duplicate_signature(application)
-    application.save()
-    if materials is not None:
-        application.materials.set(_materials(application.account, materials))
-    if application.state != ReviewState.DRAFT:
-        application = review_resubmit(item=application, user=user)
-    return application
+    with lifecycle_transaction():
+        application = lock(application)
+        _require_member(user, application.account)
+        require_action(application, user, Action.EDIT)
+        unknown = set(fields) - set(SIGNATURE_FIELDS)
+        if unknown:
+            raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
+        for key, value in fields.items():
+            setattr(application, key, _canonical_content(value) if key == "content" else value)
+        _clean(application, exclude=LIFECYCLE_EXCLUDE)
+        _check_signature_links(application)
+        _refuse_duplicate_signature(application)
+        application.save()
+        if materials is not None:
+            application.materials.set(_materials(application.account, materials))
+        if application.state != ReviewState.DRAFT:
+            application = review_resubmit(item=application, user=user)
+        return application
 
 
 # --- materials in the history and staged uploads ----------------------------------------------
@@ -679,7 +681,6 @@ def _audit(obj, *, action, user: User, changes: dict, qualification: Qualificati
     )
 
 
-@transaction.atomic
 def domain_verify(
     *,
     qualification: Qualification,
@@ -698,74 +699,78 @@ def domain_verify(
     upload checks (ReviewError, with its code). Effects: a DomainVerification on the
     qualification in force (for a change, the one it changes) and an audit row. The template
     pre-check is unchanged: it still reads the domains the customer declared."""
-    _require_domain_reviewer(user)
-    domain = (domain or "").strip().lower().rstrip(".")
-    if domain not in (qualification.verified_domains or []):
-        raise ReviewError(
-            _("The domain %(domain)s is not one of the domains of %(item)s.")
-            % {"domain": domain or "—", "item": qualification.public_id},
-            code="unknown_domain",
+    with transaction.atomic():
+        _require_domain_reviewer(user)
+        domain = (domain or "").strip().lower().rstrip(".")
+        if domain not in (qualification.verified_domains or []):
+            raise ReviewError(
+                _("The domain %(domain)s is not one of the domains of %(item)s.")
+                % {"domain": domain or "—", "item": qualification.public_id},
+                code="unknown_domain",
+            )
+        icp_number = (icp_number or "").strip()
+        if icp_number and not ICP_NUMBER.match(icp_number):
+            raise ReviewError(
+                _(
+                    "Write the ICP filing number as the register shows it, "
+                    "e.g. 京ICP备12345678号-1."
+                ),
+                code="icp_number",
+            )
+        in_force = Qualification.objects.select_for_update().get(
+            pk=qualification_in_force(qualification).pk
         )
-    icp_number = (icp_number or "").strip()
-    if icp_number and not ICP_NUMBER.match(icp_number):
-        raise ReviewError(
-            _("Write the ICP filing number as the register shows it, e.g. 京ICP备12345678号-1."),
-            code="icp_number",
+        if in_force.domain_verifications.filter(domain=domain).exists():
+            raise ReviewError(
+                _("The domain %(domain)s is verified already.") % {"domain": domain},
+                code="verified_already",
+            )
+        try:
+            evidence = _material_store(
+                account=in_force.account,
+                user=user,
+                kind=MaterialKind.ICP_SCREENSHOT,
+                data=data,
+                original_name=original_name,
+            )
+        except ValidationError as exc:
+            raise ReviewError(" ".join(exc.messages), code="evidence") from None
+        verification = DomainVerification.objects.create(
+            qualification=in_force,
+            domain=domain,
+            icp_number=icp_number,
+            evidence=evidence,
+            verified_by=user,
         )
-    in_force = Qualification.objects.select_for_update().get(
-        pk=qualification_in_force(qualification).pk
-    )
-    if in_force.domain_verifications.filter(domain=domain).exists():
-        raise ReviewError(
-            _("The domain %(domain)s is verified already.") % {"domain": domain},
-            code="verified_already",
-        )
-    try:
-        evidence = _material_store(
-            account=in_force.account,
+        _audit(
+            verification,
+            action=LogEntry.Action.CREATE,
             user=user,
-            kind=MaterialKind.ICP_SCREENSHOT,
-            data=data,
-            original_name=original_name,
+            qualification=in_force,
+            changes={
+                "domain": ["None", domain],
+                "icp_number": ["None", icp_number],
+                "evidence": ["None", str(evidence.pk)],
+            },
         )
-    except ValidationError as exc:
-        raise ReviewError(" ".join(exc.messages), code="evidence") from None
-    verification = DomainVerification.objects.create(
-        qualification=in_force,
-        domain=domain,
-        icp_number=icp_number,
-        evidence=evidence,
-        verified_by=user,
-    )
-    _audit(
-        verification,
-        action=LogEntry.Action.CREATE,
-        user=user,
-        qualification=in_force,
-        changes={
-            "domain": ["None", domain],
-            "icp_number": ["None", icp_number],
-            "evidence": ["None", str(evidence.pk)],
-        },
-    )
-    return verification
+        return verification
 
 
-@transaction.atomic
 def domain_verification_withdraw(*, verification: DomainVerification, user: User) -> None:
     """Withdraw a verification given by mistake: the domain shows as not verified again. The
     evidence stays among the account's materials (materials are never deleted while a history
     may name them). Same permission as ``domain_verify``; an audit row records who withdrew it."""
-    _require_domain_reviewer(user)
-    qualification = verification.qualification
-    _audit(
-        verification,
-        action=LogEntry.Action.DELETE,
-        user=user,
-        qualification=qualification,
-        changes={"domain": [verification.domain, "None"]},
-    )
-    verification.delete()
+    with transaction.atomic():
+        _require_domain_reviewer(user)
+        qualification = verification.qualification
+        _audit(
+            verification,
+            action=LogEntry.Action.DELETE,
+            user=user,
+            qualification=qualification,
+            changes={"domain": [verification.domain, "None"]},
+        )
+        verification.delete()
 
 
 # --- reading materials ------------------------------------------------------------------------
@@ -781,25 +786,25 @@ def material_may_view(*, material: Material, user: User) -> bool:
     return user.is_staff and user.has_perm("signatures.view_material")
 
 
-@transaction.atomic
 def material_open(*, material: Material, user: User, ip_address: str | None = None):
     """Open a material's file for ``user`` and record the view.
 
     Raises ``NotFoundForUser`` when the user may not see it (another account's material looks
     exactly like a missing one). Effects: an AccessLog row (``view_material``) for staff and
     customers alike; returns the open file (the caller streams and closes it)."""
-    from django.contrib.contenttypes.models import ContentType
+    with transaction.atomic():
+        from django.contrib.contenttypes.models import ContentType
 
-    from reviewportal.models import AccessLog
+        from reviewportal.models import AccessLog
 
-    if not material_may_view(material=material, user=user):
-        raise NotFoundForUser(_("Material not found."))
-    AccessLog.objects.create(
-        user=user,
-        action=AccessLog.Action.VIEW_MATERIAL,
-        content_type=ContentType.objects.get_for_model(Material),
-        object_id=material.pk,
-        detail=f"{material.kind} {material.sha256[:12]}",
-        ip_address=ip_address,
-    )
-    return material.file.storage.open(material.file.name, "rb")
+        if not material_may_view(material=material, user=user):
+            raise NotFoundForUser(_("Material not found."))
+        AccessLog.objects.create(
+            user=user,
+            action=AccessLog.Action.VIEW_MATERIAL,
+            content_type=ContentType.objects.get_for_model(Material),
+            object_id=material.pk,
+            detail=f"{material.kind} {material.sha256[:12]}",
+            ip_address=ip_address,
+        )
+        return material.file.storage.open(material.file.name, "rb")

@@ -14,7 +14,7 @@ from reviewportal.permissions import Action, require_action
 from reviewportal.selectors import live_twin
 from reviewportal.services.lifecycle import (
     LIFECYCLE_EXCLUDE,
-    lifecycle_service,
+    lifecycle_transaction,
     lock,
     review_resubmit,
     review_submit,
@@ -56,7 +56,6 @@ def _materials(account: Account, materials: Iterable[Material] | None) -> list[M
     return materials
 
 
-@transaction.atomic
 def template_application_create(
     *,
     account: Account,
@@ -67,22 +66,22 @@ def template_application_create(
 ) -> TemplateApplication:
     """Create a template application as a draft (submitted when ``submit``). Its signature must
     belong to the account and be approved (seed 003: signature first, then templates)."""
-    if not (user and user.account_id == account.pk):
-        raise NotFoundForUser(_("Not found."))
-    unknown = set(fields) - set(TEMPLATE_FIELDS)
-    if unknown:
-        raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
-    application = TemplateApplication(account=account, created_by=user, **fields)
-    application.full_clean(exclude=LIFECYCLE_EXCLUDE)
-    _check(application)
-    application.save()
-    application.materials.set(_materials(account, materials))
-    if submit:
-        application = review_submit(item=application, user=user)
-    return application
+    with transaction.atomic():
+        if not (user and user.account_id == account.pk):
+            raise NotFoundForUser(_("Not found."))
+        unknown = set(fields) - set(TEMPLATE_FIELDS)
+        if unknown:
+            raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
+        application = TemplateApplication(account=account, created_by=user, **fields)
+        application.full_clean(exclude=LIFECYCLE_EXCLUDE)
+        _check(application)
+        application.save()
+        application.materials.set(_materials(account, materials))
+        if submit:
+            application = review_submit(item=application, user=user)
+        return application
 
 
-@lifecycle_service
 def template_application_update(
     *,
     application: TemplateApplication,
@@ -91,20 +90,21 @@ def template_application_update(
     **fields,
 ) -> TemplateApplication:
     """Edit a template application; a submitted one is resubmitted as a new revision."""
-    application = lock(application)
-    if user.account_id != application.account_id:
-        raise NotFoundForUser(_("Not found."))
-    require_action(application, user, Action.EDIT)
-    unknown = set(fields) - set(TEMPLATE_FIELDS)
-    if unknown:
-        raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
-    for key, value in fields.items():
-        setattr(application, key, value)
-    application.full_clean(exclude=LIFECYCLE_EXCLUDE)
-    _check(application)
-    application.save()
-    if materials is not None:
-        application.materials.set(_materials(application.account, materials))
-    if application.state != ReviewState.DRAFT:
-        application = review_resubmit(item=application, user=user)
-    return application
+    with lifecycle_transaction():
+        application = lock(application)
+        if user.account_id != application.account_id:
+            raise NotFoundForUser(_("Not found."))
+        require_action(application, user, Action.EDIT)
+        unknown = set(fields) - set(TEMPLATE_FIELDS)
+        if unknown:
+            raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
+        for key, value in fields.items():
+            setattr(application, key, value)
+        application.full_clean(exclude=LIFECYCLE_EXCLUDE)
+        _check(application)
+        application.save()
+        if materials is not None:
+            application.materials.set(_materials(application.account, materials))
+        if application.state != ReviewState.DRAFT:
+            application = review_resubmit(item=application, user=user)
+        return application

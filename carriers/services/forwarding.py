@@ -38,36 +38,36 @@ def submit_on_commit(ids: list[int]) -> None:
         transaction.on_commit(lambda: enqueue(filings_submit_task, ids))
 
 
-@transaction.atomic
 def filings_create_for_approval(*, item, revision: Revision) -> list[CarrierFiling]:
     """Create one queued filing per active carrier for an approved signature or template
     revision, in the approval's own transaction (the outbox), and send one submit message for
     the new ones after commit. Idempotent: a filing that already exists for (carrier,
     revision) is kept, never duplicated, and only new filings are sent."""
-    field_name = "signature" if type(item).__name__ == "SignatureApplication" else "template"
-    carriers = list(Carrier.objects.filter(is_active=True).order_by("sort_order", "code"))
-    existing = {
-        f.carrier_id: f
-        for f in CarrierFiling.objects.filter(revision=revision, carrier__in=carriers)
-    }
-    missing = [
-        CarrierFiling(carrier=c, revision=revision, **{field_name: item})
-        for c in carriers
-        if c.pk not in existing
-    ]
-    if missing:
-        # One statement; a concurrent approval of the same revision is impossible (the item is
-        # locked), and the unique constraint would refuse it anyway.
-        CarrierFiling.objects.bulk_create(missing)
-        if missing[0].pk is None:  # a database that does not return keys from bulk inserts
-            missing = list(
-                CarrierFiling.objects.filter(
-                    revision=revision, carrier__in=[f.carrier for f in missing]
+    with transaction.atomic():
+        field_name = "signature" if type(item).__name__ == "SignatureApplication" else "template"
+        carriers = list(Carrier.objects.filter(is_active=True).order_by("sort_order", "code"))
+        existing = {
+            f.carrier_id: f
+            for f in CarrierFiling.objects.filter(revision=revision, carrier__in=carriers)
+        }
+        missing = [
+            CarrierFiling(carrier=c, revision=revision, **{field_name: item})
+            for c in carriers
+            if c.pk not in existing
+        ]
+        if missing:
+            # One statement; a concurrent approval of the same revision is impossible (the item is
+            # locked), and the unique constraint would refuse it anyway.
+            CarrierFiling.objects.bulk_create(missing)
+            if missing[0].pk is None:  # a database that does not return keys from bulk inserts
+                missing = list(
+                    CarrierFiling.objects.filter(
+                        revision=revision, carrier__in=[f.carrier for f in missing]
+                    )
                 )
-            )
-        existing.update({f.carrier_id: f for f in missing})
-    submit_on_commit([f.pk for f in missing])
-    return [existing[c.pk] for c in carriers]
+            existing.update({f.carrier_id: f for f in missing})
+        submit_on_commit([f.pk for f in missing])
+        return [existing[c.pk] for c in carriers]
 
 
 def request_for(filing: CarrierFiling) -> FilingRequest:

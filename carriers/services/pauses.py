@@ -107,7 +107,6 @@ def _recompute_for(pause: CarrierPause, *, spans, summary, user: User | None) ->
     )
 
 
-@transaction.atomic
 def carrier_pause_save(
     *,
     carrier: Carrier,
@@ -125,36 +124,37 @@ def carrier_pause_save(
     that carrier that span the old or new window are walked again without the paused days, and
     the calendar-change history records it. While the pause lasts, the carrier's filings stay
     queued (``filings_submit`` leaves them), and the filings sweep sends them once it is over."""
-    if pause is None:
-        pause = CarrierPause(carrier=carrier, created_by=user)
-        spans = []
-        verb = gettext_lazy("entered")
-    else:
-        pause = CarrierPause.objects.select_for_update().get(pk=pause.pk)
-        spans = [(pause.starts_on, pause.ends_on)]
-        verb = gettext_lazy("changed")
-    pause.carrier = carrier
-    pause.starts_on, pause.ends_on, pause.note = starts_on, ends_on, note
-    pause.full_clean()
-    pause.save()
-    spans.append((pause.starts_on, pause.ends_on))
-    _recompute_for(pause, spans=spans, summary=_pause_summary(pause, verb), user=user)
-    return pause
+    with transaction.atomic():
+        if pause is None:
+            pause = CarrierPause(carrier=carrier, created_by=user)
+            spans = []
+            verb = gettext_lazy("entered")
+        else:
+            pause = CarrierPause.objects.select_for_update().get(pk=pause.pk)
+            spans = [(pause.starts_on, pause.ends_on)]
+            verb = gettext_lazy("changed")
+        pause.carrier = carrier
+        pause.starts_on, pause.ends_on, pause.note = starts_on, ends_on, note
+        pause.full_clean()
+        pause.save()
+        spans.append((pause.starts_on, pause.ends_on))
+        _recompute_for(pause, spans=spans, summary=_pause_summary(pause, verb), user=user)
+        return pause
 
 
-@transaction.atomic
 def carrier_pause_delete(*, pause: CarrierPause, user: User | None) -> None:
     """Remove a pause: its days count again for that carrier's filing clocks (walked again and
     recorded in the calendar-change history)."""
-    pause = (
-        CarrierPause.objects.select_related("carrier")
-        .select_for_update(of=("self",))
-        .get(pk=pause.pk)
-    )
-    spans = [(pause.starts_on, pause.ends_on)]
-    summary = _pause_summary(pause, gettext_lazy("removed"))
-    pause.delete()
-    _recompute_for(pause, spans=spans, summary=summary, user=user)
+    with transaction.atomic():
+        pause = (
+            CarrierPause.objects.select_related("carrier")
+            .select_for_update(of=("self",))
+            .get(pk=pause.pk)
+        )
+        spans = [(pause.starts_on, pause.ends_on)]
+        summary = _pause_summary(pause, gettext_lazy("removed"))
+        pause.delete()
+        _recompute_for(pause, spans=spans, summary=summary, user=user)
 
 
 def filing_clock_kind() -> ClockKind:

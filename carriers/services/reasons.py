@@ -35,7 +35,6 @@ def _texts(values: dict[str, str]) -> dict[str, str]:
     return {name: (values.get(name) or "").strip() for name in TEXT_FIELDS}
 
 
-@transaction.atomic
 def carrier_reason_create(
     *,
     user: User,
@@ -56,35 +55,36 @@ def carrier_reason_create(
     already, active or not (ValidationError on ``code``); the four texts are trimmed and none
     may be empty (ValidationError on the field); the row is saved (django-auditlog records it).
     Pages show it from their next load."""
-    _require(user, PERM_ADD)
-    form = reason_code_form(code)
-    if not form:
-        raise ValidationError({"code": _("Enter the carrier's code, e.g. CU-4007.")})
-    existing = CarrierReason.objects.filter(code=form).first()
-    if existing is not None:
-        raise _already_listed(form, active=existing.is_active)
-    reason = CarrierReason(
-        code=form,
-        carrier=carrier,
-        is_active=bool(is_active),
-        sort_order=sort_order,
-        **_texts(
-            {
-                "explanation_zh": explanation_zh,
-                "explanation_en": explanation_en,
-                "next_step_zh": next_step_zh,
-                "next_step_en": next_step_en,
-            }
-        ),
-    )
-    reason.full_clean()
-    try:
-        with transaction.atomic():
-            reason.save()
-    except IntegrityError:
-        # Someone added the same code at the same moment: the unique constraint decides.
-        raise _already_listed(form, active=True) from None
-    return reason
+    with transaction.atomic():
+        _require(user, PERM_ADD)
+        form = reason_code_form(code)
+        if not form:
+            raise ValidationError({"code": _("Enter the carrier's code, e.g. CU-4007.")})
+        existing = CarrierReason.objects.filter(code=form).first()
+        if existing is not None:
+            raise _already_listed(form, active=existing.is_active)
+        reason = CarrierReason(
+            code=form,
+            carrier=carrier,
+            is_active=bool(is_active),
+            sort_order=sort_order,
+            **_texts(
+                {
+                    "explanation_zh": explanation_zh,
+                    "explanation_en": explanation_en,
+                    "next_step_zh": next_step_zh,
+                    "next_step_en": next_step_en,
+                }
+            ),
+        )
+        reason.full_clean()
+        try:
+            with transaction.atomic():
+                reason.save()
+        except IntegrityError:
+            # Someone added the same code at the same moment: the unique constraint decides.
+            raise _already_listed(form, active=True) from None
+        return reason
 
 
 def _already_listed(code: str, *, active: bool) -> ValidationError:
@@ -96,7 +96,6 @@ def _already_listed(code: str, *, active: bool) -> ValidationError:
     return ValidationError({"code": ValidationError(message, code="unique", params={"code": code})})
 
 
-@transaction.atomic
 def carrier_reason_update(
     *,
     reason: CarrierReason,
@@ -116,26 +115,27 @@ def carrier_reason_update(
     (PermissionRefused otherwise); the row is locked; the texts are trimmed and none may be
     empty (ValidationError); when nothing changes, nothing is written; otherwise the row is
     saved (django-auditlog records the change)."""
-    _require(user, PERM_CHANGE)
-    reason = CarrierReason.objects.select_for_update().get(pk=reason.pk)
-    wanted = {
-        **_texts(
-            {
-                "explanation_zh": explanation_zh,
-                "explanation_en": explanation_en,
-                "next_step_zh": next_step_zh,
-                "next_step_en": next_step_en,
-            }
-        ),
-        "carrier_id": carrier.pk if carrier is not None else None,
-        "is_active": bool(is_active),
-        "sort_order": sort_order,
-    }
-    changed = [name for name, value in wanted.items() if getattr(reason, name) != value]
-    if not changed:
+    with transaction.atomic():
+        _require(user, PERM_CHANGE)
+        reason = CarrierReason.objects.select_for_update().get(pk=reason.pk)
+        wanted = {
+            **_texts(
+                {
+                    "explanation_zh": explanation_zh,
+                    "explanation_en": explanation_en,
+                    "next_step_zh": next_step_zh,
+                    "next_step_en": next_step_en,
+                }
+            ),
+            "carrier_id": carrier.pk if carrier is not None else None,
+            "is_active": bool(is_active),
+            "sort_order": sort_order,
+        }
+        changed = [name for name, value in wanted.items() if getattr(reason, name) != value]
+        if not changed:
+            return reason
+        for name in changed:
+            setattr(reason, name, wanted[name])
+        reason.full_clean()
+        reason.save(update_fields=[name.removesuffix("_id") for name in changed])
         return reason
-    for name in changed:
-        setattr(reason, name, wanted[name])
-    reason.full_clean()
-    reason.save(update_fields=[name.removesuffix("_id") for name in changed])
-    return reason

@@ -25,7 +25,6 @@ class RefileRefused(FilingError):
         self.refusal = refusal
 
 
-@transaction.atomic
 def filing_refile_by_customer(*, filing: CarrierFiling, user: User) -> CarrierFiling:
     """File a rejected or cleared filing again for a customer who fixed what the carrier asked.
 
@@ -39,30 +38,33 @@ def filing_refile_by_customer(*, filing: CarrierFiling, user: User) -> CarrierFi
     ``CustomerRefile`` row records who, when, the state and the carrier reason it had (what
     the limits count); after commit, the filing is handed to the forwarding task (the outbox:
     the sweep sends it should the message be lost)."""
-    now = timezone.now()
-    filing = _lock_for_refile(filing.pk)
-    item = item_of(filing)
-    history = refile_histories([filing.pk], now=now).get(filing.pk, RefileHistory())
-    refusal = customer_refile_refusal(filing=filing, item=item, user=user, history=history, now=now)
-    if refusal is not None:
-        raise RefileRefused(refusal)
-    from_state, reason = filing.state, filing.carrier_reason
-    filing.refile(
-        by=user,
-        description=_("re-filed by the customer (carrier reason %(reason)s)")
-        % {"reason": reason or "-"},
-    )
-    filing.save()
-    CustomerRefile.objects.create(
-        filing=filing,
-        requested_by=user,
-        requested_at=now,
-        from_state=from_state,
-        carrier_reason=reason,
-        generation=filing.generation,
-    )
-    submit_on_commit([filing.pk])
-    return filing
+    with transaction.atomic():
+        now = timezone.now()
+        filing = _lock_for_refile(filing.pk)
+        item = item_of(filing)
+        history = refile_histories([filing.pk], now=now).get(filing.pk, RefileHistory())
+        refusal = customer_refile_refusal(
+            filing=filing, item=item, user=user, history=history, now=now
+        )
+        if refusal is not None:
+            raise RefileRefused(refusal)
+        from_state, reason = filing.state, filing.carrier_reason
+        filing.refile(
+            by=user,
+            description=_("re-filed by the customer (carrier reason %(reason)s)")
+            % {"reason": reason or "-"},
+        )
+        filing.save()
+        CustomerRefile.objects.create(
+            filing=filing,
+            requested_by=user,
+            requested_at=now,
+            from_state=from_state,
+            carrier_reason=reason,
+            generation=filing.generation,
+        )
+        submit_on_commit([filing.pk])
+        return filing
 
 
 def _lock_for_refile(filing_id: int) -> CarrierFiling:

@@ -109,7 +109,6 @@ class Result:
     generation: int | None = None
 
 
-@transaction.atomic
 def filings_results_record(*, results: Sequence[Result], user: User | None = None) -> set[int]:
     """Record carriers' answers about filings: ``registered``, ``rejected`` or ``cleared``
     (``pending`` changes nothing). Effects: the filings are locked together; an answer for
@@ -117,43 +116,46 @@ def filings_results_record(*, results: Sequence[Result], user: User | None = Non
     changes nothing; otherwise the transition (its audit row names the source; a batch's rows
     are one INSERT) and the customer's account is told, one notification per result (one
     INSERT for the batch). Returns the ids that changed."""
-    if not results:
-        return set()
-    now = timezone.now()
-    ids = sorted({r.filing_id for r in results})
-    filings = {f.pk: f for f in lock_many(ids, related=FOR_NOTICE)}
-    changed: list[CarrierFiling] = []
-    with transition_log_batch():  # the transitions' log rows in one INSERT
-        for result in results:
-            filing = filings.get(result.filing_id)
-            if filing is None or result.status == "pending":
-                continue
-            if result.generation is not None and result.generation != filing.generation:
-                continue
-            move = _MOVES.get((result.status, filing.state))
-            if move is None:
-                continue
-            description = f"{result.source}: {result.reason}" if result.reason else result.source
-            if move == "register":
-                filing.register(at=now, by=user, description=description)
-            else:
-                getattr(filing, move)(
-                    at=now, reason=result.reason, by=user, description=description
+    with transaction.atomic():
+        if not results:
+            return set()
+        now = timezone.now()
+        ids = sorted({r.filing_id for r in results})
+        filings = {f.pk: f for f in lock_many(ids, related=FOR_NOTICE)}
+        changed: list[CarrierFiling] = []
+        with transition_log_batch():  # the transitions' log rows in one INSERT
+            for result in results:
+                filing = filings.get(result.filing_id)
+                if filing is None or result.status == "pending":
+                    continue
+                if result.generation is not None and result.generation != filing.generation:
+                    continue
+                move = _MOVES.get((result.status, filing.state))
+                if move is None:
+                    continue
+                description = (
+                    f"{result.source}: {result.reason}" if result.reason else result.source
                 )
-            changed.append(filing)
-    if not changed:
-        return set()
-    # One UPDATE per (state, reason): most results share theirs (bulk_update's CASE
-    # expressions cost more than the rows they save).
-    rows = defaultdict(list)
-    for filing in changed:
-        rows[(filing.state, filing.carrier_reason)].append(filing.pk)
-    for (state, reason), pks in rows.items():
-        CarrierFiling.objects.filter(pk__in=pks).update(
-            state=state, result_at=now, carrier_reason=reason, updated_at=now
-        )
-    _tell_customers(changed)
-    return {f.pk for f in changed}
+                if move == "register":
+                    filing.register(at=now, by=user, description=description)
+                else:
+                    getattr(filing, move)(
+                        at=now, reason=result.reason, by=user, description=description
+                    )
+                changed.append(filing)
+        if not changed:
+            return set()
+        # One UPDATE per (state, reason): most results share theirs (bulk_update's CASE
+        # expressions cost more than the rows they save).
+        rows = defaultdict(list)
+        for filing in changed:
+            rows[(filing.state, filing.carrier_reason)].append(filing.pk)
+        for (state, reason), pks in rows.items():
+            CarrierFiling.objects.filter(pk__in=pks).update(
+                state=state, result_at=now, carrier_reason=reason, updated_at=now
+            )
+        _tell_customers(changed)
+        return {f.pk for f in changed}
 
 
 def _tell_customers(filings: list[CarrierFiling]) -> None:

@@ -21,27 +21,30 @@ def _require_staff(user: User) -> None:
         raise FilingError(_("You may not change carrier filings."))
 
 
-@transaction.atomic
 def filing_refile(*, filing: CarrierFiling, user: User | None) -> CarrierFiling:
     """File a rejected, cleared or failed filing again (staff retry; ``user`` None means the
     system, a command). Effects: locked; → queued with the next generation (a new idempotency
     key) and attempts reset; a submit task after commit. A customer user is handed to
     ``filing_refile_by_customer``, whose limits apply (own account, rejected or cleared only,
     the item still usable, so many a day)."""
-    if user is not None and not user.is_staff:
-        return filing_refile_by_customer(filing=filing, user=user)
-    if user is not None:
-        _require_staff(user)
-    filing = _lock(filing.pk)
-    if filing.state not in (F.REJECTED, F.CLEARED, F.FAILED):
-        raise FilingError(
-            _("Only rejected, cleared or failed filings can be filed again; this one is %(state)s.")
-            % {"state": filing.get_state_display()}
-        )
-    filing.refile(by=user, description=_("filed again"))
-    filing.save()
-    submit_on_commit([filing.pk])
-    return filing
+    with transaction.atomic():
+        if user is not None and not user.is_staff:
+            return filing_refile_by_customer(filing=filing, user=user)
+        if user is not None:
+            _require_staff(user)
+        filing = _lock(filing.pk)
+        if filing.state not in (F.REJECTED, F.CLEARED, F.FAILED):
+            raise FilingError(
+                _(
+                    "Only rejected, cleared or failed filings can be filed again; "
+                    "this one is %(state)s."
+                )
+                % {"state": filing.get_state_display()}
+            )
+        filing.refile(by=user, description=_("filed again"))
+        filing.save()
+        submit_on_commit([filing.pk])
+        return filing
 
 
 def filing_result_enter(
@@ -56,13 +59,13 @@ def filing_result_enter(
     )
 
 
-@transaction.atomic
 def filing_availability_set(*, filing: CarrierFiling, user: User, active: bool) -> CarrierFiling:
     """Mark a filing active or inactive on its carrier (availability is separate from
     registration; the item is usable there only when registered and active,
     ``CarrierFiling.is_usable``)."""
-    _require_staff(user)
-    filing = _lock(filing.pk)
-    filing.availability = "active" if active else "inactive"
-    filing.save(update_fields=["availability", "updated_at"])
-    return filing
+    with transaction.atomic():
+        _require_staff(user)
+        filing = _lock(filing.pk)
+        filing.availability = "active" if active else "inactive"
+        filing.save(update_fields=["availability", "updated_at"])
+        return filing

@@ -55,7 +55,6 @@ def _plausible_or_refuse(used_at: datetime, now: datetime) -> None:
         )
 
 
-@transaction.atomic
 def signature_usage_record(*, signature, used_at: datetime | None = None) -> SignatureUsage:
     """Record that a signature was used for sending at ``used_at`` (default now). Keeps the
     latest time: reports may arrive out of order. Refused (UsageRefused), recording nothing:
@@ -63,19 +62,20 @@ def signature_usage_record(*, signature, used_at: datetime | None = None) -> Sig
     and active with no carrier), a ``used_at`` without an offset, more than
     USAGE_MAX_SKEW_SECONDS ahead or older than the carriers' clearance threshold
     (``carriers.clocks.inactivity_clear_after``) (400)."""
-    now = timezone.now()
-    if used_at is not None and used_at.utcoffset() is None:
-        raise UsageRefused(400, "used_at needs an offset, e.g. 2026-11-23T10:00:00+08:00")
-    used_at = used_at or now
-    _plausible_or_refuse(used_at, now)
-    _usable_or_refuse(signature)
-    usage, created = SignatureUsage.objects.select_for_update().get_or_create(
-        signature=signature, defaults={"last_used_at": used_at}
-    )
-    if not created and used_at > usage.last_used_at:
-        usage.last_used_at = used_at
-        usage.save(update_fields=["last_used_at"])
-    return usage
+    with transaction.atomic():
+        now = timezone.now()
+        if used_at is not None and used_at.utcoffset() is None:
+            raise UsageRefused(400, "used_at needs an offset, e.g. 2026-11-23T10:00:00+08:00")
+        used_at = used_at or now
+        _plausible_or_refuse(used_at, now)
+        _usable_or_refuse(signature)
+        usage, created = SignatureUsage.objects.select_for_update().get_or_create(
+            signature=signature, defaults={"last_used_at": used_at}
+        )
+        if not created and used_at > usage.last_used_at:
+            usage.last_used_at = used_at
+            usage.save(update_fields=["last_used_at"])
+        return usage
 
 
 def inactivity_warn(*, now: datetime | None = None) -> int:

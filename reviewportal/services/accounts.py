@@ -53,7 +53,6 @@ def _username_free(username: str) -> None:
         raise ValidationError({"username": _("This username is already taken.")})
 
 
-@transaction.atomic
 def account_signup(
     *,
     company_name: str,
@@ -69,22 +68,23 @@ def account_signup(
     Raises ``ValidationError`` when the login name is taken or the company or person's name holds
     line breaks or control characters. The password is expected to have passed the password
     validators (the sign-up form runs them)."""
-    username = username.strip()
-    _plain_lines(company_name=company_name, full_name=full_name)
-    _username_free(username)
-    account = Account.objects.create(name=company_name.strip(), contact_email=email.strip())
-    user = User(
-        username=username,
-        email=email.strip(),
-        first_name=full_name.strip(),
-        phone=phone.strip(),
-        account=account,
-        language=language,
-    )
-    user.set_password(password)
-    user.full_clean(exclude=["password"])
-    user.save()
-    return user
+    with transaction.atomic():
+        username = username.strip()
+        _plain_lines(company_name=company_name, full_name=full_name)
+        _username_free(username)
+        account = Account.objects.create(name=company_name.strip(), contact_email=email.strip())
+        user = User(
+            username=username,
+            email=email.strip(),
+            first_name=full_name.strip(),
+            phone=phone.strip(),
+            account=account,
+            language=language,
+        )
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+        return user
 
 
 class InviteNotSent(Exception):
@@ -106,7 +106,6 @@ def _send_set_password_mail(*, user: User, inviter: User) -> None:
     email_send(to=user.email, subject=subject, body=body)
 
 
-@transaction.atomic
 def account_invite(
     *,
     inviter: User,
@@ -124,46 +123,47 @@ def account_invite(
     cannot be sent (the mail server is down, the address is refused) nobody is added and
     ``InviteNotSent`` is raised. Raises ``ValidationError`` when the login name is taken or the
     name holds line breaks or control characters."""
-    if not (inviter.is_authenticated and inviter.account_id):
-        raise NotFoundForUser(_("Not found."))
-    username = username.strip()
-    _plain_lines(full_name=full_name)
-    _username_free(username)
-    user = User(
-        username=username,
-        email=email.strip(),
-        first_name=full_name.strip(),
-        account_id=inviter.account_id,
-        language=inviter.language,
-    )
-    user.set_unusable_password()
-    user.full_clean(exclude=["password"])
-    user.save()
-    try:
-        _send_set_password_mail(user=user, inviter=inviter)
-    except (ValueError, OSError) as error:
-        # Logged by account, never by address: the inviter sees the failure on the page.
-        logger.warning(
-            "invitation to account %s not sent (%s); nobody was added",
-            inviter.account_id,
-            type(error).__name__,
+    with transaction.atomic():
+        if not (inviter.is_authenticated and inviter.account_id):
+            raise NotFoundForUser(_("Not found."))
+        username = username.strip()
+        _plain_lines(full_name=full_name)
+        _username_free(username)
+        user = User(
+            username=username,
+            email=email.strip(),
+            first_name=full_name.strip(),
+            account_id=inviter.account_id,
+            language=inviter.language,
         )
-        raise InviteNotSent(
-            _(
-                "The invitation e-mail could not be sent, so nobody was added. "
-                "Please try again later."
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        try:
+            _send_set_password_mail(user=user, inviter=inviter)
+        except (ValueError, OSError) as error:
+            # Logged by account, never by address: the inviter sees the failure on the page.
+            logger.warning(
+                "invitation to account %s not sent (%s); nobody was added",
+                inviter.account_id,
+                type(error).__name__,
             )
-        ) from None
-    return user
+            raise InviteNotSent(
+                _(
+                    "The invitation e-mail could not be sent, so nobody was added. "
+                    "Please try again later."
+                )
+            ) from None
+        return user
 
 
-@transaction.atomic
 def notification_mark_read(*, user: User, notification: Notification | None = None) -> int:
     """Mark one of ``user``'s notifications read, or all of them when ``notification`` is None.
     Returns how many changed; another user's notification is not found."""
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if notification is not None:
-        if notification.recipient_id != user.pk:
-            raise NotFoundForUser(_("Not found."))
-        unread = unread.filter(pk=notification.pk)
-    return unread.update(read_at=timezone.now())
+    with transaction.atomic():
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+        if notification is not None:
+            if notification.recipient_id != user.pk:
+                raise NotFoundForUser(_("Not found."))
+            unread = unread.filter(pk=notification.pk)
+        return unread.update(read_at=timezone.now())

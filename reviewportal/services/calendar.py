@@ -192,7 +192,6 @@ class ImportedYears(list):
     change: CalendarChange | None = None
 
 
-@transaction.atomic
 def calendar_import(
     *,
     rows_by_year: Mapping[int, Sequence[DayRow]],
@@ -213,77 +212,79 @@ def calendar_import(
     the calendar-change history says who (``user``, or the command's ``source``) imported what
     and how many clocks moved. Every process sees the new calendar on its next due-time
     computation (the table's version changes). All or nothing: one transaction."""
-    hours = dict(hours or {})
-    plans = calendar_import_plan(rows_by_year=rows_by_year, hours=hours)
-    if provisional and any(plan.existing for plan in plans):
-        raise ReviewError(
-            _("A provisional year is only entered where the calendar has nothing."),
-            code="calendar_year_exists",
-        )
-    present = [plan.year for plan in plans if plan.refused_without_replace]
-    if present and not replace:
-        raise ReviewError(
-            _(
-                "The calendar already has %(years)s; nothing was written. Use --replace to "
-                "overwrite those years."
+    with transaction.atomic():
+        hours = dict(hours or {})
+        plans = calendar_import_plan(rows_by_year=rows_by_year, hours=hours)
+        if provisional and any(plan.existing for plan in plans):
+            raise ReviewError(
+                _("A provisional year is only entered where the calendar has nothing."),
+                code="calendar_year_exists",
             )
-            % {"years": ", ".join(str(y) for y in present)},
-            code="calendar_year_exists",
-        )
-    replaced = [plan.year for plan in plans if plan.existing]
-    if replaced:
-        WorkingDay.objects.annotate(year=ExtractYear("date")).filter(year__in=replaced).delete()
-    note_length = WorkingDay._meta.get_field("note").max_length
-    WorkingDay.objects.bulk_create(
-        (
-            # The note only informs; a long holiday name typed from a notice is cut, not refused.
-            WorkingDay(
-                date=day,
-                is_working=working,
-                note=note[:note_length],
-                provisional=provisional,
-                opens=hours[day][0] if day in hours else None,
-                closes=hours[day][1] if day in hours else None,
+        present = [plan.year for plan in plans if plan.refused_without_replace]
+        if present and not replace:
+            raise ReviewError(
+                _(
+                    "The calendar already has %(years)s; nothing was written. Use --replace to "
+                    "overwrite those years."
+                )
+                % {"years": ", ".join(str(y) for y in present)},
+                code="calendar_year_exists",
             )
-            for plan in plans
-            for day, working, note in plan.rows
-        ),
-        batch_size=1000,
-    )
-    written = ImportedYears(plans)
-    if not plans:
-        return written
-    if any(plan.replaces_provisional for plan in plans) and not provisional:
-        kind = CalendarChange.Kind.PROVISIONAL_REPLACED
-    else:
-        kind = CalendarChange.Kind.IMPORT
-
-    def summary() -> str:
-        if provisional:
-            what = _("provisional year (Monday–Friday working, no statutory holidays)")
-        elif kind == CalendarChange.Kind.PROVISIONAL_REPLACED:
-            what = _("replaces the provisional year")
-        elif replaced:
-            what = _("replaces the year in the table")
+        replaced = [plan.year for plan in plans if plan.existing]
+        if replaced:
+            WorkingDay.objects.annotate(year=ExtractYear("date")).filter(year__in=replaced).delete()
+        note_length = WorkingDay._meta.get_field("note").max_length
+        WorkingDay.objects.bulk_create(
+            (
+                # The note only informs; a long holiday name typed from a notice is cut, not
+                # refused.
+                WorkingDay(
+                    date=day,
+                    is_working=working,
+                    note=note[:note_length],
+                    provisional=provisional,
+                    opens=hours[day][0] if day in hours else None,
+                    closes=hours[day][1] if day in hours else None,
+                )
+                for plan in plans
+                for day, working, note in plan.rows
+            ),
+            batch_size=1000,
+        )
+        written = ImportedYears(plans)
+        if not plans:
+            return written
+        if any(plan.replaces_provisional for plan in plans) and not provisional:
+            kind = CalendarChange.Kind.PROVISIONAL_REPLACED
         else:
-            what = _("new year")
-        text = _(
-            "%(years)s imported: %(what)s; %(holidays)s holiday days, %(make_up)s make-up days"
-        ) % {
-            "years": ", ".join(str(plan.year) for plan in plans),
-            "what": what,
-            "holidays": sum(plan.holidays for plan in plans),
-            "make_up": sum(plan.make_up_days for plan in plans),
-        }
-        return f"{text} ({source})" if source else text
+            kind = CalendarChange.Kind.IMPORT
 
-    written.change = sla_clocks_recompute(
-        kind=kind,
-        summary=summary,
-        user=user,
-        days=(date(plans[0].year, 1, 1), date(plans[-1].year, 12, 31)),
-    )
-    return written
+        def summary() -> str:
+            if provisional:
+                what = _("provisional year (Monday–Friday working, no statutory holidays)")
+            elif kind == CalendarChange.Kind.PROVISIONAL_REPLACED:
+                what = _("replaces the provisional year")
+            elif replaced:
+                what = _("replaces the year in the table")
+            else:
+                what = _("new year")
+            text = _(
+                "%(years)s imported: %(what)s; %(holidays)s holiday days, %(make_up)s make-up days"
+            ) % {
+                "years": ", ".join(str(plan.year) for plan in plans),
+                "what": what,
+                "holidays": sum(plan.holidays for plan in plans),
+                "make_up": sum(plan.make_up_days for plan in plans),
+            }
+            return f"{text} ({source})" if source else text
+
+        written.change = sla_clocks_recompute(
+            kind=kind,
+            summary=summary,
+            user=user,
+            days=(date(plans[0].year, 1, 1), date(plans[-1].year, 12, 31)),
+        )
+        return written
 
 
 def calendar_years() -> list[int]:
@@ -361,7 +362,6 @@ def _day_text(working: bool, opens: time | None, closes: time | None) -> str:
     return _("working day, %(hours)s") % {"hours": _hours_text(opens, closes)}
 
 
-@transaction.atomic
 def working_day_update(
     *,
     day: WorkingDay,
@@ -379,38 +379,38 @@ def working_day_update(
     when the working flag or the hours changed, every open clock that can span the day is walked
     again (``sla_clocks_recompute``) and the calendar-change history records who changed what
     and how many clocks moved. A change of the note alone moves nothing and records nothing."""
-    day = WorkingDay.objects.select_for_update().get(pk=day.pk)
-    before = (day.is_working, day.opens, day.closes)
-    day.is_working = bool(is_working)
-    day.note = note
-    day.opens, day.closes = (opens, closes) if is_working else (None, None)
-    if not is_working and (opens is not None or closes is not None):
-        raise ValidationError(
-            {"opens": _("A day off has no opening hours; clear them or make it a working day.")}
-        )
-    day.full_clean(exclude=["date"])
-    day.save()
-    after = (day.is_working, day.opens, day.closes)
-    if after != before:
-        sla_clocks_recompute(
-            kind=CalendarChange.Kind.DAY_EDITED,
-            summary=_("%(date)s: %(before)s → %(after)s")
-            % {
-                "date": day.date.isoformat(),
-                "before": _day_text(*before),
-                "after": _day_text(*after),
-            },
-            user=user,
-            days=(day.date, day.date),
-        )
-    return day
+    with transaction.atomic():
+        day = WorkingDay.objects.select_for_update().get(pk=day.pk)
+        before = (day.is_working, day.opens, day.closes)
+        day.is_working = bool(is_working)
+        day.note = note
+        day.opens, day.closes = (opens, closes) if is_working else (None, None)
+        if not is_working and (opens is not None or closes is not None):
+            raise ValidationError(
+                {"opens": _("A day off has no opening hours; clear them or make it a working day.")}
+            )
+        day.full_clean(exclude=["date"])
+        day.save()
+        after = (day.is_working, day.opens, day.closes)
+        if after != before:
+            sla_clocks_recompute(
+                kind=CalendarChange.Kind.DAY_EDITED,
+                summary=_("%(date)s: %(before)s → %(after)s")
+                % {
+                    "date": day.date.isoformat(),
+                    "before": _day_text(*before),
+                    "after": _day_text(*after),
+                },
+                user=user,
+                days=(day.date, day.date),
+            )
+        return day
 
 
 def _target_text(value: int, unit: str) -> str:
     return f"{value} {SlaPolicy.Unit(unit).label}"
 
 
-@transaction.atomic
 def sla_policy_update(
     *, policy: SlaPolicy, user: User | None, target_value: int, target_unit: str
 ) -> SlaPolicy:
@@ -418,28 +418,29 @@ def sla_policy_update(
     changed, every open clock under this policy is walked again with the new target from its
     own start (``sla_clocks_recompute``: due and at-risk instants move, breaches that are no
     longer breaches are cleared) and the calendar-change history records it."""
-    policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
-    before = (policy.get_code_display, policy.target_value, policy.target_unit)
-    changed = (policy.target_value, policy.target_unit) != (target_value, target_unit)
-    policy.target_value = target_value
-    policy.target_unit = target_unit
-    policy.full_clean()
-    policy.save()
-    if changed:
-        sla_clocks_recompute(
-            kind=CalendarChange.Kind.POLICY_CHANGED,
-            summary=lambda: (
-                _("%(policy)s: %(before)s → %(after)s")
-                % {
-                    "policy": policy.get_code_display(),
-                    "before": _target_text(*before[1:]),
-                    "after": _target_text(policy.target_value, policy.target_unit),
-                }
-            ),
-            user=user,
-            where=Q(sla_policy=policy),
-        )
-    return policy
+    with transaction.atomic():
+        policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
+        before = (policy.get_code_display, policy.target_value, policy.target_unit)
+        changed = (policy.target_value, policy.target_unit) != (target_value, target_unit)
+        policy.target_value = target_value
+        policy.target_unit = target_unit
+        policy.full_clean()
+        policy.save()
+        if changed:
+            sla_clocks_recompute(
+                kind=CalendarChange.Kind.POLICY_CHANGED,
+                summary=lambda: (
+                    _("%(policy)s: %(before)s → %(after)s")
+                    % {
+                        "policy": policy.get_code_display(),
+                        "before": _target_text(*before[1:]),
+                        "after": _target_text(policy.target_value, policy.target_unit),
+                    }
+                ),
+                user=user,
+                where=Q(sla_policy=policy),
+            )
+        return policy
 
 
 # --- is next year there? -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from reviewportal.models import ReviewableModel, ReviewState, User
 from reviewportal.models.lifecycle import QUEUE_ORDERING
 from reviewportal.permissions import PERM_REVIEW, is_staff_user
 from reviewportal.selectors import reviewable_models
-from reviewportal.services.lifecycle import lifecycle_service, lock, review_claim
+from reviewportal.services.lifecycle import lifecycle_transaction, lock, review_claim
 
 
 def _next_candidate(model: type[ReviewableModel]) -> ReviewableModel | None:
@@ -58,27 +58,27 @@ def review_claim_next(
         return review_claim(item=min(candidates, key=_queue_key), user=user)
 
 
-@lifecycle_service
 def review_claim_expire(*, item: ReviewableModel, now: datetime | None = None) -> bool:
     """Return an idle claim to the queue (under_review → pending_review), logged as a release by
     the system with the reason. Returns False, changing nothing, when the item was decided,
     released or re-claimed since it was found idle."""
-    item = lock(item)
-    now = now or timezone.now()
-    idle = timedelta(minutes=settings.REVIEW_POLICY["CLAIM_IDLE_MINUTES"])
-    if (
-        item.state != ReviewState.UNDER_REVIEW
-        or not item.claimed_at
-        or item.claimed_at > now - idle
-    ):
-        return False
-    item.release(
-        by=None,
-        description=_("claim expired after %(minutes)s idle minutes")
-        % {"minutes": settings.REVIEW_POLICY["CLAIM_IDLE_MINUTES"]},
-    )
-    item.save()
-    return True
+    with lifecycle_transaction():
+        item = lock(item)
+        now = now or timezone.now()
+        idle = timedelta(minutes=settings.REVIEW_POLICY["CLAIM_IDLE_MINUTES"])
+        if (
+            item.state != ReviewState.UNDER_REVIEW
+            or not item.claimed_at
+            or item.claimed_at > now - idle
+        ):
+            return False
+        item.release(
+            by=None,
+            description=_("claim expired after %(minutes)s idle minutes")
+            % {"minutes": settings.REVIEW_POLICY["CLAIM_IDLE_MINUTES"]},
+        )
+        item.save()
+        return True
 
 
 def review_claims_expire_run(*, now: datetime | None = None) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -82,27 +82,25 @@ LIFECYCLE_EXCLUDE = (
 )
 
 
-def lifecycle_service(fn):
-    """Run ``fn`` in one transaction and turn the FSM's own exceptions into readable errors.
+@contextmanager
+def lifecycle_transaction() -> Iterator[None]:
+    """The transaction of a lifecycle service: the block runs in one transaction, and the
+    FSM's own exceptions become readable errors.
 
     The conversion happens outside the atomic block, so the transaction is already rolled back
-    when the caller sees the error."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            with transaction.atomic():
-                return fn(*args, **kwargs)
-        except ConcurrentTransition as exc:
-            raise ConcurrentChange(
-                _("Someone else changed this item at the same moment; reload it and try again.")
-            ) from exc
-        except TransitionNotAllowed as exc:
-            raise TransitionRefused(
-                _("This action is not possible in the item's current state.")
-            ) from exc
-
-    return wrapper
+    when the caller sees the error. Services open it as ``with lifecycle_transaction():``
+    rather than through a decorator, so that mutation testing reaches their bodies."""
+    try:
+        with transaction.atomic():
+            yield
+    except ConcurrentTransition as exc:
+        raise ConcurrentChange(
+            _("Someone else changed this item at the same moment; reload it and try again.")
+        ) from exc
+    except TransitionNotAllowed as exc:
+        raise TransitionRefused(
+            _("This action is not possible in the item's current state.")
+        ) from exc
 
 
 def lock(item: ReviewableModel) -> ReviewableModel:
@@ -143,7 +141,6 @@ def _refuse_blocking(item: ReviewableModel, findings: list[dict]) -> None:
         )
 
 
-@lifecycle_service
 def review_submit(
     *, item: ReviewableModel, user: User, checks_as_of: dt.date | None = None
 ) -> ReviewableModel:
@@ -161,25 +158,25 @@ def review_submit(
     pending_review with ``submitted_at`` = now; the SLA clock starts (due time from the item's
     policy; when the calendar does not cover the year it needs, the item is accepted all the
     same with its due time pending); the transition is logged."""
-    item = lock(item)
-    require_action(item, user, Action.SUBMIT)
-    gaps = item.submission_gaps()
-    if gaps:
-        raise ReviewError(
-            _("Complete %(item)s before submitting it: %(fields)s.")
-            % {"item": item, "fields": ", ".join(gaps)},
-            code="incomplete",
-        )
-    findings = findings_for(item, on=checks_as_of)
-    _refuse_blocking(item, findings)
-    revision = _revision_create(item=item, user=user, findings=findings)
-    item.submit(revision=revision, at=timezone.now(), by=user)
-    sla_clock_start(item=item, start=item.submitted_at)
-    item.save()
-    return item
+    with lifecycle_transaction():
+        item = lock(item)
+        require_action(item, user, Action.SUBMIT)
+        gaps = item.submission_gaps()
+        if gaps:
+            raise ReviewError(
+                _("Complete %(item)s before submitting it: %(fields)s.")
+                % {"item": item, "fields": ", ".join(gaps)},
+                code="incomplete",
+            )
+        findings = findings_for(item, on=checks_as_of)
+        _refuse_blocking(item, findings)
+        revision = _revision_create(item=item, user=user, findings=findings)
+        item.submit(revision=revision, at=timezone.now(), by=user)
+        sla_clock_start(item=item, start=item.submitted_at)
+        item.save()
+        return item
 
 
-@lifecycle_service
 def review_resubmit(*, item: ReviewableModel, user: User) -> ReviewableModel:
     """Resubmit an edited item (pending_review, under_review or rejected → pending_review).
 
@@ -187,79 +184,80 @@ def review_resubmit(*, item: ReviewableModel, user: User) -> ReviewableModel:
     transaction. Effects: pre-check (``block`` refuses, rolling back the edit too); a new
     revision; the claim is released and the SLA clock restarts under the item's own policy (an
     earlier urgent acceptance ends); the reviewer who had claimed it is told."""
-    item = lock(item)
-    require_action(item, user, Action.EDIT)
-    if item.state not in EDITABLE_STATES:
-        raise TransitionRefused(_("%(item)s is a draft: submit it instead.") % {"item": item})
-    previous_claimer = item.claimed_by
-    findings = findings_for(item)
-    _refuse_blocking(item, findings)
-    revision = _revision_create(item=item, user=user, findings=findings)
-    item.resubmit(revision=revision, at=timezone.now(), by=user)
-    sla_clock_start(item=item, start=item.submitted_at)
-    item.save()
-    if previous_claimer is not None:
-        notification_send(
-            recipients=[previous_claimer],
-            kind="decision",
-            subject=item,
-            render=lambda: (
-                _("%(item)s was edited by the customer") % {"item": _label(item)},
-                _(
-                    "The customer edited %(item)s while you had it claimed; it is back in the "
-                    "queue as revision %(number)s."
-                )
-                % {"item": _label(item), "number": revision.number},
-            ),
-        )
-    return item
+    with lifecycle_transaction():
+        item = lock(item)
+        require_action(item, user, Action.EDIT)
+        if item.state not in EDITABLE_STATES:
+            raise TransitionRefused(_("%(item)s is a draft: submit it instead.") % {"item": item})
+        previous_claimer = item.claimed_by
+        findings = findings_for(item)
+        _refuse_blocking(item, findings)
+        revision = _revision_create(item=item, user=user, findings=findings)
+        item.resubmit(revision=revision, at=timezone.now(), by=user)
+        sla_clock_start(item=item, start=item.submitted_at)
+        item.save()
+        if previous_claimer is not None:
+            notification_send(
+                recipients=[previous_claimer],
+                kind="decision",
+                subject=item,
+                render=lambda: (
+                    _("%(item)s was edited by the customer") % {"item": _label(item)},
+                    _(
+                        "The customer edited %(item)s while you had it claimed; it is back in the "
+                        "queue as revision %(number)s."
+                    )
+                    % {"item": _label(item), "number": revision.number},
+                ),
+            )
+        return item
 
 
-@lifecycle_service
 def review_claim(*, item: ReviewableModel, user: User) -> ReviewableModel:
     """Claim a pending item for review (pending_review → under_review, claimed by ``user``).
 
     Of two reviewers claiming one item at once exactly one wins; the other gets a clear error."""
-    item = lock(item)
-    if item.state == ReviewState.UNDER_REVIEW and item.claimed_by_id not in (None, user.pk):
-        raise TransitionRefused(
-            _("%(item)s has already been claimed by %(user)s.")
-            % {"item": item, "user": item.claimed_by.display_name()}
-        )
-    require_action(item, user, Action.CLAIM)
-    item.claim(reviewer=user, at=timezone.now(), by=user)
-    item.save()
-    return item
+    with lifecycle_transaction():
+        item = lock(item)
+        if item.state == ReviewState.UNDER_REVIEW and item.claimed_by_id not in (None, user.pk):
+            raise TransitionRefused(
+                _("%(item)s has already been claimed by %(user)s.")
+                % {"item": item, "user": item.claimed_by.display_name()}
+            )
+        require_action(item, user, Action.CLAIM)
+        item.claim(reviewer=user, at=timezone.now(), by=user)
+        item.save()
+        return item
 
 
-@lifecycle_service
 def review_release(*, item: ReviewableModel, user: User, reason: str = "") -> ReviewableModel:
     """Give a claimed item back to the queue (under_review → pending_review). The claimer may
     release their own claim; a senior reviewer anyone's."""
-    item = lock(item)
-    require_action(item, user, Action.RELEASE)
-    item.release(by=user, description=reason or None)
-    item.save()
-    return item
+    with lifecycle_transaction():
+        item = lock(item)
+        require_action(item, user, Action.RELEASE)
+        item.release(by=user, description=reason or None)
+        item.save()
+        return item
 
 
-@lifecycle_service
 def review_reassign(*, item: ReviewableModel, user: User, to: User) -> ReviewableModel:
     """Hand a claimed item to another reviewer (senior reviewers only)."""
-    item = lock(item)
-    require_action(item, user, Action.REASSIGN)
-    if not (is_staff_user(to) and to.has_perm(PERM_REVIEW)):
-        raise PermissionRefused(
-            _("%(user)s is not a reviewer and cannot be given items.") % {"user": to}
+    with lifecycle_transaction():
+        item = lock(item)
+        require_action(item, user, Action.REASSIGN)
+        if not (is_staff_user(to) and to.has_perm(PERM_REVIEW)):
+            raise PermissionRefused(
+                _("%(user)s is not a reviewer and cannot be given items.") % {"user": to}
+            )
+        item.reassign(
+            reviewer=to,
+            at=timezone.now(),
+            by=user,
+            description=_("reassigned to %(user)s") % {"user": to.display_name()},
         )
-    item.reassign(
-        reviewer=to,
-        at=timezone.now(),
-        by=user,
-        description=_("reassigned to %(user)s") % {"user": to.display_name()},
-    )
-    item.save()
-    return item
+        item.save()
+        return item
 
 
 def _check_text(value: str, what: str) -> str:
@@ -287,7 +285,6 @@ def _reason_codes(reasons: Iterable[ReasonCode | str]) -> list[ReasonCode]:
     return [found[c] for c in dict.fromkeys(codes)]
 
 
-@lifecycle_service
 def review_approve(
     *,
     item: ReviewableModel,
@@ -309,67 +306,68 @@ def review_approve(
     for items filed with carriers (sent after commit); an approved qualification change is
     applied to the qualification in force; the customer is told. Returns the decision
     written. ``checks_as_of`` as for ``review_submit``."""
-    item = lock(item)
-    require_action(item, user, Action.APPROVE)
-    comment = _check_text(comment, _("comment"))
-    internal_note = _check_text(internal_note, _("internal note"))
-    revision = item.current_revision
-    findings = findings_for(item, on=checks_as_of)
-    blocks = blocking(findings) or blocking(revision.findings)
-    if blocks:
-        step = four_eyes_step(
-            user=user,
-            first_approver_ids=first_approver_ids(revision),
-            claimer_id=item.claimed_by_id,
-        )
-        if step is None:
-            raise PermissionRefused(
-                _(
-                    "You have already approved %(item)s over its blocking findings; a senior "
-                    "reviewer other than you must give the second approval."
+    with lifecycle_transaction():
+        item = lock(item)
+        require_action(item, user, Action.APPROVE)
+        comment = _check_text(comment, _("comment"))
+        internal_note = _check_text(internal_note, _("internal note"))
+        revision = item.current_revision
+        findings = findings_for(item, on=checks_as_of)
+        blocks = blocking(findings) or blocking(revision.findings)
+        if blocks:
+            step = four_eyes_step(
+                user=user,
+                first_approver_ids=first_approver_ids(revision),
+                claimer_id=item.claimed_by_id,
+            )
+            if step is None:
+                raise PermissionRefused(
+                    _(
+                        "You have already approved %(item)s over its blocking findings; a senior "
+                        "reviewer other than you must give the second approval."
+                    )
+                    % {"item": item}
                 )
-                % {"item": item}
-            )
-        if step == ApprovalStep.FIRST:
-            decision = ReviewDecision.objects.create(
-                revision=revision,
-                reviewer=user,
-                outcome=DecisionOutcome.FIRST_APPROVAL,
-                customer_comment=comment,
-                internal_note=internal_note,
-                findings=findings,
-            )
-            _tell_seniors_second_approval_needed(item=item, first=user)
-            return decision
-    decision = ReviewDecision.objects.create(
-        revision=revision,
-        reviewer=user,
-        outcome=DecisionOutcome.APPROVE,
-        customer_comment=comment,
-        internal_note=internal_note,
-        findings=findings,
-    )
-    item.approve(at=timezone.now(), by=user, description=comment or None)
-    item.save()
-    if item.FILED_WITH_CARRIERS:
-        from carriers.services import filings_create_for_approval
+            if step == ApprovalStep.FIRST:
+                decision = ReviewDecision.objects.create(
+                    revision=revision,
+                    reviewer=user,
+                    outcome=DecisionOutcome.FIRST_APPROVAL,
+                    customer_comment=comment,
+                    internal_note=internal_note,
+                    findings=findings,
+                )
+                _tell_seniors_second_approval_needed(item=item, first=user)
+                return decision
+        decision = ReviewDecision.objects.create(
+            revision=revision,
+            reviewer=user,
+            outcome=DecisionOutcome.APPROVE,
+            customer_comment=comment,
+            internal_note=internal_note,
+            findings=findings,
+        )
+        item.approve(at=timezone.now(), by=user, description=comment or None)
+        item.save()
+        if item.FILED_WITH_CARRIERS:
+            from carriers.services import filings_create_for_approval
 
-        filings_create_for_approval(item=item, revision=revision)
-    if getattr(item, "change_of_id", None):
-        from signatures.services import qualification_change_apply
+            filings_create_for_approval(item=item, revision=revision)
+        if getattr(item, "change_of_id", None):
+            from signatures.services import qualification_change_apply
 
-        qualification_change_apply(change=item, user=user)
-    notification_send_to_account(
-        account=item.account,
-        kind="decision",
-        subject=item,
-        render=lambda: (
-            _("Approved: %(item)s") % {"item": _label(item)},
-            _("%(item)s has passed review.") % {"item": _label(item)}
-            + (("\n" + comment) if comment else ""),
-        ),
-    )
-    return decision
+            qualification_change_apply(change=item, user=user)
+        notification_send_to_account(
+            account=item.account,
+            kind="decision",
+            subject=item,
+            render=lambda: (
+                _("Approved: %(item)s") % {"item": _label(item)},
+                _("%(item)s has passed review.") % {"item": _label(item)}
+                + (("\n" + comment) if comment else ""),
+            ),
+        )
+        return decision
 
 
 def first_approver_ids(revision: Revision) -> set[int]:
@@ -413,7 +411,6 @@ def _reasons_text(reasons: Sequence[ReasonCode]) -> str:
     return "\n".join(f"- {r.title}: {r.customer_text}" for r in reasons)
 
 
-@lifecycle_service
 def review_reject(
     *,
     item: ReviewableModel,
@@ -427,48 +424,50 @@ def review_reject(
     A rejection always carries at least one active reason code (seed 000 §1: the customer gets
     detailed feedback). Effects: a ``reject`` decision with reasons, comment and internal note;
     the transition; the customer is told the reasons in their own language."""
-    item = lock(item)
-    require_action(item, user, Action.REJECT)
-    codes = _reason_codes(reasons)
-    comment = _check_text(comment, _("comment"))
-    internal_note = _check_text(internal_note, _("internal note"))
-    decision = ReviewDecision.objects.create(
-        revision=item.current_revision,
-        reviewer=user,
-        outcome=DecisionOutcome.REJECT,
-        customer_comment=comment,
-        internal_note=internal_note,
-        findings=list(item.current_revision.findings),
-    )
-    decision.reasons.set(codes)
-    item.reject(at=timezone.now(), by=user, description=", ".join(c.code for c in codes))
-    item.save()
-    notification_send_to_account(
-        account=item.account,
-        kind="decision",
-        subject=item,
-        render=lambda: (
-            _("Not approved: %(item)s") % {"item": _label(item)},
-            _("%(item)s did not pass review. Reasons:") % {"item": _label(item)}
-            + "\n"
-            + _reasons_text(codes)
-            + (("\n" + comment) if comment else ""),
-        ),
-    )
-    return decision
+    with lifecycle_transaction():
+        item = lock(item)
+        require_action(item, user, Action.REJECT)
+        codes = _reason_codes(reasons)
+        comment = _check_text(comment, _("comment"))
+        internal_note = _check_text(internal_note, _("internal note"))
+        decision = ReviewDecision.objects.create(
+            revision=item.current_revision,
+            reviewer=user,
+            outcome=DecisionOutcome.REJECT,
+            customer_comment=comment,
+            internal_note=internal_note,
+            findings=list(item.current_revision.findings),
+        )
+        decision.reasons.set(codes)
+        item.reject(at=timezone.now(), by=user, description=", ".join(c.code for c in codes))
+        item.save()
+        notification_send_to_account(
+            account=item.account,
+            kind="decision",
+            subject=item,
+            render=lambda: (
+                _("Not approved: %(item)s") % {"item": _label(item)},
+                _("%(item)s did not pass review. Reasons:") % {"item": _label(item)}
+                + "\n"
+                + _reasons_text(codes)
+                + (("\n" + comment) if comment else ""),
+            ),
+        )
+        return decision
 
 
-@lifecycle_service
 def review_withdraw(*, item: ReviewableModel, user: User, reason: str = "") -> ReviewableModel:
     """The customer withdraws an open item (draft, pending, under review or rejected)."""
-    item = lock(item)
-    require_action(item, user, Action.WITHDRAW)
-    item.withdraw(at=timezone.now(), by=user, description=_check_text(reason, _("reason")) or None)
-    item.save()
-    return item
+    with lifecycle_transaction():
+        item = lock(item)
+        require_action(item, user, Action.WITHDRAW)
+        item.withdraw(
+            at=timezone.now(), by=user, description=_check_text(reason, _("reason")) or None
+        )
+        item.save()
+        return item
 
 
-@lifecycle_service
 def review_flag_for_rereview(
     *,
     item: ReviewableModel,
@@ -486,12 +485,14 @@ def review_flag_for_rereview(
     ``suspend`` also makes the item unusable until reviewers confirm or revoke it (otherwise it
     stays usable meanwhile). ``notify=False`` leaves telling the customer to the caller: bulk
     re-review sends one message per account listing all of its items instead of one per item."""
-    item = lock(item)
-    require_action(item, user, Action.FLAG_FOR_REREVIEW)
-    return _flag(item=item, user=user, findings=findings, note=note, suspend=suspend, notify=notify)
+    with lifecycle_transaction():
+        item = lock(item)
+        require_action(item, user, Action.FLAG_FOR_REREVIEW)
+        return _flag(
+            item=item, user=user, findings=findings, note=note, suspend=suspend, notify=notify
+        )
 
 
-@lifecycle_service
 def review_flag_after_change(
     *, item: ReviewableModel, user: User, findings: list[dict], because: str
 ) -> ReviewableModel:
@@ -502,8 +503,9 @@ def review_flag_after_change(
     Only a service that has just approved that change calls it, inside its transaction, with
     the approving reviewer as ``user``: the approval is the decision, so no right of its own is
     asked (a reviewer who may approve a change may not flag items for re-review by hand)."""
-    item = lock(item)
-    return _flag(item=item, user=user, findings=findings, note=because, because=because)
+    with lifecycle_transaction():
+        item = lock(item)
+        return _flag(item=item, user=user, findings=findings, note=because, because=because)
 
 
 def _flag(
@@ -677,7 +679,6 @@ def _bulk_update_changed(model, pairs, changed, *, now, source) -> int:
     )
 
 
-@lifecycle_service
 def review_flag_for_rereview_batch(
     *,
     items: Sequence[ReviewableModel],
@@ -715,131 +716,136 @@ def review_flag_for_rereview_batch(
        diff of each item, as its ``save()`` would record it).
 
     Returns which items were flagged and why the others were skipped."""
-    items = list(items)
-    result = FlagBatchResult()
-    if not items:
-        return result
-    model = type(items[0])
-    if any(type(item) is not model for item in items):
-        raise TypeError("A batch holds items of one model.")
-    pks = list(dict.fromkeys(item.pk for item in items))
-    for pk in pks:
-        if not blocking(findings_by_item.get(pk) or []):
-            raise ReviewError(_("Only an item with a blocking finding is put back for re-review."))
-    locked = model._default_manager.select_for_update(skip_locked=True, of=("self",))
-    locked = locked.select_related(*_snapshot_relations(model))
-    locked = locked.prefetch_related(*model.SNAPSHOT_PREFETCH).in_bulk(pks)
-    candidates = []
-    for pk in pks:
-        item = locked.get(pk)
-        if item is None:
-            result.skipped[pk] = _(
-                "Another change was holding this item (or it no longer exists); it was not flagged."
-            )
-            continue
-        try:
-            require_action(item, user, Action.FLAG_FOR_REREVIEW)
-        except ReviewError as exc:
-            result.skipped[pk] = str(exc)
-            continue
-        candidates.append(item)
-    if not candidates:
-        return result
+    with lifecycle_transaction():
+        items = list(items)
+        result = FlagBatchResult()
+        if not items:
+            return result
+        model = type(items[0])
+        if any(type(item) is not model for item in items):
+            raise TypeError("A batch holds items of one model.")
+        pks = list(dict.fromkeys(item.pk for item in items))
+        for pk in pks:
+            if not blocking(findings_by_item.get(pk) or []):
+                raise ReviewError(
+                    _("Only an item with a blocking finding is put back for re-review.")
+                )
+        locked = model._default_manager.select_for_update(skip_locked=True, of=("self",))
+        locked = locked.select_related(*_snapshot_relations(model))
+        locked = locked.prefetch_related(*model.SNAPSHOT_PREFETCH).in_bulk(pks)
+        candidates = []
+        for pk in pks:
+            item = locked.get(pk)
+            if item is None:
+                result.skipped[pk] = _(
+                    "Another change was holding this item (or it no longer exists); "
+                    "it was not flagged."
+                )
+                continue
+            try:
+                require_action(item, user, Action.FLAG_FOR_REREVIEW)
+            except ReviewError as exc:
+                result.skipped[pk] = str(exc)
+                continue
+            candidates.append(item)
+        if not candidates:
+            return result
 
-    now = timezone.now()
-    clock = model()
-    sla_clock_start(item=clock, start=now)
-    content_type = ContentType.objects.get_for_model(model)
-    last_numbers = dict(
-        Revision.objects.filter(content_type=content_type, object_id__in=[c.pk for c in candidates])
-        .order_by()
-        .values("object_id")
-        .annotate(n=Max("number"))
-        .values_list("object_id", "n")
-    )
-    revisions = Revision.objects.bulk_create(
-        [
-            Revision(
-                content_type=content_type,
-                object_id=item.pk,
-                number=(last_numbers.get(item.pk) or 0) + 1,
-                snapshot=item.snapshot_data(),
-                findings=findings_by_item[item.pk],
-                submitted_by=user,
+        now = timezone.now()
+        clock = model()
+        sla_clock_start(item=clock, start=now)
+        content_type = ContentType.objects.get_for_model(model)
+        last_numbers = dict(
+            Revision.objects.filter(
+                content_type=content_type, object_id__in=[c.pk for c in candidates]
             )
-            for item in candidates
-        ]
-    )
-    revisions_created.send(sender=Revision, revisions=revisions)
-    pairs = []
-    source = candidates[0].state
-    # The model's own transition for each item; the transition log rows django-fsm-log builds
-    # for them are written with one INSERT when the block ends.
-    with transition_log_batch():
-        for item, revision in zip(candidates, revisions, strict=True):
-            old = copy.copy(item)
-            item.flag_for_rereview(
-                revision=revision,
-                at=now,
-                suspend=suspend,
-                by=user,
-                description=note
-                or ", ".join(f["code"] for f in blocking(findings_by_item[item.pk])),
-            )
-            for name in _SLA_CLOCK_FIELDS:
-                setattr(item, name, getattr(clock, name))
-            pairs.append((old, item))
-    # Audited before the write, as auditlog's pre_save receiver compares before save() sets
-    # the auto_now fields.
-    changed = _changed_fields(model, pairs)
-    audit_rows = _audit_update_rows(model, pairs, changed)
-    if _bulk_update_changed(model, pairs, changed, now=now, source=source) != len(pairs):
-        raise ConcurrentChange(
-            _("Someone else changed this item at the same moment; reload it and try again.")
+            .order_by()
+            .values("object_id")
+            .annotate(n=Max("number"))
+            .values_list("object_id", "n")
         )
-    if audit_rows:
-        from auditlog.models import LogEntry
-        from auditlog.signals import post_log
-
-        LogEntry.objects.bulk_create([entry for entry, *_rest in audit_rows])
-        for entry, old, new, pre_log_results in audit_rows:
-            post_log.send(
-                model,
-                instance=new,
-                instance_old=old,
-                action=entry.action,
-                error=None,
-                pre_log_results=pre_log_results,
-                changes=entry.changes,
-                log_entry=entry,
-                log_created=True,
-                use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+        revisions = Revision.objects.bulk_create(
+            [
+                Revision(
+                    content_type=content_type,
+                    object_id=item.pk,
+                    number=(last_numbers.get(item.pk) or 0) + 1,
+                    snapshot=item.snapshot_data(),
+                    findings=findings_by_item[item.pk],
+                    submitted_by=user,
+                )
+                for item in candidates
+            ]
+        )
+        revisions_created.send(sender=Revision, revisions=revisions)
+        pairs = []
+        source = candidates[0].state
+        # The model's own transition for each item; the transition log rows django-fsm-log builds
+        # for them are written with one INSERT when the block ends.
+        with transition_log_batch():
+            for item, revision in zip(candidates, revisions, strict=True):
+                old = copy.copy(item)
+                item.flag_for_rereview(
+                    revision=revision,
+                    at=now,
+                    suspend=suspend,
+                    by=user,
+                    description=note
+                    or ", ".join(f["code"] for f in blocking(findings_by_item[item.pk])),
+                )
+                for name in _SLA_CLOCK_FIELDS:
+                    setattr(item, name, getattr(clock, name))
+                pairs.append((old, item))
+        # Audited before the write, as auditlog's pre_save receiver compares before save() sets
+        # the auto_now fields.
+        changed = _changed_fields(model, pairs)
+        audit_rows = _audit_update_rows(model, pairs, changed)
+        if _bulk_update_changed(model, pairs, changed, now=now, source=source) != len(pairs):
+            raise ConcurrentChange(
+                _("Someone else changed this item at the same moment; reload it and try again.")
             )
-    for item in candidates:
-        item._update_initial_state()
-    result.flagged = candidates
-    return result
+        if audit_rows:
+            from auditlog.models import LogEntry
+            from auditlog.signals import post_log
+
+            LogEntry.objects.bulk_create([entry for entry, *_rest in audit_rows])
+            for entry, old, new, pre_log_results in audit_rows:
+                post_log.send(
+                    model,
+                    instance=new,
+                    instance_old=old,
+                    action=entry.action,
+                    error=None,
+                    pre_log_results=pre_log_results,
+                    changes=entry.changes,
+                    log_entry=entry,
+                    log_created=True,
+                    use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+                )
+        for item in candidates:
+            item._update_initial_state()
+        result.flagged = candidates
+        return result
 
 
-@lifecycle_service
 def review_confirm(*, item: ReviewableModel, user: User, comment: str = "") -> ReviewDecision:
     """Keep an item under re-review approved (rereview → approved; senior reviewers only); a
     suspension by bulk re-review ends."""
-    item = lock(item)
-    require_action(item, user, Action.CONFIRM)
-    decision = ReviewDecision.objects.create(
-        revision=item.current_revision,
-        reviewer=user,
-        outcome=DecisionOutcome.CONFIRM,
-        customer_comment=_check_text(comment, _("comment")),
-        findings=list(item.current_revision.findings),
-    )
-    item.confirm(at=timezone.now(), by=user, description=comment or None)
-    item.save()
-    return decision
+    with lifecycle_transaction():
+        item = lock(item)
+        require_action(item, user, Action.CONFIRM)
+        decision = ReviewDecision.objects.create(
+            revision=item.current_revision,
+            reviewer=user,
+            outcome=DecisionOutcome.CONFIRM,
+            customer_comment=_check_text(comment, _("comment")),
+            findings=list(item.current_revision.findings),
+        )
+        item.confirm(at=timezone.now(), by=user, description=comment or None)
+        item.save()
+        return decision
 
 
-@lifecycle_service
 def review_revoke(
     *,
     item: ReviewableModel,
@@ -850,29 +856,30 @@ def review_revoke(
 ) -> ReviewDecision:
     """Revoke an item under re-review (rereview → revoked) with at least one reason, which the
     customer is shown; a suspension by bulk re-review ends (the item is revoked instead)."""
-    item = lock(item)
-    require_action(item, user, Action.REVOKE)
-    codes = _reason_codes(reasons)
-    decision = ReviewDecision.objects.create(
-        revision=item.current_revision,
-        reviewer=user,
-        outcome=DecisionOutcome.REVOKE,
-        customer_comment=_check_text(comment, _("comment")),
-        internal_note=_check_text(internal_note, _("internal note")),
-        findings=list(item.current_revision.findings),
-    )
-    decision.reasons.set(codes)
-    item.revoke(at=timezone.now(), by=user, description=", ".join(c.code for c in codes))
-    item.save()
-    notification_send_to_account(
-        account=item.account,
-        kind="rereview",
-        subject=item,
-        render=lambda: (
-            _("Revoked: %(item)s") % {"item": _label(item)},
-            _("%(item)s can no longer be used. Reasons:") % {"item": _label(item)}
-            + "\n"
-            + _reasons_text(codes),
-        ),
-    )
-    return decision
+    with lifecycle_transaction():
+        item = lock(item)
+        require_action(item, user, Action.REVOKE)
+        codes = _reason_codes(reasons)
+        decision = ReviewDecision.objects.create(
+            revision=item.current_revision,
+            reviewer=user,
+            outcome=DecisionOutcome.REVOKE,
+            customer_comment=_check_text(comment, _("comment")),
+            internal_note=_check_text(internal_note, _("internal note")),
+            findings=list(item.current_revision.findings),
+        )
+        decision.reasons.set(codes)
+        item.revoke(at=timezone.now(), by=user, description=", ".join(c.code for c in codes))
+        item.save()
+        notification_send_to_account(
+            account=item.account,
+            kind="rereview",
+            subject=item,
+            render=lambda: (
+                _("Revoked: %(item)s") % {"item": _label(item)},
+                _("%(item)s can no longer be used. Reasons:") % {"item": _label(item)}
+                + "\n"
+                + _reasons_text(codes),
+            ),
+        )
+        return decision

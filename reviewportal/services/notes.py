@@ -27,7 +27,6 @@ def _note_text(text: str) -> str:
     return text
 
 
-@transaction.atomic
 def internal_note_add(*, item: ReviewableModel, user: User, text: str) -> InternalNote:
     """Write an internal note on ``item`` and return it.
 
@@ -38,28 +37,29 @@ def internal_note_add(*, item: ReviewableModel, user: User, text: str) -> Intern
     row (django-auditlog "create" of the note, actor ``user``, naming the item) is written in
     the same transaction. Nothing else: the item, its state, claim and SLA clock are untouched,
     and nobody is notified or e-mailed, so a note never reaches the customer."""
-    require_internal_note(item, user)
-    text = _note_text(text)
-    note = InternalNote.objects.create(
-        content_type=ContentType.objects.get_for_model(item),
-        object_id=item.pk,
-        author=user,
-        text=text,
-    )
-    # Written here rather than by registering the model with auditlog, so that the actor is
-    # the author even when no request (and so no auditlog middleware) is around. The changes
-    # are in auditlog's own form for a created row: each field from "None" to its value.
-    LogEntry.objects.log_create(
-        note,
-        force_log=True,
-        action=LogEntry.Action.CREATE,
-        changes={
-            "content_type": ["None", str(note.content_type_id)],
-            "object_id": ["None", str(note.object_id)],
-            "author": ["None", str(user.pk)],
-            "text": ["None", text],
-        },
-        actor=user,
-        additional_data={"item": item.public_id, "kind": item._meta.model_name},
-    )
-    return note
+    with transaction.atomic():
+        require_internal_note(item, user)
+        text = _note_text(text)
+        note = InternalNote.objects.create(
+            content_type=ContentType.objects.get_for_model(item),
+            object_id=item.pk,
+            author=user,
+            text=text,
+        )
+        # Written here rather than by registering the model with auditlog, so that the actor is
+        # the author even when no request (and so no auditlog middleware) is around. The changes
+        # are in auditlog's own form for a created row: each field from "None" to its value.
+        LogEntry.objects.log_create(
+            note,
+            force_log=True,
+            action=LogEntry.Action.CREATE,
+            changes={
+                "content_type": ["None", str(note.content_type_id)],
+                "object_id": ["None", str(note.object_id)],
+                "author": ["None", str(user.pk)],
+                "text": ["None", text],
+            },
+            actor=user,
+            additional_data={"item": item.public_id, "kind": item._meta.model_name},
+        )
+        return note

@@ -78,7 +78,6 @@ def _language_of(user: User, texts: dict) -> str:
     return user.language if user.language in texts else settings.LANGUAGE_CODE
 
 
-@transaction.atomic
 def notifications_send(*, messages: Iterable[Message]) -> list[Notification]:
     """Create one notification per active recipient of each message, all in one INSERT, and
     e-mail each after commit.
@@ -88,38 +87,41 @@ def notifications_send(*, messages: Iterable[Message]) -> list[Notification]:
     (``texts``) and, as ``title`` and ``body``, in the recipient's saved language; on commit,
     one ``notification_email_send`` task per row that has an e-mail address. A batch of
     carrier results tells its customers with one call."""
-    from reviewportal.tasks import notification_email_send
+    with transaction.atomic():
+        from reviewportal.tasks import notification_email_send
 
-    rows: list[Notification] = []
-    for message in messages:
-        recipients = [user for user in message.recipients if user.is_active]
-        if not recipients:
-            continue
-        subject = message.subject
-        content_type = ContentType.objects.get_for_model(subject) if subject is not None else None
-        object_id = subject.pk if isinstance(subject, models.Model) else None
-        texts = _texts(message.render)
-        for user in recipients:
-            own = texts[_language_of(user, texts)]
-            rows.append(
-                Notification(
-                    recipient=user,
-                    account=message.account,
-                    kind=message.kind,
-                    title=own["title"],
-                    body=own["body"],
-                    texts=texts,
-                    content_type=content_type,
-                    object_id=object_id,
-                )
+        rows: list[Notification] = []
+        for message in messages:
+            recipients = [user for user in message.recipients if user.is_active]
+            if not recipients:
+                continue
+            subject = message.subject
+            content_type = (
+                ContentType.objects.get_for_model(subject) if subject is not None else None
             )
-    # The primary keys come back from bulk_create on PostgreSQL and SQLite; the e-mail tasks
-    # need them.
-    created = Notification.objects.bulk_create(rows) if rows else []
-    ids = [n.pk for n in created if n.recipient.email]
-    if ids:
-        transaction.on_commit(lambda: _enqueue_emails(notification_email_send, ids))
-    return created
+            object_id = subject.pk if isinstance(subject, models.Model) else None
+            texts = _texts(message.render)
+            for user in recipients:
+                own = texts[_language_of(user, texts)]
+                rows.append(
+                    Notification(
+                        recipient=user,
+                        account=message.account,
+                        kind=message.kind,
+                        title=own["title"],
+                        body=own["body"],
+                        texts=texts,
+                        content_type=content_type,
+                        object_id=object_id,
+                    )
+                )
+        # The primary keys come back from bulk_create on PostgreSQL and SQLite; the e-mail tasks
+        # need them.
+        created = Notification.objects.bulk_create(rows) if rows else []
+        ids = [n.pk for n in created if n.recipient.email]
+        if ids:
+            transaction.on_commit(lambda: _enqueue_emails(notification_email_send, ids))
+        return created
 
 
 def notification_send(

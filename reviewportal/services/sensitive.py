@@ -37,28 +37,28 @@ def snapshot_masked(snapshot: Any) -> Any:
     return convert_sensitive(snapshot, mask_id_number, sensitive_keys())
 
 
-@transaction.atomic
 def id_numbers_unmask(*, qualification, user: User, ip_address: str | None = None) -> dict:
     """Return the qualification's unmasked ID numbers ({field: value}, empty ones left out).
 
     Effects: refused unless ``user`` is staff with ``view_sensitive``; one AccessLog row
     (``unmask_id``) per ID number shown, naming the field."""
-    if not (is_staff_user(user) and user.has_perm(PERM_SENSITIVE)):
-        raise PermissionRefused(_("You may not see unmasked ID numbers."))
-    content_type = ContentType.objects.get_for_model(qualification)
-    shown = {f: getattr(qualification, f) for f in ID_FIELDS if getattr(qualification, f)}
-    AccessLog.objects.bulk_create(
-        AccessLog(
-            user=user,
-            action=AccessLog.Action.UNMASK_ID,
-            content_type=content_type,
-            object_id=qualification.pk,
-            detail=field,
-            ip_address=ip_address,
+    with transaction.atomic():
+        if not (is_staff_user(user) and user.has_perm(PERM_SENSITIVE)):
+            raise PermissionRefused(_("You may not see unmasked ID numbers."))
+        content_type = ContentType.objects.get_for_model(qualification)
+        shown = {f: getattr(qualification, f) for f in ID_FIELDS if getattr(qualification, f)}
+        AccessLog.objects.bulk_create(
+            AccessLog(
+                user=user,
+                action=AccessLog.Action.UNMASK_ID,
+                content_type=content_type,
+                object_id=qualification.pk,
+                detail=field,
+                ip_address=ip_address,
+            )
+            for field in shown
         )
-        for field in shown
-    )
-    return shown
+        return shown
 
 
 # --- key rotation -----------------------------------------------------------------------------

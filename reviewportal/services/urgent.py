@@ -19,7 +19,7 @@ from reviewportal.errors import PermissionRefused, ReviewError, TransitionRefuse
 from reviewportal.models import Account, ReviewableModel, SlaPolicy, UrgentTicket, User
 from reviewportal.models.lifecycle import ReviewState
 from reviewportal.permissions import PERM_URGENT, is_staff_user
-from reviewportal.services.lifecycle import lifecycle_service, lock
+from reviewportal.services.lifecycle import lifecycle_transaction, lock
 from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import notification_send_to_account
 from reviewportal.services.sla import business_tz, pending_text, sla_clock_start
@@ -63,7 +63,6 @@ def _next_month_start(now: datetime) -> datetime:
     return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
 
 
-@lifecycle_service
 def urgent_ticket_file(*, item: ReviewableModel, user: User, reason: str) -> UrgentTicket:
     """A customer asks to expedite the review of ``item``; returns the open ticket.
 
@@ -73,55 +72,58 @@ def urgent_ticket_file(*, item: ReviewableModel, user: User, reason: str) -> Urg
     other open ticket; the account must have fewer open or accepted tickets this month (local
     calendar month) than ``REVIEW_POLICY["URGENT_TICKETS_PER_MONTH"]``; an open ticket is
     created. Each refusal is a ReviewError saying why."""
-    if not (user.is_active and user.account_id is not None and user.account_id == item.account_id):
-        raise PermissionRefused(
-            _("Only users of the account that owns %(item)s may ask to expedite it.")
-            % {"item": item}
-        )
-    account = Account.objects.select_for_update().get(pk=item.account_id)
-    item = lock(item)
-    if item.state not in URGENT_STATES:
-        raise TransitionRefused(
-            _("%(item)s is %(state)s; only an item waiting for review can be expedited.")
-            % {"item": item, "state": item.get_state_display()}
-        )
-    if item.is_urgent:
-        raise ReviewError(
-            _("%(item)s is already being reviewed urgently.") % {"item": item},
-            code="already_urgent",
-        )
-    reason = _text(reason, _("reason"), required=True)
-    content_type = ContentType.objects.get_for_model(item)
-    waiting = UrgentTicket.objects.filter(
-        content_type=content_type, object_id=item.pk, state=T.OPEN
-    ).first()
-    if waiting is not None:
-        raise ReviewError(
-            _("%(item)s already has an urgent request waiting for support (%(ticket)s).")
-            % {"item": item, "ticket": waiting.public_id},
-            code="urgent_ticket_open",
-        )
-    now = timezone.now()
-    cap = settings.REVIEW_POLICY["URGENT_TICKETS_PER_MONTH"]
-    used = UrgentTicket.objects.filter(
-        account=account, created_at__gte=_month_start(now), state__in=CAPPED_STATES
-    ).count()
-    if used >= cap:
-        raise ReviewError(
-            _(
-                "Your account has used its %(cap)s urgent requests for this month; you can ask "
-                "again from %(date)s."
+    with lifecycle_transaction():
+        if not (
+            user.is_active and user.account_id is not None and user.account_id == item.account_id
+        ):
+            raise PermissionRefused(
+                _("Only users of the account that owns %(item)s may ask to expedite it.")
+                % {"item": item}
             )
-            % {"cap": cap, "date": _next_month_start(now).date().isoformat()},
-            code="urgent_cap_reached",
+        account = Account.objects.select_for_update().get(pk=item.account_id)
+        item = lock(item)
+        if item.state not in URGENT_STATES:
+            raise TransitionRefused(
+                _("%(item)s is %(state)s; only an item waiting for review can be expedited.")
+                % {"item": item, "state": item.get_state_display()}
+            )
+        if item.is_urgent:
+            raise ReviewError(
+                _("%(item)s is already being reviewed urgently.") % {"item": item},
+                code="already_urgent",
+            )
+        reason = _text(reason, _("reason"), required=True)
+        content_type = ContentType.objects.get_for_model(item)
+        waiting = UrgentTicket.objects.filter(
+            content_type=content_type, object_id=item.pk, state=T.OPEN
+        ).first()
+        if waiting is not None:
+            raise ReviewError(
+                _("%(item)s already has an urgent request waiting for support (%(ticket)s).")
+                % {"item": item, "ticket": waiting.public_id},
+                code="urgent_ticket_open",
+            )
+        now = timezone.now()
+        cap = settings.REVIEW_POLICY["URGENT_TICKETS_PER_MONTH"]
+        used = UrgentTicket.objects.filter(
+            account=account, created_at__gte=_month_start(now), state__in=CAPPED_STATES
+        ).count()
+        if used >= cap:
+            raise ReviewError(
+                _(
+                    "Your account has used its %(cap)s urgent requests for this month; you can ask "
+                    "again from %(date)s."
+                )
+                % {"cap": cap, "date": _next_month_start(now).date().isoformat()},
+                code="urgent_cap_reached",
+            )
+        return UrgentTicket.objects.create(
+            account=account,
+            content_type=content_type,
+            object_id=item.pk,
+            requested_by=user,
+            reason=reason,
         )
-    return UrgentTicket.objects.create(
-        account=account,
-        content_type=content_type,
-        object_id=item.pk,
-        requested_by=user,
-        reason=reason,
-    )
 
 
 def _require_support(user: User) -> None:
@@ -141,7 +143,6 @@ def _lock_open_ticket(ticket: UrgentTicket) -> UrgentTicket:
     return ticket
 
 
-@lifecycle_service
 def urgent_ticket_accept(*, ticket: UrgentTicket, user: User, note: str = "") -> UrgentTicket:
     """Support accepts an urgent request: the item is reviewed within the urgent target.
 
@@ -152,44 +153,44 @@ def urgent_ticket_accept(*, ticket: UrgentTicket, user: User, note: str = "") ->
     cover the year the due time needs); the ticket moves open → accepted with the note,
     logged as done by ``user``; the item is saved; the customer's account is told the new due
     time (e-mailed after commit)."""
-    ticket = _lock_open_ticket(ticket)
-    _require_support(user)
-    note = _text(note, _("note"), required=False)
-    item = (
-        ticket.content_type.model_class()
-        ._default_manager.select_for_update()
-        .get(pk=ticket.object_id)
-    )
-    if item.state not in URGENT_STATES:
-        raise TransitionRefused(
-            _("%(item)s is %(state)s and no longer waiting for review; decline the request.")
-            % {"item": item, "state": item.get_state_display()}
+    with lifecycle_transaction():
+        ticket = _lock_open_ticket(ticket)
+        _require_support(user)
+        note = _text(note, _("note"), required=False)
+        item = (
+            ticket.content_type.model_class()
+            ._default_manager.select_for_update()
+            .get(pk=ticket.object_id)
         )
-    now = timezone.now()
-    sla_clock_start(item=item, start=now, policy=SlaPolicy.Code.URGENT, urgent=True)
-    ticket.accept(at=now, note=note, by=user, description=note or None)
-    ticket.save()
-    item.save()
-    notification_send_to_account(
-        account=item.account,
-        kind="urgent",
-        subject=item,
-        render=lambda: (
-            _("Urgent review accepted: %(item)s") % {"item": _label(item)},
-            (
-                _("%(item)s will be reviewed by %(due)s (Beijing time).")
-                % {"item": _label(item), "due": _local(item.due_at)}
-                if item.due_at
-                else _("%(item)s is reviewed first; %(pending)s.")
-                % {"item": _label(item), "pending": pending_text(item.due_pending_year)}
+        if item.state not in URGENT_STATES:
+            raise TransitionRefused(
+                _("%(item)s is %(state)s and no longer waiting for review; decline the request.")
+                % {"item": item, "state": item.get_state_display()}
             )
-            + (("\n" + note) if note else ""),
-        ),
-    )
-    return ticket
+        now = timezone.now()
+        sla_clock_start(item=item, start=now, policy=SlaPolicy.Code.URGENT, urgent=True)
+        ticket.accept(at=now, note=note, by=user, description=note or None)
+        ticket.save()
+        item.save()
+        notification_send_to_account(
+            account=item.account,
+            kind="urgent",
+            subject=item,
+            render=lambda: (
+                _("Urgent review accepted: %(item)s") % {"item": _label(item)},
+                (
+                    _("%(item)s will be reviewed by %(due)s (Beijing time).")
+                    % {"item": _label(item), "due": _local(item.due_at)}
+                    if item.due_at
+                    else _("%(item)s is reviewed first; %(pending)s.")
+                    % {"item": _label(item), "pending": pending_text(item.due_pending_year)}
+                )
+                + (("\n" + note) if note else ""),
+            ),
+        )
+        return ticket
 
 
-@lifecycle_service
 def urgent_ticket_decline(*, ticket: UrgentTicket, user: User, note: str) -> UrgentTicket:
     """Support declines an urgent request; the item keeps its standard due time.
 
@@ -197,21 +198,22 @@ def urgent_ticket_decline(*, ticket: UrgentTicket, user: User, note: str) -> Urg
     (``handle_urgent``); the note, which tells the customer why, is required; the ticket moves
     open → declined, logged as done by ``user``; the customer's account is told (e-mailed after
     commit). A declined request does not count against the monthly cap."""
-    ticket = _lock_open_ticket(ticket)
-    _require_support(user)
-    note = _text(note, _("note"), required=True)
-    item = ticket.content_type.get_object_for_this_type(pk=ticket.object_id)
-    ticket.decline(at=timezone.now(), note=note, by=user, description=note)
-    ticket.save()
-    notification_send_to_account(
-        account=ticket.account,
-        kind="urgent",
-        subject=item,
-        render=lambda: (
-            _("Urgent review declined: %(item)s") % {"item": _label(item)},
-            _("Your request to expedite %(item)s was declined:") % {"item": _label(item)}
-            + "\n"
-            + note,
-        ),
-    )
-    return ticket
+    with lifecycle_transaction():
+        ticket = _lock_open_ticket(ticket)
+        _require_support(user)
+        note = _text(note, _("note"), required=True)
+        item = ticket.content_type.get_object_for_this_type(pk=ticket.object_id)
+        ticket.decline(at=timezone.now(), note=note, by=user, description=note)
+        ticket.save()
+        notification_send_to_account(
+            account=ticket.account,
+            kind="urgent",
+            subject=item,
+            render=lambda: (
+                _("Urgent review declined: %(item)s") % {"item": _label(item)},
+                _("Your request to expedite %(item)s was declined:") % {"item": _label(item)}
+                + "\n"
+                + note,
+            ),
+        )
+        return ticket

@@ -191,7 +191,6 @@ def _recompute(
     return total
 
 
-@transaction.atomic
 def sla_clocks_recompute(
     *,
     kind: str,
@@ -223,26 +222,27 @@ def sla_clocks_recompute(
 
     The statements do not grow with the number of clocks beyond one SELECT and one UPDATE per
     batch; memory holds one batch."""
-    now = now or timezone.now()
-    started = timezone.now()
-    if callable(summary):
-        with translation.override(settings.LANGUAGE_CODE):
-            summary = str(summary())
-    change = CalendarChange.objects.create(kind=kind, summary=summary, changed_by=user)
-    scope = where if days is None else (days_window(*days) & (where or Q()))
-    result = _recompute(where=scope, models=models, now=now)
-    change.clocks_checked = result.checked
-    change.clocks_moved = result.moved
-    change.due_times_known = result.known
-    change.breaches_cleared = result.breaches_cleared
-    change.save(
-        update_fields=["clocks_checked", "clocks_moved", "due_times_known", "breaches_cleared"]
-    )
-    sla_sweep_run(now=now)
-    # Robust: the change is committed by then, so a failure of this second pass is logged
-    # rather than turned into an error page for a change that succeeded.
-    transaction.on_commit(lambda: _recompute_touched_since(started), robust=True)
-    return change
+    with transaction.atomic():
+        now = now or timezone.now()
+        started = timezone.now()
+        if callable(summary):
+            with translation.override(settings.LANGUAGE_CODE):
+                summary = str(summary())
+        change = CalendarChange.objects.create(kind=kind, summary=summary, changed_by=user)
+        scope = where if days is None else (days_window(*days) & (where or Q()))
+        result = _recompute(where=scope, models=models, now=now)
+        change.clocks_checked = result.checked
+        change.clocks_moved = result.moved
+        change.due_times_known = result.known
+        change.breaches_cleared = result.breaches_cleared
+        change.save(
+            update_fields=["clocks_checked", "clocks_moved", "due_times_known", "breaches_cleared"]
+        )
+        sla_sweep_run(now=now)
+        # Robust: the change is committed by then, so a failure of this second pass is logged
+        # rather than turned into an error page for a change that succeeded.
+        transaction.on_commit(lambda: _recompute_touched_since(started), robust=True)
+        return change
 
 
 def _recompute_touched_since(started: datetime) -> None:
@@ -253,16 +253,16 @@ def _recompute_touched_since(started: datetime) -> None:
         _recompute(where=Q(updated_at__gte=started - margin), now=timezone.now())
 
 
-@transaction.atomic
 def sla_pending_recompute(*, now: datetime | None = None) -> int:
     """Compute the clocks that have a start but no due time they could have by now: pending on
     a year the calendar covers meanwhile (entered without the import service), or started
     before they had a due time at all (filings waiting at a carrier when the filing clock came
     in). Returns how many clocks it wrote. The sweep's safety net; one indexed query a kind
     when there is nothing to do."""
-    years = sorted(business_calendar().covered_years)
-    incomplete = Q(due_at__isnull=True, due_pending_year__isnull=True)
-    if years:
-        incomplete |= Q(due_pending_year__in=years)
-    result = _recompute(where=incomplete, now=now or timezone.now())
-    return result.moved
+    with transaction.atomic():
+        years = sorted(business_calendar().covered_years)
+        incomplete = Q(due_at__isnull=True, due_pending_year__isnull=True)
+        if years:
+            incomplete |= Q(due_pending_year__in=years)
+        result = _recompute(where=incomplete, now=now or timezone.now())
+        return result.moved

@@ -85,7 +85,6 @@ def _sweep_line(entry: SweptItem) -> str:
     return line + (" " + _("(urgent)") if entry.is_urgent else "")
 
 
-@transaction.atomic
 def sla_sweep_run(*, now: datetime | None = None) -> SweepReport:
     """Record new SLA breaches and flag items newly at risk, then tell the staff concerned.
 
@@ -100,40 +99,41 @@ def sla_sweep_run(*, now: datetime | None = None) -> SweepReport:
     Each clock is recorded once: a second run finds nothing to do. The database cost is a fixed
     number of queries per kind of clock plus one per person told, whatever the number of clocks
     (no query per item, no calendar walk: the clock stored the instants)."""
-    now = now or timezone.now()
-    report = SweepReport()
-    others: dict[object, tuple[ClockKind, list[SweptItem]]] = {}
-    for kind in clock_kinds():
-        running = kind.model._default_manager.filter(kind.running, due_at__isnull=False)
-        breached = _mark(
-            kind,
-            running.filter(due_at__lte=now, breach_recorded_at__isnull=True),
-            now=now,
-            mark="breach_recorded_at",
-        )
-        if kind.recipients is not None:
-            report.overdue += breached
-            if breached:
-                others.setdefault(kind.recipients, (kind, []))[1].extend(breached)
-            continue
-        report.breached += breached
-        if kind.flags_at_risk:
-            report.at_risk += _mark(
+    with transaction.atomic():
+        now = now or timezone.now()
+        report = SweepReport()
+        others: dict[object, tuple[ClockKind, list[SweptItem]]] = {}
+        for kind in clock_kinds():
+            running = kind.model._default_manager.filter(kind.running, due_at__isnull=False)
+            breached = _mark(
                 kind,
-                running.filter(
-                    Q(due_at__gt=now),
-                    at_risk_at__lt=now,
-                    breach_recorded_at__isnull=True,
-                    at_risk_flagged_at__isnull=True,
-                ),
+                running.filter(due_at__lte=now, breach_recorded_at__isnull=True),
                 now=now,
-                mark="at_risk_flagged_at",
+                mark="breach_recorded_at",
             )
-    if report.breached or report.at_risk:
-        report.notified += len(_tell_seniors(report))
-    for kind, entries in others.values():
-        report.notified += len(_tell_overdue(kind, entries))
-    return report
+            if kind.recipients is not None:
+                report.overdue += breached
+                if breached:
+                    others.setdefault(kind.recipients, (kind, []))[1].extend(breached)
+                continue
+            report.breached += breached
+            if kind.flags_at_risk:
+                report.at_risk += _mark(
+                    kind,
+                    running.filter(
+                        Q(due_at__gt=now),
+                        at_risk_at__lt=now,
+                        breach_recorded_at__isnull=True,
+                        at_risk_flagged_at__isnull=True,
+                    ),
+                    now=now,
+                    mark="at_risk_flagged_at",
+                )
+        if report.breached or report.at_risk:
+            report.notified += len(_tell_seniors(report))
+        for kind, entries in others.values():
+            report.notified += len(_tell_overdue(kind, entries))
+        return report
 
 
 def _tell_seniors(report: SweepReport) -> list:
