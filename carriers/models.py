@@ -53,9 +53,6 @@ class Availability(models.TextChoices):
     INACTIVE = "inactive", pgettext_lazy("carrier availability flag", "Inactive")
 
 
-F = FilingState
-
-
 class CarrierPause(models.Model):
     """Days on which a carrier accepts no filings (SPEC §6: around Spring Festival). Filings for
     it stay queued and are sent when the pause ends, and the filing clock does not run on
@@ -129,7 +126,11 @@ class CarrierFiling(ConcurrentTransitionMixin, SlaClock):
         related_name="filings",
     )
     state = FSMField(
-        _("filing status"), default=F.QUEUED, choices=F.choices, protected=True, db_index=True
+        _("filing status"),
+        default=FilingState.QUEUED,
+        choices=FilingState.choices,
+        protected=True,
+        db_index=True,
     )
     availability = models.CharField(
         pgettext_lazy("carrier availability flag", "availability"),
@@ -168,13 +169,31 @@ class CarrierFiling(ConcurrentTransitionMixin, SlaClock):
         item = self.signature if self.signature_id else self.template
         return f"{item} @ {self.carrier.code}: {self.get_state_display()}"
 
+    @classmethod
+    def item_field(cls, model) -> str:
+        """The name of the field that points at items of ``model`` (a signature or template
+        model), read from the model's own relations."""
+        for field in cls._meta.get_fields():
+            if field.many_to_one and issubclass(model, field.related_model):
+                return field.name
+        raise LookupError(f"carrier filings are not kept for {model.__name__}")
+
+    @classmethod
+    def kept_for(cls, model) -> bool:
+        """Whether items of ``model`` are filed with the carriers (signatures and templates)."""
+        try:
+            cls.item_field(model)
+        except LookupError:
+            return False
+        return True
+
     @property
     def is_usable(self) -> bool:
         """Whether the item can be used on this carrier: its filing is registered and active
         (SPEC §5, seed 003), nothing else. Queued, submitted, rejected, cleared and failed
         filings are not usable, nor is a registered one staff marked inactive. The one
         definition: every page, notification and check reads it."""
-        return self.state == F.REGISTERED and self.availability == Availability.ACTIVE
+        return self.state == FilingState.REGISTERED and self.availability == Availability.ACTIVE
 
     def get_usable_display(self) -> str:
         """``is_usable`` in words (可用 / 不可用), as pages show it."""
@@ -184,41 +203,47 @@ class CarrierFiling(ConcurrentTransitionMixin, SlaClock):
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field="state", source=F.QUEUED, target=F.SUBMITTED)
+    @transition(field="state", source=FilingState.QUEUED, target=FilingState.SUBMITTED)
     def submit(self, *, at, ticket_id="", by=None, description=None) -> None:
         self.submitted_at = at
         self.carrier_ticket_id = ticket_id
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field="state", source=F.SUBMITTED, target=F.REGISTERED)
+    @transition(field="state", source=FilingState.SUBMITTED, target=FilingState.REGISTERED)
     def register(self, *, at, by=None, description=None) -> None:
         self.result_at = at
         self.carrier_reason = ""
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field="state", source=F.SUBMITTED, target=F.REJECTED)
+    @transition(field="state", source=FilingState.SUBMITTED, target=FilingState.REJECTED)
     def reject(self, *, at, reason, by=None, description=None) -> None:
         self.result_at = at
         self.carrier_reason = reason
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field="state", source=F.REGISTERED, target=F.CLEARED)
+    @transition(field="state", source=FilingState.REGISTERED, target=FilingState.CLEARED)
     def clear(self, *, at, reason="", by=None, description=None) -> None:
         self.result_at = at
         self.carrier_reason = reason
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field="state", source=[F.QUEUED, F.SUBMITTED], target=F.FAILED)
+    @transition(
+        field="state", source=[FilingState.QUEUED, FilingState.SUBMITTED], target=FilingState.FAILED
+    )
     def fail(self, *, error, by=None, description=None) -> None:
         self.last_error = error
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field="state", source=[F.REJECTED, F.CLEARED, F.FAILED], target=F.QUEUED)
+    @transition(
+        field="state",
+        source=[FilingState.REJECTED, FilingState.CLEARED, FilingState.FAILED],
+        target=FilingState.QUEUED,
+    )
     def refile(self, *, by=None, description=None) -> None:
         self.generation += 1
         self.attempts = 0
@@ -295,7 +320,9 @@ class CustomerRefile(models.Model):
         related_name="+",
     )
     requested_at = models.DateTimeField(_("re-filed at"))
-    from_state = models.CharField(_("filing status before"), max_length=10, choices=F.choices)
+    from_state = models.CharField(
+        _("filing status before"), max_length=10, choices=FilingState.choices
+    )
     carrier_reason = models.CharField(_("carrier reason"), max_length=200, blank=True)
     generation = models.PositiveSmallIntegerField(_("generation"))
 

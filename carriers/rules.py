@@ -15,10 +15,8 @@ from django.utils.translation import gettext, ngettext
 from carriers.models import CarrierFiling, FilingState
 from reviewportal.services.sla import business_tz
 
-F = FilingState
-
 #: The filing states a customer may re-file from (staff may also re-file ``failed`` ones).
-CUSTOMER_REFILE_STATES = (F.REJECTED, F.CLEARED)
+CUSTOMER_REFILE_STATES = (FilingState.REJECTED, FilingState.CLEARED)
 
 
 class RefileRefusalCode(StrEnum):

@@ -34,7 +34,7 @@ def filing_label(filing: CarrierFiling) -> str:
 
 def filings_of(item) -> QuerySet[CarrierFiling]:
     """The filings of a signature or template, current revision's generation first per carrier."""
-    field = "signature" if type(item).__name__ == "SignatureApplication" else "template"
+    field = CarrierFiling.item_field(type(item))
     return (
         CarrierFiling.objects.filter(**{field: item})
         .select_related("carrier")

@@ -9,6 +9,8 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from carriers.services import (
+    CHECK_TASK,
+    SUBMIT_TASK,
     callback_nonces_prune,
     filings_check,
     filings_clearance_check,
@@ -24,10 +26,7 @@ _POLICY = settings.CARRIER_POLICY
 def queue_for(name, args, kwargs, options, task=None, **kw):
     """Celery router (CELERY_TASK_ROUTES): submissions and checks to their own queues, read
     from settings at send time; every other task to the default queue."""
-    kinds = {
-        "carriers.tasks.filings_submit_task": "submit",
-        "carriers.tasks.filings_check_task": "check",
-    }
+    kinds = {SUBMIT_TASK: "submit", CHECK_TASK: "check"}
     kind = kinds.get(name)
     return {"queue": settings.CARRIER_POLICY["QUEUES"][kind]} if kind else None
 
@@ -49,6 +48,7 @@ def _retry_later(task, ids: list[int]) -> None:
     # Our own attempt counter (MAX_ATTEMPTS) decides when a filing fails; this only keeps
     # Celery from giving up first.
     max_retries=_POLICY["MAX_ATTEMPTS"] + 2,
+    name=SUBMIT_TASK,
 )
 def filings_submit_task(self, filing_ids: list[int]) -> None:
     """Submit queued filings to their carriers (and, under a backlog, other fresh ones up to
@@ -58,7 +58,7 @@ def filings_submit_task(self, filing_ids: list[int]) -> None:
         _retry_later(self, batch.retry)
 
 
-@shared_task(bind=True, max_retries=5)
+@shared_task(bind=True, max_retries=5, name=CHECK_TASK)
 def filings_check_task(self, filing_ids: list[int]) -> None:
     """Ask the carriers for filings' results (query or test send); the periodic poll asks
     again later when there is no answer yet."""
@@ -67,26 +67,26 @@ def filings_check_task(self, filing_ids: list[int]) -> None:
         _retry_later(self, batch.retry)
 
 
-@shared_task
+@shared_task(name="carriers.tasks.filings_sweep_task")
 def filings_sweep_task() -> None:
     """Re-send filings left queued (CELERY_BEAT_SCHEDULE)."""
     filings_sweep()
     callback_nonces_prune()
 
 
-@shared_task
+@shared_task(name="carriers.tasks.filings_poll_task")
 def filings_poll_task() -> None:
     """Check the results of submitted filings."""
     filings_poll()
 
 
-@shared_task
+@shared_task(name="carriers.tasks.filings_clearance_task")
 def filings_clearance_task() -> None:
     """Check registered signatures for a carrier's clearance (daily)."""
     filings_clearance_check()
 
 
-@shared_task
+@shared_task(name="carriers.tasks.inactivity_warn_task")
 def inactivity_warn_task() -> None:
     """Warn customers of signatures about to be cleared for lack of use."""
     inactivity_warn()

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -114,8 +115,6 @@ class UrgentTicketAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("application"))
     def item_link(self, obj: UrgentTicket) -> str:
-        from django.urls import reverse
-        from django.utils.html import format_html
 
         ct = obj.content_type
         url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[obj.object_id])

@@ -9,13 +9,17 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from reviewportal.console import review
+from reviewportal.console.findings import render_findings
 from reviewportal.console.queue import (
     QUEUE_ORDERING,
     AccountFilter,
@@ -26,14 +30,16 @@ from reviewportal.console.queue import (
     current_calendar,
     sla_badge,
 )
+from reviewportal.console.review import reason_scope, review_page
 from reviewportal.errors import ReviewError
-from reviewportal.precheck import findings_from_dicts
+from reviewportal.models import DecisionOutcome, ReasonCode
 from reviewportal.services.lifecycle import (
     review_approve,
     review_claim,
     review_reject,
     review_release,
 )
+from reviewportal.services.sla import business_calendar
 
 LIFECYCLE_FIELDS = (
     "public_id",
@@ -62,27 +68,6 @@ def run_per_item(modeladmin, request, queryset, service, done_message) -> None:
             modeladmin.message_user(request, f"{item}: {exc.message}", messages.WARNING)
     if ok:
         modeladmin.message_user(request, done_message(ok), messages.SUCCESS)
-
-
-def severity_labels() -> dict[str, str]:
-    """A finding's severity in the reader's language, as the portal names it too (glossary)."""
-    return {"block": _("Blocking"), "warn": _("Warning"), "info": _("Note")}
-
-
-def render_findings(findings: list[dict]) -> str:
-    """Stored findings as a list for a reviewer, re-rendered in the reviewer's language."""
-    if not findings:
-        return format_html("<span>{}</span>", _("No findings"))
-    labels = severity_labels()
-    rows = format_html_join(
-        "",
-        '<li class="finding finding-{}"><strong>{}</strong> <code>{}</code> {}</li>',
-        (
-            (f.severity, labels.get(str(f.severity), f.severity), f.code, f.message)
-            for f in findings_from_dicts(findings)
-        ),
-    )
-    return format_html('<ul class="findings">{}</ul>', rows)
 
 
 def choice_column(field_name: str, description=None, *, model=None):
@@ -212,8 +197,6 @@ class OneCalendarAdmin(admin.ModelAdmin):
     (``current_calendar``) rather than once per row."""
 
     def changelist_view(self, request, extra_context=None):
-        from reviewportal.services.sla import business_calendar
-
         token = current_calendar.set(business_calendar())
         try:
             response = super().changelist_view(request, extra_context=extra_context)
@@ -282,10 +265,6 @@ class ReviewableAdmin(OneCalendarAdmin):
         )
 
     def get_urls(self):
-        from django.urls import path
-
-        from reviewportal.console import review
-
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
 
         def wrap(view):
@@ -325,11 +304,6 @@ class ReviewableAdmin(OneCalendarAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        from django.core.exceptions import PermissionDenied
-        from django.http import Http404
-
-        from reviewportal.console.review import review_page
-
         try:
             obj = self.get_object(request, object_id)
         except (ValueError, TypeError):
@@ -391,8 +365,6 @@ class ReviewableAdmin(OneCalendarAdmin):
     def approve_selected(self, request, queryset):
         """Approve each item through ``review_approve``; an item with blocking findings gets a
         first approval only, and is reported as such."""
-        from reviewportal.models import DecisionOutcome
-
         approved = 0
         for item in queryset.order_by("pk"):
             try:
@@ -424,11 +396,6 @@ class ReviewableAdmin(OneCalendarAdmin):
     def reject_selected(self, request, queryset):
         """Asks for the reasons, the customer comment and the internal note first, then rejects
         each item through ``review_reject`` and reports each outcome."""
-        from django.template.response import TemplateResponse
-
-        from reviewportal.console.review import REASON_SCOPE
-        from reviewportal.models import ReasonCode
-
         if request.POST.get("confirm"):
             reasons = request.POST.getlist("reasons")
             comment = request.POST.get("comment", "")
@@ -443,7 +410,7 @@ class ReviewableAdmin(OneCalendarAdmin):
                 lambda n: ngettext("Rejected %(n)s item.", "Rejected %(n)s items.", n) % {"n": n},
             )
             return None
-        scope = REASON_SCOPE.get(self.opts.model_name)
+        scope = reason_scope(self.model)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Reject selected items"),

@@ -52,8 +52,8 @@ class ReviewAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The admin index with the console's dashboard above the list of models."""
+        from reviewportal.console.dashboard import console_dashboard
         from reviewportal.console.queue import business_hours_text
-        from reviewportal.selectors import console_dashboard
 
         dashboard = console_dashboard()
         if dashboard["median_wait"] is not None:

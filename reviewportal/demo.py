@@ -10,16 +10,22 @@ demo password again, so the printed logins always work.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from reviewportal.models import Account, ReviewState, User
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from reviewportal.services import lifecycle as lc
+from reviewportal.services.calendar import calendar_stopgap
 from reviewportal.services.findings import findings_for
-from signatures.models import SignatureApplication
+from reviewportal.services.sla import business_tz
+from signatures.models import Qualification, SignatureApplication
 from signatures.services import (
     authorization_create,
     material_create,
@@ -29,6 +35,7 @@ from signatures.services import (
     signature_application_create,
     trademark_create,
 )
+from templates.models import TemplateApplication
 from templates.services import template_application_create
 
 DEMO_PASSWORD = "ReviewDemo-2026"
@@ -65,9 +72,6 @@ class DemoResult:
 
 
 def _png(color: str, size=(640, 400)) -> bytes:
-    import io
-
-    from PIL import Image, ImageDraw
 
     image = Image.new("RGB", size, color)
     draw = ImageDraw.Draw(image)
@@ -506,10 +510,6 @@ def demo_seed(*, password: str = DEMO_PASSWORD) -> DemoResult:
     The demo submits items now, so their due times need this year's calendar and, late in the
     year, the next one's; a year the table lacks (the ``chinese_calendar`` release covers years
     whose notice has been published) is entered provisionally, weekends only, and reported."""
-    from django.utils import timezone
-
-    from reviewportal.services.calendar import calendar_stopgap
-    from reviewportal.services.sla import business_tz
 
     result = DemoResult()
     result.provisional_years = calendar_stopgap(
@@ -534,10 +534,6 @@ def demo_seed(*, password: str = DEMO_PASSWORD) -> DemoResult:
 
 def demo_state_counts() -> dict[str, dict[str, int]]:
     """How many qualifications, signatures and templates are in each state."""
-    from django.db.models import Count
-
-    from signatures.models import Qualification
-    from templates.models import TemplateApplication
 
     result = {}
     for label, model in (

@@ -22,6 +22,7 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from reviewportal.celery import app
 from reviewportal.services.calendar import calendar_health
 
 
@@ -33,7 +34,6 @@ def _check_database() -> dict:
 
 
 def _check_broker() -> dict:
-    from reviewportal.celery import app
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)

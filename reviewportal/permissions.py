@@ -13,7 +13,7 @@ from enum import StrEnum
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from reviewportal.errors import PermissionRefused, TransitionRefused
-from reviewportal.models.lifecycle import EDITABLE_STATES, OPEN_STATES, ReviewState
+from reviewportal.models.lifecycle import ReviewableModel, ReviewState
 
 S = ReviewState
 
@@ -35,21 +35,33 @@ class Action(StrEnum):
 #: Customer actions are taken by users of the item's account; the rest by staff.
 CUSTOMER_ACTIONS = frozenset({Action.SUBMIT, Action.EDIT, Action.WITHDRAW})
 
-#: The states each action may start from (the FSM enforces the same; this table lets us say
-#: *why* an action is unavailable before trying it).
+#: The model transition each action runs (``ReviewableModel``): the FSM's own source states
+#: are where the action may start, so this module and the FSM cannot disagree.
+ACTION_TRANSITIONS: dict[Action, str] = {
+    Action.SUBMIT: "submit",
+    Action.WITHDRAW: "withdraw",
+    Action.CLAIM: "claim",
+    Action.RELEASE: "release",
+    Action.REASSIGN: "reassign",
+    Action.APPROVE: "approve",
+    Action.REJECT: "reject",
+    Action.FLAG_FOR_REREVIEW: "flag_for_rereview",
+    Action.CONFIRM: "confirm",
+    Action.REVOKE: "revoke",
+}
+
+
+def _sources(transition: str) -> tuple[str, ...]:
+    """The states django-fsm lets ``transition`` start from."""
+    return tuple(getattr(ReviewableModel, transition)._django_fsm.transitions)
+
+
+#: The states each action may start from, read from the FSM (so a refusal can say *why* an
+#: action is unavailable before trying it). Editing a draft changes it in place (no
+#: transition); editing a submitted item resubmits it.
 ACTION_STATES: dict[Action, tuple[str, ...]] = {
-    # Editing a draft changes it in place; editing a submitted item resubmits it.
-    Action.EDIT: (S.DRAFT, *EDITABLE_STATES),
-    Action.SUBMIT: (S.DRAFT,),
-    Action.WITHDRAW: OPEN_STATES,
-    Action.CLAIM: (S.PENDING_REVIEW,),
-    Action.RELEASE: (S.UNDER_REVIEW,),
-    Action.REASSIGN: (S.UNDER_REVIEW,),
-    Action.APPROVE: (S.UNDER_REVIEW,),
-    Action.REJECT: (S.UNDER_REVIEW,),
-    Action.FLAG_FOR_REREVIEW: (S.APPROVED,),
-    Action.CONFIRM: (S.REREVIEW,),
-    Action.REVOKE: (S.REREVIEW,),
+    Action.EDIT: (S.DRAFT, *_sources("resubmit")),
+    **{action: _sources(name) for action, name in ACTION_TRANSITIONS.items()},
 }
 
 PERM_REVIEW = "reviewportal.review_items"

@@ -309,15 +309,3 @@ class SignatureForm(PortalFormMixin, forms.Form):
             "trademark": d.get("trademark"),
             "use_case": d.get("use_case", ""),
         }
-
-
-class UrgentForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why is it urgent?"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=2000, required=False)

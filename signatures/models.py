@@ -438,7 +438,6 @@ class SignatureApplication(ReviewableModel):
         "authorization__letter",
         "authorization__partner_materials",
     )
-    FILED_WITH_CARRIERS = True
 
     qualification = models.ForeignKey(
         Qualification,

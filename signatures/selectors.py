@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,12 +14,20 @@ from reviewportal.models import ReviewState
 from reviewportal.precheck import findings_to_dicts, run_signature_checks
 from reviewportal.precheck.engine import QUALIFICATION, run_checks
 from reviewportal.precheck.text import normalize
+from signatures.check_input import (
+    AuthorizationFacts,
+    QualificationFacts,
+    TrademarkFacts,
+    signature_input,
+)
 from signatures.models import (
+    Authorization,
     DomainVerification,
     Material,
     NeutralWord,
     Qualification,
     SignatureApplication,
+    Trademark,
 )
 from signatures.rules import QualificationCheckInput, SignatureCheckInput
 
@@ -58,36 +66,50 @@ def signature_is_taken(
     return holders.exists()
 
 
+def qualification_facts(qualification: Qualification | None) -> QualificationFacts | None:
+    if qualification is None:
+        return None
+    return QualificationFacts(
+        name=qualification.name,
+        entity_kind=qualification.entity_kind,
+        is_mainland=qualification.is_mainland,
+        material_kinds=frozenset(m.kind for m in qualification.materials.all()),
+    )
+
+
+def trademark_facts(trademark: Trademark | None) -> TrademarkFacts | None:
+    if trademark is None:
+        return None
+    return TrademarkFacts(
+        name=trademark.name,
+        owner_name=trademark.owner_name,
+        has_certificate=bool(trademark.certificate_id),
+    )
+
+
+def authorization_facts(authorization: Authorization | None) -> AuthorizationFacts | None:
+    if authorization is None:
+        return None
+    return AuthorizationFacts(
+        partner_name=authorization.partner_name,
+        has_letter=bool(authorization.letter_id),
+        valid_from=authorization.valid_from,
+        valid_until=authorization.valid_until,
+        partner_kinds=frozenset(m.kind for m in authorization.partner_materials.all()),
+    )
+
+
 def signature_check_input(application: SignatureApplication, *, on: dt.date) -> SignatureCheckInput:
     """Gather everything the signature rules need about ``application`` as of ``on``."""
-    qualification = application.qualification
-    kinds = {m.kind for m in application.materials.all()}
-    kinds |= {m.kind for m in qualification.materials.all()}
-    trademark = application.trademark
-    if trademark is not None and trademark.certificate_id:
-        kinds.add("trademark_certificate")
-    authorization = application.authorization
-    letter_valid = bool(
-        authorization is not None
-        and authorization.letter_id
-        and authorization.valid_from <= on <= authorization.valid_until
-    )
-    if authorization is not None:
-        kinds |= {m.kind for m in authorization.partner_materials.all()}
-        if letter_valid:
-            kinds.add("authorization_letter")
-    return SignatureCheckInput(
+    return signature_input(
         content=application.content,
         sig_type=application.sig_type,
         purpose=application.purpose,
-        entity_name=qualification.name,
-        entity_kind=qualification.entity_kind,
-        is_mainland=qualification.is_mainland,
-        material_kinds=frozenset(kinds),
-        trademark_name=trademark.name if trademark else "",
-        trademark_owner=trademark.owner_name if trademark else "",
-        partner_name=authorization.partner_name if authorization else "",
-        has_authorization_letter=letter_valid,
+        on=on,
+        qualification=qualification_facts(application.qualification),
+        own_kinds={m.kind for m in application.materials.all()},
+        trademark=trademark_facts(application.trademark),
+        authorization=authorization_facts(application.authorization),
         neutral_words=neutral_words(),
         taken=signature_is_taken(
             content=application.content,
@@ -95,6 +117,40 @@ def signature_check_input(application: SignatureApplication, *, on: dt.date) -> 
             exclude_pk=application.pk,
         ),
     )
+
+
+def signature_live_findings(
+    *,
+    content: str,
+    sig_type: str,
+    purpose: str,
+    qualification: Qualification | None,
+    trademark: Trademark | None,
+    authorization: Authorization | None,
+    own_kinds: Iterable[str],
+    on: dt.date,
+) -> list:
+    """The pre-check of a signature as the customer fills the form in: the same input as the
+    submission's (``signature_input``), the documents it already has (``own_kinds``) with the
+    chosen qualification, trademark and authorization."""
+    facts = qualification_facts(qualification)
+    entity_name = facts.name if facts is not None else ""
+    partner_name = authorization.partner_name if authorization is not None else ""
+    data = signature_input(
+        content=content,
+        sig_type=sig_type,
+        purpose=purpose,
+        on=on,
+        qualification=facts,
+        own_kinds=own_kinds,
+        trademark=trademark_facts(trademark),
+        authorization=authorization_facts(authorization),
+        neutral_words=neutral_words(),
+        taken=signature_is_taken(
+            content=content, entity_name=partner_name if purpose == "other" else entity_name
+        ),
+    )
+    return run_signature_checks(data, on=on)
 
 
 def signature_findings(application: SignatureApplication, *, on: dt.date) -> list[dict]:

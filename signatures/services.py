@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -23,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from reviewportal.errors import NotFoundForUser, PermissionRefused, ReviewError, TransitionRefused
-from reviewportal.models import Account, ReviewState, User
-from reviewportal.models.lifecycle import LIVE_STATES
+from reviewportal.models import AccessLog, Account, ReviewState, User
+from reviewportal.models.lifecycle import LIVE_STATES, OPEN_STATES
 from reviewportal.permissions import PERM_REVIEW, Action, is_staff_user, require_action
 from reviewportal.precheck.text import normalize
 from reviewportal.selectors import live_twin
@@ -35,6 +36,7 @@ from reviewportal.services.lifecycle import (
     review_flag_after_change,
     review_resubmit,
     review_submit,
+    revision_create,
 )
 from reviewportal.services.notifications import translated_later
 from reviewportal.validators import normalize_resident_id, normalize_uscc
@@ -166,11 +168,39 @@ def _material_store(
     return material
 
 
-def _materials(account: Account, materials: Iterable[Material] | None) -> list[Material]:
-    materials = list(materials or [])
-    for material in materials:
+@dataclass(frozen=True)
+class Upload:
+    """A file a customer sent with a form, not stored yet: the service it is given to stores it
+    (checked by its content, ``material_create``) inside its own transaction, so that a refusal
+    keeps neither the row nor the file."""
+
+    kind: str
+    data: bytes
+    original_name: str
+
+
+def materials_resolve(
+    account: Account, materials: Iterable[Material | Upload] | None, *, user: User
+) -> list[Material]:
+    """The materials a service was given, each of ``account``; uploads are stored first."""
+    found = []
+    for material in materials or []:
+        if isinstance(material, Upload):
+            material = _material_store(
+                account=account,
+                user=user,
+                kind=material.kind,
+                data=material.data,
+                original_name=material.original_name,
+            )
         _same_account(material, account, _("Material"))
-    return materials
+        found.append(material)
+    return found
+
+
+def _material(account: Account, material: Material | Upload | None, *, user: User):
+    """``_materials`` for one material, or None."""
+    return materials_resolve(account, [material], user=user)[0] if material is not None else None
 
 
 # --- qualifications ---------------------------------------------------------------------------
@@ -263,7 +293,7 @@ def qualification_create(
     *,
     account: Account,
     user: User,
-    materials: Iterable[Material] | None = None,
+    materials: Iterable[Material | Upload] | None = None,
     submit: bool = False,
     **fields,
 ) -> Qualification:
@@ -272,7 +302,7 @@ def qualification_create(
     Raises ``ValidationError`` for bad data (USCC and ID check digits are verified)."""
     with transaction.atomic():
         _require_member(user, account)
-        materials = _materials(account, materials)
+        materials = materials_resolve(account, materials, user=user)
         qualification = Qualification(
             account=account, created_by=user, **_normalise_qualification_fields(fields)
         )
@@ -296,12 +326,14 @@ def qualification_update(
     *,
     qualification: Qualification,
     user: User,
-    materials: Iterable[Material] | None = None,
+    materials: Iterable[Material | Upload] | None = None,
+    submit: bool = False,
     **fields,
 ) -> Qualification:
-    """Edit a qualification that is not approved: a draft changes in place; a submitted one is
-    resubmitted as a new revision. An approved qualification is never edited in place: start a
-    change with ``qualification_change_start``."""
+    """Edit a qualification that is not approved: a draft changes in place (and is submitted
+    when ``submit``); a submitted one is resubmitted as a new revision. An approved
+    qualification is never edited in place: start a change with
+    ``qualification_change_start``."""
     with lifecycle_transaction():
         qualification = lock(qualification)
         _require_member(user, qualification.account)
@@ -323,9 +355,13 @@ def qualification_update(
             _refuse_duplicate_qualification(qualification)
         qualification.save()
         if materials is not None:
-            qualification.materials.set(_materials(qualification.account, materials))
+            qualification.materials.set(
+                materials_resolve(qualification.account, materials, user=user)
+            )
         if qualification.state != ReviewState.DRAFT:
             qualification = review_resubmit(item=qualification, user=user)
+        elif submit:
+            qualification = review_submit(item=qualification, user=user)
         return qualification
 
 
@@ -333,7 +369,7 @@ def qualification_change_start(
     *,
     qualification: Qualification,
     user: User,
-    materials: Iterable[Material] | None = None,
+    materials: Iterable[Material | Upload] | None = None,
     submit: bool = True,
     **fields,
 ) -> Qualification:
@@ -348,14 +384,7 @@ def qualification_change_start(
                 _("Only an approved qualification can be changed; edit %(item)s instead.")
                 % {"item": original}
             )
-        if original.changes.filter(
-            state__in=[
-                ReviewState.DRAFT,
-                ReviewState.PENDING_REVIEW,
-                ReviewState.UNDER_REVIEW,
-                ReviewState.REJECTED,
-            ]
-        ).exists():
+        if original.changes.filter(state__in=OPEN_STATES).exists():
             raise TransitionRefused(
                 _("A change of %(item)s is already under way; edit or withdraw it first.")
                 % {"item": original}
@@ -369,7 +398,7 @@ def qualification_change_start(
         _refuse_code_held_elsewhere(change)
         change.save()
         change.materials.set(
-            _materials(original.account, materials)
+            materials_resolve(original.account, materials, user=user)
             if materials is not None
             else original.materials.all()
         )
@@ -378,12 +407,16 @@ def qualification_change_start(
         return change
 
 
-def qualification_change_apply(*, change: Qualification, user: User) -> Qualification:
-    """Copy an approved change onto the qualification in force (called by ``review_approve``
-    inside its transaction). The original keeps its identity, state and signatures; its data
-    and materials become the change's, and a new revision of it records the new snapshot."""
-    from reviewportal.services.lifecycle import _revision_create
+def qualification_change_approved(sender, *, item: Qualification, user: User, **kwargs) -> None:
+    """Receiver of ``item_approved`` for qualifications: an approved change is applied."""
+    if item.change_of_id:
+        qualification_change_apply(change=item, user=user)
 
+
+def qualification_change_apply(*, change: Qualification, user: User) -> Qualification:
+    """Copy an approved change onto the qualification in force (on ``item_approved``, inside
+    the approval's transaction). The original keeps its identity, state and signatures; its data
+    and materials become the change's, and a new revision of it records the new snapshot."""
     original = Qualification.objects.select_for_update().get(pk=change.change_of_id)
     # A qualification applied for with that code while the change was under review: the
     # approval is refused (and rolled back), the reviewer told why.
@@ -393,7 +426,7 @@ def qualification_change_apply(*, change: Qualification, user: User) -> Qualific
     for field in Qualification.DATA_FIELDS:
         setattr(original, field, getattr(change, field))
     original.materials.set(change.materials.all())
-    revision = _revision_create(
+    revision = revision_create(
         item=original, user=user, findings=list(change.current_revision.findings)
     )
     original.current_revision = revision
@@ -433,12 +466,12 @@ def trademark_create(
     name: str,
     registration_number: str,
     owner_name: str,
-    certificate: Material | None = None,
+    certificate: Material | Upload | None = None,
 ) -> Trademark:
     """Record a registered trademark of the qualification's entity."""
     with transaction.atomic():
         _require_member(user, qualification.account)
-        _same_account(certificate, qualification.account, _("Material"))
+        certificate = _material(qualification.account, certificate, user=user)
         trademark = Trademark(
             account=qualification.account,
             qualification=qualification,
@@ -463,14 +496,14 @@ def authorization_create(
     valid_from: dt.date,
     valid_until: dt.date,
     partner_entity_kind: str = "enterprise",
-    letter: Material | None = None,
-    partner_materials: Iterable[Material] | None = None,
+    letter: Material | Upload | None = None,
+    partner_materials: Iterable[Material | Upload] | None = None,
 ) -> Authorization:
     """Record a partner's authorization to use its name as a signature (other-use)."""
     with transaction.atomic():
         _require_member(user, qualification.account)
-        _same_account(letter, qualification.account, _("Material"))
-        partner_materials = _materials(qualification.account, partner_materials)
+        letter = _material(qualification.account, letter, user=user)
+        partner_materials = materials_resolve(qualification.account, partner_materials, user=user)
         if valid_until < valid_from:
             raise ValidationError({"valid_until": _("The end date is before the start date.")})
         authorization = Authorization(
@@ -547,7 +580,7 @@ def signature_application_create(
     *,
     account: Account,
     user: User,
-    materials: Iterable[Material] | None = None,
+    materials: Iterable[Material | Upload] | None = None,
     submit: bool = False,
     **fields,
 ) -> SignatureApplication:
@@ -564,7 +597,7 @@ def signature_application_create(
         _check_signature_links(application)
         _refuse_duplicate_signature(application)
         application.save()
-        application.materials.set(_materials(account, materials))
+        application.materials.set(materials_resolve(account, materials, user=user))
         if submit:
             application = review_submit(item=application, user=user)
         return application
@@ -574,7 +607,7 @@ def signature_application_update(
     *,
     application: SignatureApplication,
     user: User,
-    materials: Iterable[Material] | None = None,
+    materials: Iterable[Material | Upload] | None = None,
     **fields,
 ) -> SignatureApplication:
     """Edit a signature application (seed 000 §1: pending, under review and not approved ones
@@ -593,7 +626,7 @@ def signature_application_update(
         _refuse_duplicate_signature(application)
         application.save()
         if materials is not None:
-            application.materials.set(_materials(application.account, materials))
+            application.materials.set(materials_resolve(application.account, materials, user=user))
         if application.state != ReviewState.DRAFT:
             application = review_resubmit(item=application, user=user)
         return application
@@ -793,10 +826,6 @@ def material_open(*, material: Material, user: User, ip_address: str | None = No
     exactly like a missing one). Effects: an AccessLog row (``view_material``) for staff and
     customers alike; returns the open file (the caller streams and closes it)."""
     with transaction.atomic():
-        from django.contrib.contenttypes.models import ContentType
-
-        from reviewportal.models import AccessLog
-
         if not material_may_view(material=material, user=user):
             raise NotFoundForUser(_("Material not found."))
         AccessLog.objects.create(

@@ -11,7 +11,7 @@ from signatures.services import materials_staged_purge
 logger = logging.getLogger("signatures.tasks")
 
 
-@shared_task
+@shared_task(name="signatures.tasks.staged_uploads_purge")
 def staged_uploads_purge() -> None:
     """Delete the staged uploads nobody used (hourly). Safe to run twice: each run deletes what
     is left, in batches."""

@@ -7,7 +7,6 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -15,10 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from carriers.models import Carrier, CarrierFiling
-from reviewportal.errors import PrecheckBlocked, ReviewError
+from carriers.models import CarrierFiling
+from reviewportal.errors import ReviewError
 from reviewportal.identifiers import parse_row_id
 from reviewportal.models import ReviewState
+from reviewportal.models.lifecycle import OPEN_STATES
+from reviewportal.portal.actions import (
+    UrgentForm,
+    carriers_and_filings,
+    transition_run,
+    urgent_request,
+    withdraw_request,
+)
 from reviewportal.portal.helpers import (
     MaterialFileField,
     after_hours,
@@ -26,6 +33,7 @@ from reviewportal.portal.helpers import (
     edit_saved_message,
     findings_payload,
     for_account,
+    form_uploads,
     item_context,
     keep_uploads,
     material_fields,
@@ -33,12 +41,9 @@ from reviewportal.portal.helpers import (
     once_per_form,
     precheck_and_save,
     refuse,
-    store_uploads,
     with_status,
 )
-from reviewportal.precheck import findings_from_dicts
-from reviewportal.services.lifecycle import review_submit, review_withdraw
-from reviewportal.services.urgent import urgent_ticket_file
+from reviewportal.services.lifecycle import review_submit
 from reviewportal.validators import (
     mask_id_number,
     normalize_resident_id,
@@ -51,8 +56,6 @@ from signatures.forms import (
     QualificationForm,
     SignatureForm,
     TrademarkForm,
-    UrgentForm,
-    WithdrawForm,
 )
 from signatures.models import (
     Authorization,
@@ -62,7 +65,7 @@ from signatures.models import (
     Trademark,
 )
 from signatures.rules import QUALIFICATION_REQUIRED, QUALIFICATION_SLOTS, entity_kinds_with
-from signatures.selectors import domain_statuses, signature_precheck_values
+from signatures.selectors import domain_statuses, signature_live_findings
 from signatures.services import (
     authorization_create,
     qualification_change_start,
@@ -74,7 +77,6 @@ from signatures.services import (
 from signatures.services import qualification_create as qualification_create_service
 
 S = ReviewState
-OPEN_CHANGE_STATES = (S.DRAFT, S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
 
 
 def _qualifications(request):
@@ -96,7 +98,7 @@ def qualification_list(request):
         .prefetch_related(
             Prefetch(
                 "changes",
-                queryset=Qualification.objects.filter(state__in=OPEN_CHANGE_STATES),
+                queryset=Qualification.objects.filter(state__in=OPEN_STATES),
                 to_attr="open_changes",
             )
         )
@@ -161,8 +163,7 @@ def qualification_create(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    item = qualification_create_from_form(request, form)
+                item = qualification_create_from_form(request, form)
             except (ValidationError, ReviewError) as exc:
                 refuse(request, form, exc)
             else:
@@ -182,7 +183,7 @@ def qualification_create_from_form(request, form):
     return qualification_create_service(
         account=request.user.account,
         user=request.user,
-        materials=store_uploads(request, form),
+        materials=form_uploads(form),
         submit="submit" in request.POST,
         **form.entity_data(),
     )
@@ -200,10 +201,10 @@ def qualification_detail(request, public_id):
             "agent_id": mask_id_number(item.agent_id_number),
             "trademarks": item.trademarks.select_related("certificate"),
             "authorizations": item.authorizations.select_related("letter"),
-            "open_change": item.changes.filter(state__in=OPEN_CHANGE_STATES).first(),
+            "open_change": item.changes.filter(state__in=OPEN_STATES).first(),
             "can_change": item.state == S.APPROVED
             and not item.change_of_id
-            and not item.changes.filter(state__in=OPEN_CHANGE_STATES).exists(),
+            and not item.changes.filter(state__in=OPEN_STATES).exists(),
             "can_edit": context["can_edit"] and item.state not in (S.APPROVED, S.REREVIEW),
         }
     )
@@ -224,16 +225,13 @@ def qualification_edit(request, public_id):
     if request.method == "POST":
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    materials = merge_materials(item.materials.all(), store_uploads(request, form))
-                    item = qualification_update(
-                        qualification=item,
-                        user=request.user,
-                        materials=materials,
-                        **form.entity_data(),
-                    )
-                    if item.state == S.DRAFT and "submit" in request.POST:
-                        item = review_submit(item=item, user=request.user)
+                item = qualification_update(
+                    qualification=item,
+                    user=request.user,
+                    materials=merge_materials(item.materials.all(), form_uploads(form)),
+                    submit="submit" in request.POST,
+                    **form.entity_data(),
+                )
             except (ValidationError, ReviewError) as exc:
                 refuse(request, form, exc)
             else:
@@ -259,14 +257,12 @@ def qualification_change(request, public_id):
     if request.method == "POST":
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    materials = merge_materials(item.materials.all(), store_uploads(request, form))
-                    change = qualification_change_start(
-                        qualification=item,
-                        user=request.user,
-                        materials=materials,
-                        **form.entity_data(),
-                    )
+                change = qualification_change_start(
+                    qualification=item,
+                    user=request.user,
+                    materials=merge_materials(item.materials.all(), form_uploads(form)),
+                    **form.entity_data(),
+                )
             except (ValidationError, ReviewError) as exc:
                 refuse(request, form, exc)
             else:
@@ -285,27 +281,11 @@ def qualification_change(request, public_id):
     )
 
 
-def _transition(request, item, service, success: str, **kwargs) -> ReviewError | None:
-    """Call ``service`` and tell the customer its outcome; return its refusal, if any."""
-    try:
-        service(item=item, user=request.user, **kwargs)
-    except ReviewError as exc:
-        if isinstance(exc, PrecheckBlocked):
-            for finding in findings_from_dicts(exc.findings):
-                if finding.is_blocking:
-                    messages.error(request, finding.message)
-        else:
-            messages.error(request, str(exc))
-        return exc
-    messages.success(request, success)
-    return None
-
-
 @customer_required
 @require_POST
 def qualification_submit(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
-    refused = _transition(
+    refused = transition_run(
         request, item, review_submit, _("Your qualification was submitted for review.")
     )
     if refused is not None and refused.code == "incomplete":
@@ -318,9 +298,7 @@ def qualification_submit(request, public_id):
 @require_POST
 def qualification_withdraw(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
-    form = WithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    _transition(request, item, review_withdraw, _("The application was withdrawn."), reason=reason)
+    withdraw_request(request, item)
     return redirect("signatures:qualification_detail", public_id=item.public_id)
 
 
@@ -367,16 +345,15 @@ def trademark_create_view(request, public_id):
     if request.method == "POST":
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    (certificate,) = store_uploads(request, form)
-                    trademark_create(
-                        qualification=qualification,
-                        user=request.user,
-                        name=form.cleaned_data["name"],
-                        registration_number=form.cleaned_data["registration_number"],
-                        owner_name=form.cleaned_data["owner_name"],
-                        certificate=certificate,
-                    )
+                (certificate,) = form_uploads(form)
+                trademark_create(
+                    qualification=qualification,
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    registration_number=form.cleaned_data["registration_number"],
+                    owner_name=form.cleaned_data["owner_name"],
+                    certificate=certificate,
+                )
             except (ValidationError, ReviewError) as exc:
                 refuse(request, form, exc)
             else:
@@ -405,22 +382,21 @@ def authorization_create_view(request, public_id):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    stored = store_uploads(request, form)
-                    letter = next(m for m in stored if m.kind == "authorization_letter")
-                    authorization_create(
-                        qualification=qualification,
-                        user=request.user,
-                        partner_name=data["partner_name"],
-                        partner_entity_kind=data["partner_entity_kind"],
-                        partner_uscc=data["partner_uscc"],
-                        partner_legal_rep_name=data["partner_legal_rep_name"],
-                        partner_legal_rep_id_number=data["partner_legal_rep_id_number"],
-                        valid_from=data["valid_from"],
-                        valid_until=data["valid_until"],
-                        letter=letter,
-                        partner_materials=[m for m in stored if m is not letter],
-                    )
+                stored = form_uploads(form)
+                letter = next(m for m in stored if m.kind == "authorization_letter")
+                authorization_create(
+                    qualification=qualification,
+                    user=request.user,
+                    partner_name=data["partner_name"],
+                    partner_entity_kind=data["partner_entity_kind"],
+                    partner_uscc=data["partner_uscc"],
+                    partner_legal_rep_name=data["partner_legal_rep_name"],
+                    partner_legal_rep_id_number=data["partner_legal_rep_id_number"],
+                    valid_from=data["valid_from"],
+                    valid_until=data["valid_until"],
+                    letter=letter,
+                    partner_materials=[m for m in stored if m is not letter],
+                )
             except (ValidationError, ReviewError) as exc:
                 refuse(request, form, exc)
             else:
@@ -443,15 +419,6 @@ def authorization_create_view(request, public_id):
 # --- signatures -------------------------------------------------------------------------------
 
 
-def carriers_and_filings(items, attr="filings"):
-    """Active carriers, and for each item a list of its filing per carrier (None when absent)."""
-    carriers = list(Carrier.objects.filter(is_active=True))
-    for item in items:
-        by_carrier = {f.carrier_id: f for f in getattr(item, attr).all()}
-        item.carrier_filings = [by_carrier.get(c.pk) for c in carriers]
-    return carriers
-
-
 @customer_required
 def signature_list(request):
     queryset = (
@@ -472,41 +439,17 @@ def signature_list(request):
     )
 
 
-def _material_kinds(qualification, authorization, trademark, extra=()) -> frozenset[str]:
-    kinds = set(extra)
-    if qualification is not None:
-        kinds |= {m.kind for m in qualification.materials.all()}
-    if trademark is not None and trademark.certificate_id:
-        kinds.add("trademark_certificate")
-    if authorization is not None:
-        kinds |= {m.kind for m in authorization.partner_materials.all()}
-    return frozenset(kinds)
-
-
 def _precheck(*, qualification, sig_type, content, purpose, authorization, trademark, extra=()):
-    """The live pre-check of a signature as the customer fills the form in."""
-    today = timezone.localdate()
-    letter_valid = bool(
-        authorization is not None
-        and authorization.letter_id
-        and authorization.valid_from <= today <= authorization.valid_until
-    )
-    kinds = set(_material_kinds(qualification, authorization, trademark, extra))
-    if letter_valid:
-        kinds.add("authorization_letter")
-    return signature_precheck_values(
-        content=content,
+    """The pre-check of a signature as the customer fills the form in, as of today."""
+    return signature_live_findings(
+        qualification=qualification,
         sig_type=sig_type,
-        entity_name=qualification.name if qualification else "",
-        entity_kind=qualification.entity_kind if qualification else "enterprise",
-        is_mainland=qualification.is_mainland if qualification else True,
+        content=content,
         purpose=purpose or SignaturePurpose.SELF,
-        material_kinds=frozenset(kinds),
-        trademark_name=trademark.name if trademark else "",
-        trademark_owner=trademark.owner_name if trademark else "",
-        partner_name=authorization.partner_name if authorization else "",
-        has_authorization_letter=letter_valid,
-        on=today,
+        authorization=authorization,
+        trademark=trademark,
+        own_kinds=extra,
+        on=timezone.localdate(),
     )
 
 
@@ -689,29 +632,13 @@ def signature_edit(request, public_id):
 @require_POST
 def signature_withdraw(request, public_id):
     item = for_account(request, _signatures(request), public_id=public_id)
-    form = WithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    _transition(request, item, review_withdraw, _("The application was withdrawn."), reason=reason)
+    withdraw_request(request, item)
     return redirect("signatures:signature_detail", public_id=item.public_id)
-
-
-def request_urgent(request, item) -> None:
-    form = UrgentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Please say why the review is urgent."))
-        return
-    _transition(
-        request,
-        item,
-        urgent_ticket_file,
-        _("Your request was sent to support; you will be told when they answer."),
-        reason=form.cleaned_data["reason"],
-    )
 
 
 @customer_required
 @require_POST
 def signature_urgent(request, public_id):
     item = for_account(request, _signatures(request), public_id=public_id)
-    request_urgent(request, item)
+    urgent_request(request, item)
     return redirect("signatures:signature_detail", public_id=item.public_id)

@@ -9,15 +9,27 @@ class TemplatesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from reviewportal.services.findings import register_findings_provider
-        from reviewportal.services.notification_links import notification_pages_register
+        from reviewportal.kinds import RereviewSource, ReviewKind, kind_register
+        from reviewportal.models import ReasonCode, RereviewRun
+        from reviewportal.precheck import TEMPLATE
         from templates.models import TemplateApplication
+        from templates.rereview import TEMPLATE_FIELDS, TemplateInputs, template_row_label
         from templates.selectors import template_findings
 
-        register_findings_provider(TemplateApplication, template_findings)
-        # Notifications about templates link to their portal pages.
-        notification_pages_register(
-            TemplateApplication,
-            detail="templates:template_detail",
-            listing="templates:template_list",
+        kind_register(
+            ReviewKind(
+                model=TemplateApplication,
+                reason_scope=ReasonCode.AppliesTo.TEMPLATE,
+                findings=template_findings,
+                portal_detail="templates:template_detail",
+                portal_listing="templates:template_list",
+                qualification=lambda template: template.signature.qualification,
+                rereview=RereviewSource(
+                    run_kind=RereviewRun.Kind.TEMPLATES,
+                    rule_kind=TEMPLATE,
+                    fields=TEMPLATE_FIELDS,
+                    inputs=TemplateInputs,
+                    label=template_row_label,
+                ),
+            )
         )

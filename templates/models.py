@@ -35,7 +35,6 @@ class TemplateApplication(ReviewableModel):
 
     PUBLIC_ID_PREFIX = "TPL"
     SNAPSHOT_PREFETCH = ("materials",)
-    FILED_WITH_CARRIERS = True
 
     signature = models.ForeignKey(
         "signatures.SignatureApplication",

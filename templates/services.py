@@ -20,6 +20,7 @@ from reviewportal.services.lifecycle import (
     review_submit,
 )
 from signatures.models import Material
+from signatures.services import Upload, materials_resolve
 from templates.models import TemplateApplication
 
 TEMPLATE_FIELDS = ("signature", "name", "content", "kind", "industry", "remark")
@@ -48,19 +49,11 @@ def _check(application: TemplateApplication) -> None:
         raise ValidationError({"content": ValidationError(message, code="duplicate")})
 
 
-def _materials(account: Account, materials: Iterable[Material] | None) -> list[Material]:
-    materials = list(materials or [])
-    for material in materials:
-        if material.account_id != account.pk:
-            raise NotFoundForUser(_("Material not found."))
-    return materials
-
-
 def template_application_create(
     *,
     account: Account,
     user: User,
-    materials: Iterable[Material] | None = None,
+    materials: Iterable[Material | Upload] | None = None,
     submit: bool = False,
     **fields,
 ) -> TemplateApplication:
@@ -76,7 +69,7 @@ def template_application_create(
         application.full_clean(exclude=LIFECYCLE_EXCLUDE)
         _check(application)
         application.save()
-        application.materials.set(_materials(account, materials))
+        application.materials.set(materials_resolve(account, materials, user=user))
         if submit:
             application = review_submit(item=application, user=user)
         return application
@@ -86,7 +79,7 @@ def template_application_update(
     *,
     application: TemplateApplication,
     user: User,
-    materials: Iterable[Material] | None = None,
+    materials: Iterable[Material | Upload] | None = None,
     **fields,
 ) -> TemplateApplication:
     """Edit a template application; a submitted one is resubmitted as a new revision."""
@@ -104,7 +97,7 @@ def template_application_update(
         _check(application)
         application.save()
         if materials is not None:
-            application.materials.set(_materials(application.account, materials))
+            application.materials.set(materials_resolve(application.account, materials, user=user))
         if application.state != ReviewState.DRAFT:
             application = review_resubmit(item=application, user=user)
         return application

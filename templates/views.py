@@ -13,6 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carriers.models import CarrierFiling
 from reviewportal.models import ReviewState
+from reviewportal.portal.actions import (
+    UrgentForm,
+    carriers_and_filings,
+    urgent_request,
+    withdraw_request,
+)
 from reviewportal.portal.helpers import (
     after_hours,
     customer_required,
@@ -27,13 +33,10 @@ from reviewportal.portal.helpers import (
     precheck_and_save,
     with_status,
 )
-from reviewportal.services.lifecycle import review_withdraw
-from signatures.forms import WithdrawForm
 from signatures.models import SignatureApplication
-from signatures.views import _transition, carriers_and_filings, request_urgent
 from templates.forms import TemplateForm
 from templates.models import TemplateApplication
-from templates.selectors import template_precheck_values
+from templates.selectors import template_live_findings
 from templates.services import template_application_create, template_application_update
 
 S = ReviewState
@@ -44,13 +47,12 @@ def _templates(request):
 
 
 def _precheck(*, signature, content, kind, industry, material_kinds):
-    return template_precheck_values(
+    return template_live_findings(
+        signature=signature,
         content=content,
         kind=kind,
         industry=industry,
-        material_kinds=frozenset(material_kinds),
-        verified_domains=tuple(signature.qualification.verified_domains or ()) if signature else (),
-        signature_approved=bool(signature and signature.state == S.APPROVED),
+        own_kinds=material_kinds,
         on=timezone.localdate(),
     )
 
@@ -173,7 +175,6 @@ def template_detail(request, public_id):
     )
     context = item_context(request, item)
     context["materials"] = list(item.materials.all())
-    from signatures.forms import UrgentForm
 
     context["urgent_form"] = UrgentForm()
     return render(request, "templates/template_detail.html", context)
@@ -225,9 +226,7 @@ def template_edit(request, public_id):
 @require_POST
 def template_withdraw(request, public_id):
     item = for_account(request, _templates(request), public_id=public_id)
-    form = WithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    _transition(request, item, review_withdraw, _("The application was withdrawn."), reason=reason)
+    withdraw_request(request, item)
     return redirect("templates:template_detail", public_id=item.public_id)
 
 
@@ -235,5 +234,5 @@ def template_withdraw(request, public_id):
 @require_POST
 def template_urgent(request, public_id):
     item = for_account(request, _templates(request), public_id=public_id)
-    request_urgent(request, item)
+    urgent_request(request, item)
     return redirect("templates:template_detail", public_id=item.public_id)

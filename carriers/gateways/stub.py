@@ -36,6 +36,8 @@ from carriers.gateways.base import (
     QueryResult,
     SubmitResult,
 )
+from carriers.models import SignatureUsage, StubFiling
+from reviewportal.services.sla import business_calendar
 
 _PREFIX = {"cmcc": "CM", "cucc": "CU", "ctcc": "CT"}
 _LINK = re.compile(r"https?://|www\.|\.(cn|com|net)\b", re.IGNORECASE)
@@ -75,8 +77,6 @@ def carrier_rules(code: str, request: FilingRequest) -> str:
 def _decision_delay(code: str, received: datetime) -> timedelta:
     days = _carrier_conf(code)["WORKING_DAYS"]
     try:
-        from reviewportal.services.sla import business_calendar
-
         real = business_calendar().add_working_days(received, days) - received
     except Exception:
         # A carrier does not stop for our calendar table: outside the covered years the stub
@@ -101,7 +101,6 @@ class StubCarrier:
     def submit_many(self, requests: Sequence[FilingRequest]) -> list[SubmitResult | GatewayRefused]:
         """File each request's key once (one transaction for the batch); a key already on file
         is a re-delivery: its first ticket is returned and its ``deliveries`` counted."""
-        from carriers.models import StubFiling
 
         now = timezone.now()
         delay = _decision_delay(self.code, now) if requests else timedelta(0)
@@ -144,7 +143,6 @@ class StubCarrier:
 
     def _record(self, request: FilingRequest, now, delay: timedelta, *, deliveries: int = 1):
         """The carrier's own record of a newly filed request, decided by its rules (unsaved)."""
-        from carriers.models import StubFiling
 
         verdict = carrier_rules(self.code, request)
         return StubFiling(
@@ -169,7 +167,6 @@ class StubCarrier:
         return f"{_PREFIX.get(self.code, self.code.upper())}{secrets.token_hex(12).upper()}"
 
     def _submit_alone(self, request: FilingRequest) -> SubmitResult | GatewayRefused:
-        from carriers.models import StubFiling
 
         if request.carrier != self.code:
             return GatewayRefused(f"request for {request.carrier} sent to {self.code}")
@@ -188,7 +185,6 @@ class StubCarrier:
 
     def _statuses(self, ticket_ids: Sequence[str]) -> dict[str, tuple[str, str, object]]:
         """(status, reason, record) of each known ticket; unknown tickets are left out."""
-        from carriers.models import SignatureUsage, StubFiling
 
         records = {
             r.ticket_id: r
@@ -246,7 +242,6 @@ class StubCarrier:
         return _one(self.test_send_many([ticket_id]))
 
     def test_send_many(self, ticket_ids: Sequence[str]) -> list[ProbeResult | GatewayRefused]:
-        from carriers.models import StubFiling
 
         statuses = self._statuses(ticket_ids)
         delivered = [

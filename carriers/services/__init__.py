@@ -11,7 +11,7 @@ from carriers.services.callbacks import (
     callback_secret,
     callback_signature,
 )
-from carriers.services.common import FilingError
+from carriers.services.common import CHECK_TASK, SUBMIT_TASK, FilingError
 from carriers.services.forwarding import (
     SubmitBatch,
     SubmitRetry,
@@ -39,6 +39,8 @@ from carriers.services.staff import filing_availability_set, filing_refile, fili
 from carriers.services.usage import UsageRefused, inactivity_warn, signature_usage_record
 
 __all__ = [
+    "CHECK_TASK",
+    "SUBMIT_TASK",
     "CallbackRefused",
     "CallbackResult",
     "CheckBatch",

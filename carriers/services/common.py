@@ -11,13 +11,18 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from carriers.models import CarrierFiling, FilingState
+from carriers.models import CarrierFiling
 from reviewportal.models import User
+from reviewportal.services.dispatch import task_named
 from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import notification_send
 
 logger = logging.getLogger("carriers.services")
-F = FilingState
+
+#: The registered names of the tasks that submit filings and ask for their results
+#: (``carriers.tasks``); the names queued messages carry.
+SUBMIT_TASK = "carriers.tasks.filings_submit_task"
+CHECK_TASK = "carriers.tasks.filings_check_task"
 
 #: What a submission's request needs, fetched with the lock.
 FOR_REQUEST = ("carrier", "revision", "signature__qualification", "template")
@@ -64,14 +69,15 @@ def item_of(filing: CarrierFiling):
     return filing.signature if filing.signature_id else filing.template
 
 
-def enqueue(task, ids: Sequence[int], **options) -> None:
+def enqueue(task: str, ids: Sequence[int], **options) -> None:
     """Hand ids to the broker in messages of at most BATCH_SIZE, after the caller's commit. A
     broker outage loses nothing: the filings are committed and the sweep sends them later."""
     size = max(policy()["BATCH_SIZE"], 1)
     ids = list(ids)
+    sender = task_named(task)
     for start in range(0, len(ids), size):
         try:
-            task.apply_async((ids[start : start + size],), **options)
+            sender.apply_async((ids[start : start + size],), **options)
         except Exception:  # kombu raises transport-specific errors; any of them means "later"
             logger.warning("broker unavailable; %s carrier filing(s) left to the sweep", len(ids))
             return

@@ -16,26 +16,31 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import F as Col
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carriers.gateways import FilingRequest, GatewayRefused, GatewayTransientError, gateway_for
 from carriers.models import AttemptOutcome, Carrier, CarrierFiling, FilingAttempt, FilingState
-from carriers.services.common import FOR_REQUEST, enqueue, fail, item_of, lock_many, policy
+from carriers.services.common import (
+    CHECK_TASK,
+    FOR_REQUEST,
+    SUBMIT_TASK,
+    enqueue,
+    fail,
+    item_of,
+    lock_many,
+    policy,
+)
 from carriers.services.pauses import filing_clock_values, paused_carriers
+from reviewportal.history_batch import transition_log_batch
 from reviewportal.models import Revision
 from reviewportal.services.sla import business_tz
-from reviewportal.transition_log import transition_log_batch
-
-F = FilingState
 
 
 def submit_on_commit(ids: list[int]) -> None:
-    from carriers.tasks import filings_submit_task
-
     if ids:
-        transaction.on_commit(lambda: enqueue(filings_submit_task, ids))
+        transaction.on_commit(lambda: enqueue(SUBMIT_TASK, ids))
 
 
 def filings_create_for_approval(*, item, revision: Revision) -> list[CarrierFiling]:
@@ -44,7 +49,7 @@ def filings_create_for_approval(*, item, revision: Revision) -> list[CarrierFili
     the new ones after commit. Idempotent: a filing that already exists for (carrier,
     revision) is kept, never duplicated, and only new filings are sent."""
     with transaction.atomic():
-        field_name = "signature" if type(item).__name__ == "SignatureApplication" else "template"
+        field_name = CarrierFiling.item_field(type(item))
         carriers = list(Carrier.objects.filter(is_active=True).order_by("sort_order", "code"))
         existing = {
             f.carrier_id: f
@@ -122,7 +127,7 @@ def _claim_fresh(
         return []
     pks = list(
         CarrierFiling.objects.select_for_update(skip_locked=True)
-        .filter(state=F.QUEUED, attempts=0)
+        .filter(state=FilingState.QUEUED, attempts=0)
         .exclude(pk__in=list(besides))
         .exclude(carrier_id__in=list(paused))
         .order_by("pk")
@@ -139,7 +144,7 @@ def _start_attempts(filing_ids: list[int], batch: SubmitBatch, *, top_up: bool):
     # without a lock settles it, as a filing that is not queued is queued again only by a
     # re-file, which sends a message of its own.
     queued_ids = list(
-        CarrierFiling.objects.filter(pk__in=filing_ids, state=F.QUEUED)
+        CarrierFiling.objects.filter(pk__in=filing_ids, state=FilingState.QUEUED)
         .order_by()
         .values_list("pk", flat=True)
     )
@@ -148,7 +153,7 @@ def _start_attempts(filing_ids: list[int], batch: SubmitBatch, *, top_up: bool):
         return [], []
     with transaction.atomic():
         filings = lock_many(queued_ids, related=FOR_REQUEST)
-        queued = [f for f in filings if f.state == F.QUEUED]
+        queued = [f for f in filings if f.state == FilingState.QUEUED]
         batch.skipped += [pk for pk in queued_ids if pk not in {f.pk for f in queued}]
         stale = now - timedelta(seconds=limits["SWEEP_STALE_SECONDS"])
         in_flight = set(
@@ -177,7 +182,7 @@ def _start_attempts(filing_ids: list[int], batch: SubmitBatch, *, top_up: bool):
         if not todo:
             return [], []
         CarrierFiling.objects.filter(pk__in=[f.pk for f in todo]).update(
-            attempts=Col("attempts") + 1, updated_at=now
+            attempts=F("attempts") + 1, updated_at=now
         )
         attempts = []
         for filing in todo:
@@ -247,7 +252,7 @@ def _finish_attempts(
             filing = filings.get(attempt.filing_id)
             if (
                 filing is None
-                or filing.state != F.QUEUED
+                or filing.state != FilingState.QUEUED
                 or filing.generation != attempt.generation
             ):
                 batch.skipped.append(attempt.filing_id)  # moved on meanwhile (staff, a re-file)
@@ -291,7 +296,7 @@ def _mark_submitted(tickets: list[tuple[int, str]], *, at) -> None:
         f"carrier_ticket_id = v.column2 FROM (VALUES {values}) AS v "
         f"WHERE {table}.id = v.column1"
     )
-    params = [F.SUBMITTED, at, at, *(x for row in tickets for x in row)]
+    params = [FilingState.SUBMITTED, at, at, *(x for row in tickets for x in row)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -352,24 +357,20 @@ def filings_sweep(*, now=None) -> int:
     lost, the broker was down, a worker died, or their carrier's filing pause is over; those of
     a carrier paused today wait). Sending twice is harmless: the task does
     nothing for a filing that has moved on or whose attempt is in flight. Returns how many."""
-    from carriers.tasks import filings_submit_task
-
     now = now or timezone.now()
     stale = now - timedelta(seconds=policy()["SWEEP_STALE_SECONDS"])
     paused = paused_carriers(on=timezone.localdate(now, timezone=business_tz()))
     ids = list(
-        CarrierFiling.objects.filter(state=F.QUEUED, updated_at__lt=stale)
+        CarrierFiling.objects.filter(state=FilingState.QUEUED, updated_at__lt=stale)
         .exclude(carrier_id__in=list(paused))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    enqueue(filings_submit_task, ids)
+    enqueue(SUBMIT_TASK, ids)
     return len(ids)
 
 
 def check_on_commit(ids: list[int], *, countdown: float = 0) -> None:
-    from carriers.tasks import filings_check_task
-
     if ids:
         ids = list(ids)
-        transaction.on_commit(lambda: enqueue(filings_check_task, ids, countdown=countdown))
+        transaction.on_commit(lambda: enqueue(CHECK_TASK, ids, countdown=countdown))

@@ -19,6 +19,7 @@ from carriers.gateways import GatewayRefused, GatewayTransientError, NotQueryabl
 from carriers.models import CarrierFiling, FilingState
 from carriers.selectors import carrier_reason_catalogue, carrier_reason_text
 from carriers.services.common import (
+    CHECK_TASK,
     FOR_NOTICE,
     FilingError,
     enqueue,
@@ -26,13 +27,13 @@ from carriers.services.common import (
     lock_many,
     policy,
 )
+from reviewportal.history_batch import transition_log_batch
 from reviewportal.models import User
 from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import Message, notifications_send
-from reviewportal.transition_log import transition_log_batch
+from reviewportal.services.sla import business_tz
 
 logger = logging.getLogger("carriers.services")
-F = FilingState
 
 
 def _registered_text(item, carrier: str, reason: str, *, usable: bool) -> tuple[str, str]:
@@ -90,11 +91,15 @@ def _cleared_text(item, carrier: str, reason: str, *, catalogue) -> tuple[str, s
 
 _OUTCOME_TEXT = {"rejected": _rejected_text, "cleared": _cleared_text}
 
-_ALREADY = {"registered": F.REGISTERED, "rejected": F.REJECTED, "cleared": F.CLEARED}
+_ALREADY = {
+    "registered": FilingState.REGISTERED,
+    "rejected": FilingState.REJECTED,
+    "cleared": FilingState.CLEARED,
+}
 _MOVES = {
-    ("registered", F.SUBMITTED): "register",
-    ("rejected", F.SUBMITTED): "reject",
-    ("cleared", F.REGISTERED): "clear",
+    ("registered", FilingState.SUBMITTED): "register",
+    ("rejected", FilingState.SUBMITTED): "reject",
+    ("cleared", FilingState.REGISTERED): "clear",
 }
 
 
@@ -169,7 +174,7 @@ def _tell_customers(filings: list[CarrierFiling]) -> None:
     catalogue = None
     for filing in filings:
         item = item_of(filing)
-        if filing.state == F.REGISTERED:
+        if filing.state == FilingState.REGISTERED:
             render = partial(_registered_text, usable=filing.is_usable)
         else:
             if catalogue is None:  # one query for the batch, and none when all registered
@@ -221,8 +226,6 @@ def filing_result_record(
 def probe_allowed(carrier_code: str, at: datetime | None = None) -> bool:
     """Whether a test send to this carrier may go out now: never inside its quiet hours
     (China Telecom 23:00–07:00 Asia/Shanghai, seed 004 2025.5.20)."""
-    from reviewportal.services.sla import business_tz
-
     window = policy()["TEST_SEND_QUIET_HOURS"].get(carrier_code)
     if not window:
         return True
@@ -274,7 +277,9 @@ def filings_check(*, filing_ids: Sequence[int], now: datetime | None = None) -> 
     (``filings_results_record``). Questions the carrier refused are logged and change nothing."""
     batch = CheckBatch()
     filings = list(
-        CarrierFiling.objects.filter(pk__in=list(filing_ids), state__in=(F.SUBMITTED, F.REGISTERED))
+        CarrierFiling.objects.filter(
+            pk__in=list(filing_ids), state__in=(FilingState.SUBMITTED, FilingState.REGISTERED)
+        )
         .exclude(carrier_ticket_id="")
         .select_related("carrier")
         .order_by("pk")
@@ -291,7 +296,7 @@ def filings_check(*, filing_ids: Sequence[int], now: datetime | None = None) -> 
                 answers = gateway.query_many([f.carrier_ticket_id for f in group])
                 source = "query"
             except NotQueryable:
-                probed = [f for f in group if f.state == F.SUBMITTED or f.signature_id]
+                probed = [f for f in group if f.state == FilingState.SUBMITTED or f.signature_id]
                 batch.skipped |= {f.pk for f in group} - {f.pk for f in probed}
                 if not probe_allowed(code, now):
                     batch.skipped |= {f.pk for f in probed}
@@ -334,24 +339,22 @@ def filing_check(*, filing_id: int, now: datetime | None = None) -> bool | None:
 
 def filings_poll(*, now: datetime | None = None) -> int:
     """Send result checks (in batches) for every submitted filing. Returns how many."""
-    from carriers.tasks import filings_check_task
-
     ids = list(
-        CarrierFiling.objects.filter(state=F.SUBMITTED).order_by("pk").values_list("pk", flat=True)
+        CarrierFiling.objects.filter(state=FilingState.SUBMITTED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    enqueue(filings_check_task, ids)
+    enqueue(CHECK_TASK, ids)
     return len(ids)
 
 
 def filings_clearance_check(*, now: datetime | None = None) -> int:
     """Send checks for every registered signature filing, to notice a carrier's clearance of
     an unused signature (daily: clearance follows months of idleness). Returns how many."""
-    from carriers.tasks import filings_check_task
-
     ids = list(
-        CarrierFiling.objects.filter(state=F.REGISTERED, signature__isnull=False)
+        CarrierFiling.objects.filter(state=FilingState.REGISTERED, signature__isnull=False)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    enqueue(filings_check_task, ids)
+    enqueue(CHECK_TASK, ids)
     return len(ids)

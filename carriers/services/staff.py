@@ -13,8 +13,6 @@ from carriers.services.refile import filing_refile_by_customer
 from carriers.services.results import filing_result_record
 from reviewportal.models import User
 
-F = FilingState
-
 
 def _require_staff(user: User) -> None:
     if not user.has_perm("carriers.change_carrierfiling"):
@@ -33,7 +31,7 @@ def filing_refile(*, filing: CarrierFiling, user: User | None) -> CarrierFiling:
         if user is not None:
             _require_staff(user)
         filing = _lock(filing.pk)
-        if filing.state not in (F.REJECTED, F.CLEARED, F.FAILED):
+        if filing.state not in (FilingState.REJECTED, FilingState.CLEARED, FilingState.FAILED):
             raise FilingError(
                 _(
                     "Only rejected, cleared or failed filings can be filed again; "

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from carriers.clocks import describe, inactivity_clear_after, inactivity_warn_after
 from carriers.models import FilingState, SignatureUsage
+from carriers.selectors import readiness_of
 from carriers.services.common import policy as _policy
 from reviewportal.services.notifications import notification_send_to_account
-
-F = FilingState
+from signatures.models import SignatureApplication
 
 
 class UsageRefused(Exception):
@@ -27,8 +27,6 @@ class UsageRefused(Exception):
 def _usable_or_refuse(signature) -> None:
     """Only use of a signature that may be used counts: review lets it be used (approved, or
     under re-review and not suspended) and one carrier has it registered and active."""
-    from carriers.selectors import readiness_of
-
     if not signature.is_usable:
         why = "suspended" if signature.suspended else signature.state
         raise UsageRefused(409, f"signature {signature.public_id} is {why}: it cannot be used")
@@ -83,13 +81,11 @@ def inactivity_warn(*, now: datetime | None = None) -> int:
     than INACTIVITY_CLEAR_DAYS − INACTIVITY_WARN_DAYS_BEFORE (on the inactivity clock the stub
     carriers clear by, ``carriers.clocks``), once per idle spell (a later use starts a new
     spell). Returns how many signatures were warned."""
-    from signatures.models import SignatureApplication
-
     now = now or timezone.now()
     clear_after = inactivity_clear_after()
     threshold = now - inactivity_warn_after()
     candidates = (
-        SignatureApplication.objects.filter(filings__state=F.REGISTERED)
+        SignatureApplication.objects.filter(filings__state=FilingState.REGISTERED)
         .distinct()
         .select_related("usage")
         .order_by("pk")
@@ -98,7 +94,7 @@ def inactivity_warn(*, now: datetime | None = None) -> int:
     for signature in candidates.iterator(chunk_size=500):
         with transaction.atomic():
             first = (
-                signature.filings.filter(state=F.REGISTERED, result_at__isnull=False)
+                signature.filings.filter(state=FilingState.REGISTERED, result_at__isnull=False)
                 .order_by("result_at")
                 .values_list("result_at", flat=True)
                 .first()

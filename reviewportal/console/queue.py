@@ -14,11 +14,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from carriers.models import CarrierFiling, FilingState
 from reviewportal.businesstime import SlaState
 from reviewportal.errors import ReviewError
 from reviewportal.identifiers import parse_row_id
 from reviewportal.models import Account
 from reviewportal.models.lifecycle import QUEUE_ORDERING, QUEUE_STATES, ReviewState
+from reviewportal.services.sla import sla_status
 
 __all__ = ["QUEUE_ORDERING"]
 
@@ -72,7 +74,6 @@ def pending_badge(status) -> str:
 def sla_badge(item) -> str:
     """The SLA badge of one row: state and remaining business time (or the due time); the
     pending text when the due time waits for a year the calendar does not have."""
-    from reviewportal.services.sla import sla_status
 
     try:
         status = sla_status(item, calendar=current_calendar.get())
@@ -208,20 +209,14 @@ class CarrierStateFilter(admin.SimpleListFilter):
     parameter_name = "filing"
 
     def lookups(self, request, model_admin):
-        from carriers.models import FilingState
 
         return FilingState.choices
 
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        from carriers.models import CarrierFiling
 
-        field = (
-            "signature"
-            if queryset.model._meta.model_name == "signatureapplication"
-            else ("template")
-        )
+        field = CarrierFiling.item_field(queryset.model)
         return queryset.filter(
             Exists(CarrierFiling.objects.filter(**{field: OuterRef("pk")}, state=self.value()))
         )

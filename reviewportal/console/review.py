@@ -23,9 +23,11 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from reviewportal.admin_base import render_findings
+from carriers.models import CarrierFiling
+from reviewportal.console.findings import render_findings
 from reviewportal.errors import ReviewError
 from reviewportal.identifiers import parse_row_id
+from reviewportal.kinds import kind_of
 from reviewportal.models import (
     DecisionOutcome,
     ReasonCode,
@@ -53,14 +55,17 @@ from reviewportal.selectors import (
     transition_log_for,
 )
 from reviewportal.services import lifecycle as lc
+from reviewportal.services.claims import review_claim_next
 from reviewportal.services.findings import findings_for
 from reviewportal.services.notes import internal_note_add
+from reviewportal.services.sensitive import id_numbers_unmask
 from reviewportal.services.sla import business_calendar, sla_status
 from reviewportal.services.urgent import urgent_ticket_accept, urgent_ticket_decline
 from reviewportal.validators import mask_id_number
 from signatures.models import DomainVerification, MaterialKind
 from signatures.selectors import domain_statuses
-from signatures.services import domain_verification_withdraw, domain_verify
+from signatures.services import domain_verification_withdraw, domain_verify, material_open
+from signatures.serving import material_response
 from signatures.uploads import too_large
 
 from .diff import materials_diff, snapshot_diff
@@ -78,12 +83,11 @@ CONSOLE_ACTIONS = (
     Action.REASSIGN,
 )
 
-#: Which reason codes of the catalogue apply to each kind of item.
-REASON_SCOPE = {
-    "qualification": ReasonCode.AppliesTo.QUALIFICATION,
-    "signatureapplication": ReasonCode.AppliesTo.SIGNATURE,
-    "templateapplication": ReasonCode.AppliesTo.TEMPLATE,
-}
+
+def reason_scope(model) -> str | None:
+    """Which reason codes of the catalogue apply to items of ``model`` (its kind says)."""
+    kind = kind_of(model)
+    return kind.reason_scope if kind else None
 
 
 def post_only(view):
@@ -103,14 +107,8 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 def qualification_of(item: ReviewableModel):
-    name = item._meta.model_name
-    if name == "qualification":
-        return item
-    if name == "signatureapplication":
-        return item.qualification
-    if name == "templateapplication":
-        return item.signature.qualification
-    return None
+    kind = kind_of(item)
+    return kind.qualification(item) if kind else None
 
 
 def materials_of(item: ReviewableModel) -> list:
@@ -119,20 +117,17 @@ def materials_of(item: ReviewableModel) -> list:
     found: dict[int, object] = {}
     for material in item.materials.all():
         found.setdefault(material.pk, material)
-    name = item._meta.model_name
     qualification = qualification_of(item)
-    if name in ("signatureapplication", "templateapplication"):
+    if qualification is not None and qualification is not item:
         for material in qualification.materials.all():
             found.setdefault(material.pk, material)
     if qualification is not None:
         for status in domain_statuses(qualification):
             if status.verified:
                 found.setdefault(status.verification.evidence_id, status.verification.evidence)
-    if name == "signatureapplication":
-        if item.authorization_id and item.authorization.letter_id:
-            found.setdefault(item.authorization.letter_id, item.authorization.letter)
-        if item.trademark_id and item.trademark.certificate_id:
-            found.setdefault(item.trademark.certificate_id, item.trademark.certificate)
+    kind = kind_of(item)
+    for material in kind.related_materials(item) if kind else ():
+        found.setdefault(material.pk, material)
     return list(found.values())
 
 
@@ -245,7 +240,7 @@ def urgent_tickets_of(item: ReviewableModel) -> list[UrgentTicket]:
 def filings_of(item: ReviewableModel, *, calendar=None) -> list:
     """The item's carrier filings in carrier order, each with its due-time badge
     (``due_badge``); one query, and one calendar for all of them."""
-    if not item.FILED_WITH_CARRIERS:
+    if not CarrierFiling.kept_for(type(item)):
         return []
     filings = list(
         item.filings.select_related("carrier", "revision").order_by("carrier__sort_order")
@@ -267,7 +262,7 @@ def item_sla(item: ReviewableModel, *, calendar=None):
 
 
 def _reason_codes_for(item: ReviewableModel) -> list[ReasonCode]:
-    scope = REASON_SCOPE.get(item._meta.model_name)
+    scope = reason_scope(type(item))
     return list(
         ReasonCode.objects.filter(is_active=True, applies_to__in=[ReasonCode.AppliesTo.ANY, scope])
     )
@@ -533,8 +528,6 @@ def action_view(modeladmin, request, object_id, action):
 def material_view(modeladmin, request, object_id, material_id):
     """Stream one of the item's materials through ``material_open`` (right checked, view
     logged). A material that is not the item's is not found."""
-    from signatures.services import material_open
-    from signatures.serving import material_response
 
     item = get_object_or_404(modeladmin.model, pk=object_id)
     material = next((m for m in materials_of(item) if m.pk == int(material_id)), None)
@@ -549,7 +542,6 @@ def material_view(modeladmin, request, object_id, material_id):
 
 @post_only
 def unmask_view(modeladmin, request, object_id):
-    from reviewportal.services.sensitive import id_numbers_unmask
 
     item = get_object_or_404(modeladmin.model, pk=object_id)
     qualification = qualification_of(item)
@@ -661,7 +653,6 @@ def urgent_view(modeladmin, request, object_id, ticket_id):
 
 def claim_next_view(modeladmin, request):
     """Claim the head of this kind's queue and open it; say so when the queue is empty."""
-    from reviewportal.services.claims import review_claim_next
 
     if request.method != "POST":
         return HttpResponseRedirect(

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from reviewportal.identifiers import new_public_id
+
 
 class ReviewState(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -34,6 +36,8 @@ OPEN_STATES = (S.DRAFT, S.PENDING_REVIEW, S.UNDER_REVIEW, S.REJECTED)
 #: same thing while one of these exists is a duplicate. Rejected, withdrawn and revoked ones are
 #: history (a rejected one is edited and resubmitted, or a new one started).
 LIVE_STATES = (S.DRAFT, S.PENDING_REVIEW, S.UNDER_REVIEW, S.APPROVED, S.REREVIEW)
+#: States of an application submitted and not yet decided.
+IN_REVIEW_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW)
 #: States that wait for a reviewer (the queue).
 QUEUE_STATES = (S.PENDING_REVIEW, S.UNDER_REVIEW, S.REREVIEW)
 #: Queue order: urgent items first, then the earliest due time, then the earliest clock start.
@@ -109,8 +113,6 @@ class ReviewableModel(ConcurrentTransitionMixin, SlaClock):
 
     #: Prefix of the public ID shown to people (``SIG``, ``TPL``, ``QUA``).
     PUBLIC_ID_PREFIX = ""
-    #: Whether an approval is forwarded to the carriers (signatures and templates are).
-    FILED_WITH_CARRIERS = False
     #: Code of the SlaPolicy whose target applies while the item waits for a reviewer.
     SLA_POLICY = "standard"
     #: The relations ``snapshot_data()`` reads beyond the item's own foreign keys, for
@@ -173,8 +175,6 @@ class ReviewableModel(ConcurrentTransitionMixin, SlaClock):
 
     def save(self, *args, **kwargs):
         if not self.public_id:
-            from reviewportal.identifiers import new_public_id
-
             self.public_id = new_public_id(self.PUBLIC_ID_PREFIX)
         super().save(*args, **kwargs)
 

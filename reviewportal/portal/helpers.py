@@ -12,20 +12,23 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from carriers.models import FilingState
+from carriers.models import CarrierFiling, FilingState
 from carriers.selectors import customer_refile_statuses
 from carriers.services.pauses import paused_carriers
 from reviewportal.businesstime import CalendarNotConfigured
 from reviewportal.errors import PrecheckBlocked, ReviewError
 from reviewportal.identifiers import parse_row_id
-from reviewportal.models import ReviewState
+from reviewportal.models import ReviewState, UrgentTicket
+from reviewportal.permissions import available_actions
 from reviewportal.precheck import Finding, findings_from_dicts
+from reviewportal.selectors import decisions_for, transition_log_for
 from reviewportal.services.sla import business_calendar, business_tz, sla_status
 from reviewportal.services.submissions import (
     AlreadySubmitted,
@@ -34,9 +37,10 @@ from reviewportal.services.submissions import (
     submission_release,
     submission_result,
 )
+from reviewportal.services.urgent import URGENT_STATES
 from signatures.models import PDF_ALLOWED_KINDS, Material
 from signatures.selectors import staged_material_filter
-from signatures.services import material_create
+from signatures.services import Upload, material_create
 from signatures.uploads import inspect_upload, too_large
 
 #: Seed 000 §2.2: "we recommend submitting your application before 17:00".
@@ -282,28 +286,21 @@ def keep_uploads(request, form: forms.Form) -> None:
             form.add_error(name, exc.messages)
 
 
-def store_uploads(request, form: forms.Form) -> list[Material]:
-    """The Materials of the form's material fields: each file received stored through the
-    upload service, each staged Material as it is."""
-    stored = []
+def form_uploads(form: forms.Form) -> list[Material | Upload]:
+    """The documents of the form's material fields, for the service to take: each staged
+    Material as it is, each file received as an ``Upload`` (the service stores it in its own
+    transaction)."""
+    found: list[Material | Upload] = []
     for name, field in form.fields.items():
         if not isinstance(field, MaterialFileField):
             continue
         upload = form.cleaned_data.get(name)
         if isinstance(upload, Material):
-            stored.append(upload)
+            found.append(upload)
         elif upload:
             upload.seek(0)
-            stored.append(
-                material_create(
-                    account=request.user.account,
-                    user=request.user,
-                    kind=field.kind,
-                    data=upload.read(),
-                    original_name=upload.name,
-                )
-            )
-    return stored
+            found.append(Upload(kind=field.kind, data=upload.read(), original_name=upload.name))
+    return found
 
 
 def merge_materials(existing: Iterable[Material], new: list[Material]) -> list[Material]:
@@ -341,11 +338,11 @@ def refuse(request, form: forms.Form, error: ValidationError | ReviewError) -> N
 
 def precheck_and_save(request, form: forms.Form, findings: list[Finding], save: Callable):
     """Submit a portal form whose data the pre-check gave ``findings`` for: a blocking finding
-    is refused on the form; otherwise the form's uploads are stored and ``save(materials)``
-    called, in one transaction, and a refusal by the service (its own pre-check at submission,
-    a validation or review error) is put on the form with nothing kept but the uploads staged
-    for the corrected sending. Returns what ``save`` returned (None when refused) and the
-    findings to show."""
+    is refused on the form; otherwise ``save(materials)`` is called with the form's documents
+    (staged ones and new ``Upload``s, which the service stores in its own transaction), and a
+    refusal by the service (its own pre-check at submission, a validation or review error) is
+    put on the form with nothing kept but the uploads staged for the corrected sending.
+    Returns what ``save`` returned (None when refused) and the findings to show."""
     blocked = ValidationError(
         _("Fix the problems marked “blocking” before submitting."), code="blocked"
     )
@@ -354,8 +351,7 @@ def precheck_and_save(request, form: forms.Form, findings: list[Finding], save: 
         keep_uploads(request, form)
         return None, findings
     try:
-        with transaction.atomic():
-            return save(store_uploads(request, form)), findings
+        return save(form_uploads(form)), findings
     except PrecheckBlocked as exc:
         form.add_error(None, blocked)
         keep_uploads(request, form)
@@ -440,12 +436,6 @@ def item_context(request, item) -> dict:
     """What every application's detail page shows: status, SLA, actions (from
     ``available_actions``), timeline, decisions with their reasons, stored findings, filings
     (each with its clock and its customer re-file status)."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from reviewportal.models import ReviewState, UrgentTicket
-    from reviewportal.permissions import available_actions
-    from reviewportal.selectors import decisions_for, transition_log_for
-    from reviewportal.services.urgent import URGENT_STATES
 
     states = dict(ReviewState.choices)
     timeline = [
@@ -468,7 +458,9 @@ def item_context(request, item) -> dict:
     tickets = UrgentTicket.objects.filter(
         content_type=ContentType.objects.get_for_model(item), object_id=item.pk
     ).order_by("-created_at")
-    filings = list(item.filings.select_related("carrier")) if hasattr(item, "filings") else []
+    filings = (
+        list(item.filings.select_related("carrier")) if CarrierFiling.kept_for(type(item)) else []
+    )
     filing_clocks_attach(filings)
     refiles = customer_refile_statuses(filings, item=item, user=request.user)
     for filing in filings:

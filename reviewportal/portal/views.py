@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from reviewportal.errors import NotFoundForUser
 from reviewportal.models import Notification, ReviewState
+from reviewportal.models.lifecycle import IN_REVIEW_STATES
 from reviewportal.portal.forms import (
     CustomerLoginForm,
     CustomerPasswordResetForm,
@@ -42,7 +44,7 @@ S = ReviewState
 def _counts(model, account_id) -> dict:
     return model.objects.filter(account_id=account_id).aggregate(
         total=Count("pk"),
-        open=Count("pk", filter=Q(state__in=[S.PENDING_REVIEW, S.UNDER_REVIEW])),
+        open=Count("pk", filter=Q(state__in=IN_REVIEW_STATES)),
         approved=Count("pk", filter=Q(state=S.APPROVED)),
         rejected=Count("pk", filter=Q(state=S.REJECTED)),
     )
@@ -211,8 +213,6 @@ def material(request, pk):
 def lockout(request, original_response=None, credentials=None):
     """django-axes' answer once a login is throttled: a portal page for the portal's login,
     axes' own plain answer elsewhere."""
-    from django.conf import settings
-    from django.http import HttpResponse
 
     status = settings.AXES_HTTP_RESPONSE_CODE
     if request.path.startswith("/portal/"):

@@ -16,9 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import router, transaction
-from django.db.models import Case, Max, Value, When
+from django.db import transaction
+from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -30,6 +31,7 @@ from reviewportal.errors import (
     ReviewError,
     TransitionRefused,
 )
+from reviewportal.history_batch import audit_rows_write, audit_update_rows, transition_log_batch
 from reviewportal.models import (
     DecisionOutcome,
     ReasonCode,
@@ -52,8 +54,7 @@ from reviewportal.services.findings import blocking, findings_for
 from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import notification_send, notification_send_to_account
 from reviewportal.services.sla import sla_clock_start
-from reviewportal.signals import revisions_created
-from reviewportal.transition_log import transition_log_batch
+from reviewportal.signals import item_approved, revisions_created
 
 #: The fields ``sla_clock_start`` sets on an item; a batch computes them once and copies them.
 _SLA_CLOCK_FIELDS = (
@@ -114,7 +115,9 @@ def _label(item: ReviewableModel) -> str:
     return item_label(item)
 
 
-def _revision_create(*, item: ReviewableModel, user: User | None, findings: list[dict]) -> Revision:
+def revision_create(*, item: ReviewableModel, user: User | None, findings: list[dict]) -> Revision:
+    """The item's next revision: its snapshot as it is now, with ``findings``, numbered after
+    the last one. Called inside the caller's transaction; ``revisions_created`` tells the apps."""
     content_type = ContentType.objects.get_for_model(item)
     last = Revision.objects.filter(content_type=content_type, object_id=item.pk).aggregate(
         n=Max("number")
@@ -170,7 +173,7 @@ def review_submit(
             )
         findings = findings_for(item, on=checks_as_of)
         _refuse_blocking(item, findings)
-        revision = _revision_create(item=item, user=user, findings=findings)
+        revision = revision_create(item=item, user=user, findings=findings)
         item.submit(revision=revision, at=timezone.now(), by=user)
         sla_clock_start(item=item, start=item.submitted_at)
         item.save()
@@ -192,7 +195,7 @@ def review_resubmit(*, item: ReviewableModel, user: User) -> ReviewableModel:
         previous_claimer = item.claimed_by
         findings = findings_for(item)
         _refuse_blocking(item, findings)
-        revision = _revision_create(item=item, user=user, findings=findings)
+        revision = revision_create(item=item, user=user, findings=findings)
         item.resubmit(revision=revision, at=timezone.now(), by=user)
         sla_clock_start(item=item, start=item.submitted_at)
         item.save()
@@ -349,14 +352,7 @@ def review_approve(
         )
         item.approve(at=timezone.now(), by=user, description=comment or None)
         item.save()
-        if item.FILED_WITH_CARRIERS:
-            from carriers.services import filings_create_for_approval
-
-            filings_create_for_approval(item=item, revision=revision)
-        if getattr(item, "change_of_id", None):
-            from signatures.services import qualification_change_apply
-
-            qualification_change_apply(change=item, user=user)
+        item_approved.send(sender=type(item), item=item, revision=revision, user=user)
         notification_send_to_account(
             account=item.account,
             kind="decision",
@@ -380,9 +376,6 @@ def first_approver_ids(revision: Revision) -> set[int]:
 
 
 def _tell_seniors_second_approval_needed(*, item: ReviewableModel, first: User) -> None:
-    from django.contrib.auth.models import Permission
-    from django.db.models import Q
-
     perm = Permission.objects.get(
         codename="override_findings", content_type__app_label="reviewportal"
     )
@@ -525,7 +518,7 @@ def _flag(
         )
     if not blocking(findings):
         raise ReviewError(_("Only an item with a blocking finding is put back for re-review."))
-    revision = _revision_create(item=item, user=user, findings=findings)
+    revision = revision_create(item=item, user=user, findings=findings)
     item.flag_for_rereview(
         revision=revision,
         at=timezone.now(),
@@ -590,64 +583,6 @@ def _changed_fields(model, pairs) -> list:
         if not f.primary_key
         and any(getattr(old, f.attname) != getattr(new, f.attname) for old, new in pairs)
     ]
-
-
-def _audit_update_rows(model, pairs, changed) -> list:
-    """The django-auditlog "update" entries its ``pre_save`` receiver would write when each new
-    instance of ``pairs`` (old, new) is saved over the old one, unsaved, each as (entry, old,
-    new, the ``pre_log`` answers) for the ``post_log`` signal sent once they are in: the same diff
-    (``model_instance_diff``), representation, correlation id and veto (``pre_log``); actor and
-    remote address come from the receivers auditlog connects to the entries' ``pre_save`` within
-    ``set_actor`` (the middleware), which are sent here for each entry as a save would. The diff
-    looks only at the ``changed`` fields: a field whose value is the same in old and new is
-    never part of a diff, so the entries are the same as over every field, for less work."""
-    from auditlog.cid import get_cid
-    from auditlog.context import auditlog_disabled
-    from auditlog.diff import model_instance_diff
-    from auditlog.models import LogEntry
-    from auditlog.registry import auditlog
-    from auditlog.signals import pre_log
-    from django.db.models.signals import pre_save
-
-    if not auditlog.contains(model) or auditlog_disabled.get():
-        return []
-    content_type = ContentType.objects.get_for_model(model)
-    cid = get_cid()
-    names = {f.name for f in changed}
-    entries = []
-    for old, new in pairs:
-        vetoes = pre_log.send(model, instance=new, action=LogEntry.Action.UPDATE)
-        if any(answer is False for _receiver, answer in vetoes):
-            continue
-        changes = model_instance_diff(
-            old,
-            new,
-            fields_to_check=names,
-            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
-        )
-        if not changes:
-            continue
-        additional = getattr(new, "get_additional_data", None)
-        entry = LogEntry(
-            content_type=content_type,
-            object_pk=new.pk,
-            object_id=new.pk,
-            object_repr=str(new),
-            serialized_data=LogEntry.objects._get_serialized_data_or_none(new),
-            action=LogEntry.Action.UPDATE,
-            changes=changes,
-            cid=cid,
-            additional_data=additional() if callable(additional) else None,
-        )
-        pre_save.send(
-            sender=LogEntry,
-            instance=entry,
-            raw=False,
-            using=router.db_for_write(LogEntry),
-            update_fields=None,
-        )
-        entries.append((entry, old, new, vetoes))
-    return entries
 
 
 def _bulk_update_changed(model, pairs, changed, *, now, source) -> int:
@@ -799,29 +734,12 @@ def review_flag_for_rereview_batch(
         # Audited before the write, as auditlog's pre_save receiver compares before save() sets
         # the auto_now fields.
         changed = _changed_fields(model, pairs)
-        audit_rows = _audit_update_rows(model, pairs, changed)
+        audit_rows = audit_update_rows(model, pairs, changed)
         if _bulk_update_changed(model, pairs, changed, now=now, source=source) != len(pairs):
             raise ConcurrentChange(
                 _("Someone else changed this item at the same moment; reload it and try again.")
             )
-        if audit_rows:
-            from auditlog.models import LogEntry
-            from auditlog.signals import post_log
-
-            LogEntry.objects.bulk_create([entry for entry, *_rest in audit_rows])
-            for entry, old, new, pre_log_results in audit_rows:
-                post_log.send(
-                    model,
-                    instance=new,
-                    instance_old=old,
-                    action=entry.action,
-                    error=None,
-                    pre_log_results=pre_log_results,
-                    changes=entry.changes,
-                    log_entry=entry,
-                    log_created=True,
-                    use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
-                )
+        audit_rows_write(model, audit_rows)
         for item in candidates:
             item._update_initial_state()
         result.flagged = candidates

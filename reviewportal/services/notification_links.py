@@ -2,37 +2,17 @@
 
 Every notification about an item names it (``item_label``: its kind, its name, its public id)
 and links to it (``notification_link``): a customer to the item's portal page, staff to its
-console page. The kernel knows no app by name: each app registers the portal pages of its items
-(``notification_pages_register``), and the console's pages follow the admin's URL names."""
+console page. The kernel knows no app by name: each kind of item names its portal pages when its app
+registers it (``reviewportal.kinds``), and the console's pages follow the admin's URL names."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 
+from reviewportal.kinds import kind_of
 from reviewportal.models import Notification
-
-
-@dataclass(frozen=True)
-class PortalPages:
-    """The portal's URL names of one kind of item: its page (taking ``public_id``) and the
-    list of them."""
-
-    detail: str
-    listing: str
-
-
-_portal_pages: dict[type, PortalPages] = {}
-
-
-def notification_pages_register(model: type, *, detail: str, listing: str) -> None:
-    """Make notifications about ``model``'s items link to their portal pages: ``detail`` is the
-    URL name of an item's page (it takes the item's ``public_id``), ``listing`` of their list.
-    Apps call it from their ``AppConfig.ready``."""
-    _portal_pages[model] = PortalPages(detail=detail, listing=listing)
 
 
 def item_label(item: models.Model) -> str:
@@ -66,15 +46,12 @@ def notification_link(notification: Notification, *, staff: bool) -> str:
             if notification.object_id is None:
                 return reverse(f"{name}_changelist")
             return reverse(f"{name}_change", args=[notification.object_id])
-        pages = next(
-            (pages for known, pages in _portal_pages.items() if model and issubclass(model, known)),
-            None,
-        )
-        if pages is None:
+        kind = kind_of(model) if model is not None else None
+        if kind is None or not kind.portal_detail:
             return ""
         subject = notification.subject if notification.object_id is not None else None
         if subject is None:  # about several items, or the item is gone
-            return reverse(pages.listing)
-        return reverse(pages.detail, kwargs={"public_id": subject.public_id})
+            return reverse(kind.portal_listing)
+        return reverse(kind.portal_detail, kwargs={"public_id": subject.public_id})
     except NoReverseMatch:
         return ""

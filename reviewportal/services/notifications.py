@@ -19,9 +19,13 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 
 from reviewportal.models import Account, Notification, User
+from reviewportal.services.dispatch import task_named
 from reviewportal.services.email import single_line
 
 logger = logging.getLogger(__name__)
+
+#: The registered name of the task that e-mails one notification (``reviewportal.tasks``).
+EMAIL_TASK = "reviewportal.tasks.notification_email_send"
 
 #: ``render()`` is called once per language of the product, with that language active, and
 #: returns ``(title, body)``.
@@ -88,8 +92,6 @@ def notifications_send(*, messages: Iterable[Message]) -> list[Notification]:
     one ``notification_email_send`` task per row that has an e-mail address. A batch of
     carrier results tells its customers with one call."""
     with transaction.atomic():
-        from reviewportal.tasks import notification_email_send
-
         rows: list[Notification] = []
         for message in messages:
             recipients = [user for user in message.recipients if user.is_active]
@@ -120,7 +122,7 @@ def notifications_send(*, messages: Iterable[Message]) -> list[Notification]:
         created = Notification.objects.bulk_create(rows) if rows else []
         ids = [n.pk for n in created if n.recipient.email]
         if ids:
-            transaction.on_commit(lambda: _enqueue_emails(notification_email_send, ids))
+            transaction.on_commit(lambda: _enqueue_emails(ids))
         return created
 
 
@@ -143,13 +145,14 @@ def notification_send(
     )
 
 
-def _enqueue_emails(task, ids: list[int]) -> None:
+def _enqueue_emails(ids: list[int]) -> None:
     """Hand the e-mails to the broker. If the broker is unreachable the notifications are kept
     (they are already committed) and ``notification_email_sweep`` sends them later: a broker
     outage never fails the request that caused the notification."""
+    task = task_named(EMAIL_TASK)
     for pk in ids:
         try:
-            task.delay(pk)
+            task.apply_async((pk,))
         except Exception:  # kombu raises transport-specific errors; any of them means "later"
             logger.warning("broker unavailable; notification %s will be e-mailed by the sweep", pk)
             return

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from reviewportal.errors import PermissionRefused, ReviewError, TransitionRefused
 from reviewportal.models import Account, ReviewableModel, SlaPolicy, UrgentTicket, User
-from reviewportal.models.lifecycle import ReviewState
+from reviewportal.models.lifecycle import IN_REVIEW_STATES
 from reviewportal.permissions import PERM_URGENT, is_staff_user
 from reviewportal.services.lifecycle import lifecycle_transaction, lock
 from reviewportal.services.notification_links import item_label
@@ -25,7 +25,7 @@ from reviewportal.services.notifications import notification_send_to_account
 from reviewportal.services.sla import business_tz, pending_text, sla_clock_start
 
 #: Only an item waiting for its first decision can be expedited.
-URGENT_STATES = (ReviewState.PENDING_REVIEW, ReviewState.UNDER_REVIEW)
+URGENT_STATES = IN_REVIEW_STATES
 #: Tickets that count against the monthly cap: declined ones cost no reviewer time.
 CAPPED_STATES = (UrgentTicket.State.OPEN, UrgentTicket.State.ACCEPTED)
 

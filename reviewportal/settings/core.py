@@ -71,8 +71,8 @@ INSTALLED_APPS = [
 ]
 
 # Transition log rows as django-fsm-log's simple backend writes them, which a service moving
-# many rows at once may write together (reviewportal/transition_log.py).
-DJANGO_FSM_LOG_STORAGE_METHOD = "reviewportal.transition_log.BatchingBackend"
+# many rows at once may write together (reviewportal/history_batch.py).
+DJANGO_FSM_LOG_STORAGE_METHOD = "reviewportal.history_batch.BatchingBackend"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

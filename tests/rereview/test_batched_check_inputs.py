@@ -22,18 +22,14 @@ from django.test.utils import CaptureQueriesContext
 from reviewportal.models import ReviewState
 from reviewportal.precheck import run_signature_checks, run_template_checks
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
-from reviewportal.services.rereview import (
-    SIGNATURE_FIELDS,
-    TEMPLATE_FIELDS,
-    BatchChecker,
-    SignatureInputs,
-    TemplateInputs,
-)
+from reviewportal.services.rereview import BatchChecker
 from reviewportal.services.rereview.checks import AccountIds, Row
 from signatures.models import NeutralWord, SignatureApplication
+from signatures.rereview import SIGNATURE_FIELDS, SignatureInputs
 from signatures.selectors import signature_check_input
 from signatures.services import authorization_create, trademark_create
 from templates.models import TemplateApplication
+from templates.rereview import TEMPLATE_FIELDS, TemplateInputs
 from templates.selectors import template_check_input
 from tests.factories import (
     AccountFactory,

@@ -13,9 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from reviewportal.models import ReviewState
-from reviewportal.services.rereview import SIGNATURE_FIELDS, SignatureInputs
 from reviewportal.services.rereview.checks import AccountIds
 from signatures.models import SignatureApplication
+from signatures.rereview import SIGNATURE_FIELDS, SignatureInputs
 from tests.factories import AccountFactory, QualificationFactory, SignatureApplicationFactory
 
 pytestmark = pytest.mark.django_db

@@ -20,18 +20,12 @@ from reviewportal.models import (
     WorkingDay,
 )
 from reviewportal.services import lifecycle as lc
-from reviewportal.services.rereview import (
-    SIGNATURE_FIELDS,
-    TEMPLATE_FIELDS,
-    BatchChecker,
-    RereviewInputError,
-    SignatureInputs,
-    TemplateInputs,
-    rereview_run,
-)
+from reviewportal.services.rereview import BatchChecker, RereviewInputError, rereview_run
 from signatures.models import SignatureApplication
+from signatures.rereview import SIGNATURE_FIELDS, SignatureInputs
 from signatures.selectors import signature_check_input
 from templates.models import TemplateApplication
+from templates.rereview import TEMPLATE_FIELDS, TemplateInputs
 from templates.selectors import template_check_input
 from tests.factories import SignatureApplicationFactory
 from tests.rereview.conftest import BAN

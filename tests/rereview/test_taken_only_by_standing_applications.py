@@ -9,8 +9,9 @@ import datetime as dt
 import pytest
 
 from reviewportal.models import ReviewState
-from reviewportal.services.rereview import SIGNATURE_FIELDS, BatchChecker, SignatureInputs
+from reviewportal.services.rereview import BatchChecker
 from signatures.models import SignatureApplication
+from signatures.rereview import SIGNATURE_FIELDS, SignatureInputs
 from tests.factories import QualificationFactory, SignatureApplicationFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_fsm_log.models import StateLog
 
+from reviewportal.history_batch import transition_log_batch
 from reviewportal.models import ReviewState
 from reviewportal.services import lifecycle as lc
-from reviewportal.transition_log import transition_log_batch
 from signatures.models import SignatureApplication
 from tests.factories import SignatureApplicationFactory
 

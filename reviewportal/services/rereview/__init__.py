@@ -3,8 +3,8 @@
 ``rereview_run`` re-runs the pre-check as of a date over the approved signatures or templates,
 streaming them in keyset batches (primary-key order, never OFFSET) so that memory stays constant
 over millions of rows. The inputs of a whole batch are gathered with a fixed number of queries
-(``SignatureInputs``, ``TemplateInputs``) and fed to the same pure rules the
-submission pre-check uses.
+(by what each kind's app registers: ``signatures.rereview``, ``templates.rereview``) and fed to
+the same pure rules the submission pre-check uses.
 
 A dry run (the default) writes nothing but its CSV report. A committed run flags the items of
 each batch that now have a blocking finding with one ``review_flag_for_rereview_batch`` (the
@@ -20,16 +20,12 @@ run and writes its report, ``notify`` tells the customers.
 
 from reviewportal.services.rereview.checks import (
     DEFAULT_BATCH_SIZE,
-    SIGNATURE_FIELDS,
     SIGNATURES,
-    TEMPLATE_FIELDS,
     TEMPLATES,
     Batch,
     BatchChecker,
     Checked,
     Row,
-    SignatureInputs,
-    TemplateInputs,
     approved_items,
 )
 from reviewportal.services.rereview.notify import NOTIFICATION_ITEM_LIMIT, rereview_notify
@@ -49,17 +45,13 @@ __all__ = [
     "NOTIFICATION_ITEM_LIMIT",
     "REPORT_HEADER",
     "SIGNATURES",
-    "SIGNATURE_FIELDS",
     "TEMPLATES",
-    "TEMPLATE_FIELDS",
     "Batch",
     "BatchChecker",
     "Checked",
     "RereviewInputError",
     "RereviewStats",
     "Row",
-    "SignatureInputs",
-    "TemplateInputs",
     "approved_items",
     "default_report_path",
     "rereview_account",

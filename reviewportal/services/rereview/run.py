@@ -31,12 +31,12 @@ from reviewportal.precheck import known_codes
 from reviewportal.services.lifecycle import review_flag_for_rereview_batch
 from reviewportal.services.rereview.checks import (
     DEFAULT_BATCH_SIZE,
-    RULE_KINDS,
     BatchChecker,
     Checked,
     approved_items,
     confirmed_codes,
     item_model,
+    rule_kinds,
 )
 from reviewportal.services.rereview.notify import rereview_notify
 
@@ -60,15 +60,16 @@ class RereviewInputError(ReviewError):
 def rereview_codes(kind: str, codes: Collection[str] | None) -> tuple[str, ...]:
     """The rule codes to check, validated against ``kind`` and sorted; () for every rule.
     A code of the other kind is refused like a typo: it would silently check nothing."""
-    if kind not in RULE_KINDS:
+    rule_kind = rule_kinds().get(kind)
+    if rule_kind is None:
         raise RereviewInputError(_("Unknown kind %(kind)s.") % {"kind": kind})
     wanted = sorted({c.strip().upper() for c in codes or () if c.strip()})
-    known = known_codes(RULE_KINDS[kind])
+    known = known_codes(rule_kind)
     unknown = [c for c in wanted if c not in known]
     if unknown:
         raise RereviewInputError(
             _("Unknown %(kind)s rule code(s): %(codes)s. Known: %(known)s.")
-            % {"kind": RULE_KINDS[kind], "codes": ", ".join(unknown), "known": ", ".join(known)}
+            % {"kind": rule_kind, "codes": ", ".join(unknown), "known": ", ".join(known)}
         )
     return tuple(wanted)
 

@@ -1,0 +1,11 @@
+"""What the carriers app does when the review kernel announces something (reviewportal.signals)."""
+
+from __future__ import annotations
+
+from carriers.services import filings_create_for_approval
+
+
+def filings_on_approval(sender, *, item, revision, **kwargs) -> None:
+    """Receiver of ``item_approved`` for signatures and templates: one queued filing per active
+    carrier, in the approval's transaction; the submit message goes after the commit."""
+    filings_create_for_approval(item=item, revision=revision)
