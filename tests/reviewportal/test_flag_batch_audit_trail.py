@@ -1,8 +1,8 @@
 """The audit trail (django-auditlog) of a batch re-review flag is the one flagging the items one by
 one would leave: the request's correlation id, actor and address on every entry, no entry for an
 item a ``pre_log`` receiver vetoes (the others still get theirs), none at all while auditing is
-disabled; and the flagged items the batch returns carry what was written, as ``save()`` leaves
-an instance."""
+disabled; the flagged items the batch returns carry what was written, as ``save()`` leaves an
+instance; and a ``post_log`` receiver hears each entry as it hears single saves."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import time_machine
 from auditlog.cid import correlation_id
 from auditlog.context import disable_auditlog, set_actor
 from auditlog.models import LogEntry
-from auditlog.signals import pre_log
+from auditlog.signals import post_log, pre_log
 from django.db import transaction
 from django.forms.models import model_to_dict
 
@@ -170,3 +170,77 @@ def test_entries_store_json_changes_when_so_configured(settings, approved_signat
     assert batched == single
     for (entry,) in batched.values():
         assert entry["changes"]["current_revision"] == ["int revision 1", "int revision 2"]
+
+
+# --- post_log ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def heard():
+    """What every ``post_log`` receiver is told about signature applications, in order."""
+    calls = []
+
+    def receiver(sender, **kwargs):
+        if sender is SignatureApplication:
+            calls.append(kwargs)
+
+    post_log.connect(receiver, weak=False)
+    yield calls
+    post_log.disconnect(receiver)
+
+
+def _seen(kwargs) -> dict:
+    """What a receiver can read, in terms both paths share (entries and revisions have
+    different primary keys)."""
+    entry = kwargs.get("log_entry", "missing")
+    return {
+        "keys": sorted(kwargs),
+        "instance": (kwargs["instance"].pk, kwargs["instance"].state)
+        if kwargs.get("instance") is not None
+        else None,
+        "instance_old": (kwargs["instance_old"].pk, kwargs["instance_old"].state)
+        if kwargs.get("instance_old") is not None
+        else None,
+        "action": kwargs.get("action", "missing"),
+        "error": kwargs.get("error", "missing"),
+        "pre_log_results": kwargs.get("pre_log_results", "missing"),
+        "changed": sorted(kwargs["changes"]) if kwargs.get("changes") else None,
+        "state": kwargs["changes"]["state"] if kwargs.get("changes") else None,
+        "entry": (
+            isinstance(entry, LogEntry) and entry.pk is not None,
+            isinstance(entry, LogEntry) and entry.changes == kwargs.get("changes"),
+            isinstance(entry, LogEntry) and entry.object_id == kwargs["instance"].pk,
+        ),
+        "log_created": kwargs.get("log_created", "missing"),
+        "use_json_for_changes": kwargs.get("use_json_for_changes", "missing"),
+    }
+
+
+def test_a_post_log_receiver_hears_the_batch_as_it_hears_single_saves(
+    approved_signatures, senior, heard, settings
+):
+    findings = {item.pk: [FINDING] for item in approved_signatures}
+    with time_machine.travel(FROZEN, tick=False):
+        savepoint = transaction.savepoint()
+        for item in approved_signatures:
+            lc.review_flag_for_rereview(
+                item=item, user=senior, findings=findings[item.pk], notify=False
+            )
+        single = [_seen(kwargs) for kwargs in heard]
+        transaction.savepoint_rollback(savepoint)
+        heard.clear()
+        lc.review_flag_for_rereview_batch(
+            items=approved_signatures, user=senior, findings_by_item=findings
+        )
+        batched = [_seen(kwargs) for kwargs in heard]
+
+    assert batched == single
+    pks = [item.pk for item in approved_signatures]
+    assert [s["instance"] for s in batched] == [(pk, "rereview") for pk in pks]
+    assert [s["instance_old"] for s in batched] == [(pk, "approved") for pk in pks]
+    assert {s["action"] for s in batched} == {LogEntry.Action.UPDATE}
+    assert {s["error"] for s in batched} == {None}
+    assert {s["log_created"] for s in batched} == {True}
+    assert {s["entry"] for s in batched} == {(True, True, True)}
+    assert all("state" in s["changed"] and s["state"][0] != s["state"][1] for s in batched)
+    assert {s["use_json_for_changes"] for s in batched} == {settings.AUDITLOG_STORE_JSON_CHANGES}
