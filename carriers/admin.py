@@ -38,9 +38,9 @@ from carriers.services import (
     filing_result_enter,
 )
 from carriers.services.pauses import carrier_pause_delete, carrier_pause_save
-from reviewportal.admin_base import OneCalendarAdmin, ServiceSaveAdmin
-from reviewportal.console.filings import filing_due_badge
-from reviewportal.console.queue import current_calendar
+from console.admin_base import OneCalendarAdmin, ServiceSaveAdmin
+from console.filings import filing_due_badge
+from console.queue import current_calendar
 
 logger = logging.getLogger("carriers.admin")
 

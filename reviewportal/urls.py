@@ -9,7 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("carriers/", include("carriers.urls")),
-    path("portal/", include("reviewportal.portal.urls")),
+    path("portal/", include("portal.urls")),
     path("portal/", include("signatures.urls")),
     path("portal/templates/", include("templates.urls")),
     path("", RedirectView.as_view(url="/portal/", permanent=False)),

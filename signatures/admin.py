@@ -2,13 +2,13 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from reviewportal.admin_base import (
+from console.admin_base import (
     LIFECYCLE_FIELDS,
     ReviewableAdmin,
     ServiceSaveAdmin,
     choice_column,
 )
-from reviewportal.console.queue import CarrierStateFilter
+from console.queue import CarrierStateFilter
 from reviewportal.validators import mask_id_number
 from signatures.models import (
     Authorization,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reviewportal.portal.helpers import MaterialFileField, PortalFormMixin
+from portal.helpers import MaterialFileField, PortalFormMixin
 from reviewportal.validators import (
     normalize_resident_id,
     normalize_uscc,

@@ -15,19 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from carriers.models import CarrierFiling
-from reviewportal.errors import ReviewError
-from reviewportal.identifiers import parse_row_id
-from reviewportal.models import ReviewState
-from reviewportal.models.lifecycle import OPEN_STATES
-from reviewportal.portal.actions import (
+from portal.actions import (
     UrgentForm,
     carriers_and_filings,
     transition_run,
     urgent_request,
     withdraw_request,
 )
-from reviewportal.portal.helpers import (
-    MaterialFileField,
+from portal.helpers import (
     after_hours,
     customer_required,
     edit_saved_message,
@@ -43,6 +38,10 @@ from reviewportal.portal.helpers import (
     refuse,
     with_status,
 )
+from reviewportal.errors import ReviewError
+from reviewportal.identifiers import parse_row_id
+from reviewportal.models import ReviewState
+from reviewportal.models.lifecycle import OPEN_STATES
 from reviewportal.services.lifecycle import review_submit
 from reviewportal.validators import (
     mask_id_number,
@@ -511,18 +510,6 @@ def _signature_form_page(request, form, *, title, item=None, findings=None):
     )
 
 
-#: The application fields the pre-check reads (``_precheck``'s keywords).
-_PRECHECK_FIELDS = ("qualification", "sig_type", "content", "purpose", "authorization", "trademark")
-
-
-def _upload_kinds(form) -> list[str]:
-    return [
-        field.kind
-        for name, field in form.fields.items()
-        if isinstance(field, MaterialFileField) and form.cleaned_data.get(name)
-    ]
-
-
 @customer_required
 @once_per_form("signature_create")
 def signature_create(request):
@@ -537,14 +524,9 @@ def signature_create(request):
         keep_uploads(request, form)
     elif request.method == "POST":
         data = form.application_data()
-        findings = _precheck(
-            **{k: data[k] for k in _PRECHECK_FIELDS},
-            extra=_upload_kinds(form),
-        )
         item, findings = precheck_and_save(
             request,
             form,
-            findings,
             lambda materials: signature_application_create(
                 account=request.user.account,
                 user=request.user,
@@ -605,14 +587,9 @@ def signature_edit(request, public_id):
     elif request.method == "POST":
         data = form.application_data()
         existing = list(item.materials.all())
-        findings = _precheck(
-            **{k: data[k] for k in _PRECHECK_FIELDS},
-            extra=[m.kind for m in existing] + _upload_kinds(form),
-        )
         saved, findings = precheck_and_save(
             request,
             form,
-            findings,
             lambda materials: signature_application_update(
                 application=item,
                 user=request.user,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from reviewportal.admin_base import LIFECYCLE_FIELDS, ReviewableAdmin, choice_column
-from reviewportal.console.queue import CarrierStateFilter
+from console.admin_base import LIFECYCLE_FIELDS, ReviewableAdmin, choice_column
+from console.queue import CarrierStateFilter
 from templates.models import TemplateApplication
 
 

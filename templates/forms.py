@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.helpers import MaterialFileField, PortalFormMixin
 from reviewportal.models import ReviewState
-from reviewportal.portal.helpers import MaterialFileField, PortalFormMixin
 from signatures.models import MaterialKind, SignatureApplication
 from templates.models import Industry, TemplateApplication, TemplateKind
 from templates.rules import LIVE_STREAMING

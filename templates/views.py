@@ -12,14 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from carriers.models import CarrierFiling
-from reviewportal.models import ReviewState
-from reviewportal.portal.actions import (
+from portal.actions import (
     UrgentForm,
     carriers_and_filings,
     urgent_request,
     withdraw_request,
 )
-from reviewportal.portal.helpers import (
+from portal.helpers import (
     after_hours,
     customer_required,
     edit_saved_message,
@@ -33,6 +32,7 @@ from reviewportal.portal.helpers import (
     precheck_and_save,
     with_status,
 )
+from reviewportal.models import ReviewState
 from signatures.models import SignatureApplication
 from templates.forms import TemplateForm
 from templates.models import TemplateApplication
@@ -122,22 +122,6 @@ def _form_page(request, form, *, title, item=None, findings=None):
     )
 
 
-def _check_and_save(request, form, save, existing_kinds=()):
-    """Run the pre-check, then ``save(data, materials)``; returns (item, findings)."""
-    data = form.application_data()
-    uploaded = [
-        name for name in ("live_streaming_commitment_letter",) if form.cleaned_data.get(name)
-    ]
-    findings = _precheck(
-        signature=data["signature"],
-        content=data["content"],
-        kind=data["kind"],
-        industry=data["industry"],
-        material_kinds=[*existing_kinds, *uploaded],
-    )
-    return precheck_and_save(request, form, findings, lambda materials: save(data, materials))
-
-
 @customer_required
 @once_per_form("template_create")
 def template_create(request):
@@ -158,7 +142,8 @@ def template_create(request):
                 **data,
             )
 
-        item, findings = _check_and_save(request, form, save)
+        data = form.application_data()
+        item, findings = precheck_and_save(request, form, lambda materials: save(data, materials))
         if item is not None:
             messages.success(request, _("The template was submitted for review."))
             return redirect("templates:template_detail", public_id=item.public_id)
@@ -213,9 +198,8 @@ def template_edit(request, public_id):
                 **data,
             )
 
-        saved, findings = _check_and_save(
-            request, form, save, existing_kinds=[m.kind for m in existing]
-        )
+        data = form.application_data()
+        saved, findings = precheck_and_save(request, form, lambda materials: save(data, materials))
         if saved is not None:
             messages.success(request, edit_saved_message(saved))
             return redirect("templates:template_detail", public_id=saved.public_id)

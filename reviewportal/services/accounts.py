@@ -101,8 +101,8 @@ def _send_set_password_mail(*, user: User, inviter: User) -> None:
         "token": default_token_generator.make_token(user),
     }
     with translation.override(user.language):
-        subject = render_to_string("portal/email/invite_subject.txt", context)
-        body = render_to_string("portal/email/invite_email.txt", context)
+        subject = render_to_string("reviewportal/email/invite_subject.txt", context)
+        body = render_to_string("reviewportal/email/invite_email.txt", context)
     email_send(to=user.email, subject=subject, body=body)
 
 

@@ -52,7 +52,11 @@ CSRF_TRUSTED_ORIGINS = env.list(
 )
 
 INSTALLED_APPS = [
-    "reviewportal.admin_site.ReviewAdminConfig",
+    # The console first: its templates (admin/base_site.html, admin/index.html) take the place
+    # of the admin's own. (Its catalogue then comes first too; it translates none of the
+    # admin's strings differently. The portal's does, so it comes after the libraries.)
+    "console",
+    "console.admin_site.ReviewAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "reviewportal",
+    "portal",
     "signatures",
     "templates",
     "carriers",
@@ -111,7 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "reviewportal.portal.context.portal",
+                "portal.context.portal",
             ],
         },
     },

@@ -72,5 +72,5 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
 )
 AXES_VERBOSE = env.bool("AXES_VERBOSE", default=False)
 # The portal's login gets a page in the portal's layout; the console keeps axes' plain answer.
-AXES_LOCKOUT_CALLABLE = "reviewportal.portal.views.lockout"
+AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -16,7 +16,7 @@ from django.urls import reverse
 from carriers.models import Carrier, CarrierFiling, CarrierPause
 from carriers.services import filing_submit
 from carriers.services.pauses import carrier_pause_save
-from reviewportal.admin import WorkingDayAdmin
+from console.admin import WorkingDayAdmin
 from reviewportal.models import CalendarChange, SlaPolicy, WorkingDay
 from reviewportal.services.calendar import sla_policy_update, working_day_update
 from reviewportal.services.sla import business_tz, pending_text

@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reviewportal.console.dashboard import console_dashboard
+from console.dashboard import console_dashboard
 
 
 def test_dashboard_figures(make_signature, reviewer):

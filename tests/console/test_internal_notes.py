@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reviewportal.console.review import timeline_for
+from console.review import timeline_for
 from reviewportal.errors import PermissionRefused, ReviewError
 from reviewportal.models import InternalNote, Notification
 from reviewportal.permissions import may_write_internal_note

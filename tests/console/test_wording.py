@@ -9,7 +9,7 @@ import re
 from django.urls import reverse
 from django.utils import translation
 
-from reviewportal.console.findings import render_findings
+from console.findings import render_findings
 from reviewportal.models import DecisionOutcome, ReviewDecision
 from reviewportal.services import lifecycle as lc
 from tests.console.conftest import url

@@ -1,5 +1,5 @@
 """When the portal tells a customer that an application sent now waits for the next working day
-(``reviewportal.portal.helpers.after_hours``, seed 000: submit before 17:00 Beijing time on a
+(``portal.helpers.after_hours``, seed 000: submit before 17:00 Beijing time on a
 working day): from 17:00 on, and all day on a day off; never for a year whose calendar is not
 published."""
 
@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from django.urls import reverse
 
-from reviewportal.portal.helpers import after_hours
+from portal.helpers import after_hours
 
 pytestmark = pytest.mark.django_db
 

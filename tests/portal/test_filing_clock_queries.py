@@ -1,4 +1,4 @@
-"""The clocks of an application's carrier filings (``reviewportal.portal.helpers
+"""The clocks of an application's carrier filings (``portal.helpers
 .filing_clocks_attach``) are worked out with a fixed number of queries, whatever the number of
 filings: the calendar's version once when a due time needs it, the carriers' pauses once when a
 filing is queued, nothing else."""
@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from carriers.models import CarrierFiling
 from carriers.services import filing_submit
-from reviewportal.portal.helpers import FilingClock, filing_clocks_attach
+from portal.helpers import FilingClock, filing_clocks_attach
 from reviewportal.services.sla import business_tz, pending_text
 from tests.factories import SignatureApplicationFactory
 from tests.sla.conftest import at

@@ -1,4 +1,4 @@
-"""The portal's shared form helpers (``reviewportal.portal.helpers``) as a form or a page shows
+"""The portal's shared form helpers (``portal.helpers``) as a form or a page shows
 them: a file input checked by content and size, staged files honoured only for their uploader,
 service refusals put on the right field (or on the form), the pre-check refusing on the form,
 the answer to a form sent twice, and the address recorded when a customer opens a file."""
@@ -13,14 +13,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from reviewportal.models import AccessLog, FormSubmission
-from reviewportal.portal.helpers import (
+from portal.helpers import (
     MaterialFileField,
     PortalFormMixin,
     add_errors,
     merge_materials,
     staged_material,
 )
+from reviewportal.models import AccessLog, FormSubmission
+from signatures import selectors
 from signatures.models import Material, SignatureApplication
 from tests.factories import (
     AccountFactory,
@@ -404,3 +405,51 @@ def test_opening_a_file_records_the_customers_address(portal_client, customer):
 
     logged = AccessLog.objects.filter(user=customer, object_id=material.pk).order_by("pk")
     assert [entry.ip_address for entry in logged] == ["203.0.113.9", None]
+
+
+# --- the pre-check runs once, in the service ---------------------------------------------------
+
+
+@pytest.fixture
+def signature_checks_run(monkeypatch):
+    """How many times the signature rules ran (the selectors' ``run_signature_checks``)."""
+    calls = []
+    real = selectors.run_signature_checks
+
+    def counting(data, *, on):
+        calls.append(on)
+        return real(data, on=on)
+
+    monkeypatch.setattr(selectors, "run_signature_checks", counting)
+    return calls
+
+
+def test_a_signature_form_sent_runs_the_pre_check_once(
+    portal_client, approved_qualification, signature_checks_run
+):
+    response = portal_client.post(
+        reverse("signatures:signature_create"), _signature_post(approved_qualification)
+    )
+    assert response.status_code == 302
+    assert len(signature_checks_run) == 1
+    assert SignatureApplication.objects.get().state == "pending_review"
+
+
+def test_a_signature_edit_sent_runs_the_pre_check_once(
+    portal_client, approved_qualification, signature_checks_run
+):
+    portal_client.post(
+        reverse("signatures:signature_create"), _signature_post(approved_qualification)
+    )
+    item = SignatureApplication.objects.get()
+    signature_checks_run.clear()
+
+    response = portal_client.post(
+        reverse("signatures:signature_edit", args=[item.public_id]),
+        _signature_post(approved_qualification, use_case="注册验证码"),
+    )
+
+    assert response.status_code == 302
+    assert len(signature_checks_run) == 1
+    item.refresh_from_db()
+    assert item.use_case == "注册验证码"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 
-from reviewportal.portal.helpers import MaterialFileField, PortalFormMixin
+from portal.helpers import MaterialFileField, PortalFormMixin
 from tests.factories import make_material
 
 pytestmark = pytest.mark.django_db

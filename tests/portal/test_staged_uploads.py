@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from reviewportal.portal.helpers import PortalFormMixin
+from portal.helpers import PortalFormMixin
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from signatures.models import Material, Qualification, SignatureApplication, Trademark
 from signatures.selectors import staged_material_filter

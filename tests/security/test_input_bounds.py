@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from reviewportal.console.lookups import bounded_search
+from console.lookups import bounded_search
 from tests.factories import SignatureApplicationFactory
 
 ODD_NUMBERS = ["²", "١٢", "１２", "9" * 30, "-1", "0x10"]

@@ -12,7 +12,7 @@ from auditlog.models import LogEntry
 from django.core import mail
 from django.urls import reverse
 
-from reviewportal.console.diff import snapshot_diff
+from console.diff import snapshot_diff
 from reviewportal.models import AccessLog, Notification, Revision
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from reviewportal.services import lifecycle as lc

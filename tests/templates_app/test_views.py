@@ -13,6 +13,7 @@ from django.urls import reverse
 from carriers.models import Carrier
 from reviewportal.models import FormSubmission, ReviewState, UrgentTicket
 from reviewportal.selectors import revisions_for, transition_log_for
+from templates import selectors
 from templates.models import TemplateApplication
 from tests.factories import TemplateApplicationFactory, make_material, png_bytes
 from tests.templates_app.helpers import revoke
@@ -279,6 +280,23 @@ def test_blocking_findings_refuse_the_form(portal_client, approved_signature, ex
     assert form.has_error("__all__", code="blocked")
     assert code in [f.code for f in response.context["findings"] if f.is_blocking]
     assert not TemplateApplication.objects.exists()
+
+
+def test_a_template_form_sent_runs_the_pre_check_once(
+    portal_client, approved_signature, monkeypatch
+):
+    calls = []
+    real = selectors.run_template_checks
+
+    def counting(data, *, on):
+        calls.append(on)
+        return real(data, on=on)
+
+    monkeypatch.setattr(selectors, "run_template_checks", counting)
+    response = portal_client.post(CREATE, _data(approved_signature))
+    assert response.status_code == 302
+    assert len(calls) == 1
+    assert TemplateApplication.objects.get().state == S.PENDING_REVIEW
 
 
 def test_live_streaming_with_the_letter_is_submitted(portal_client, approved_signature):

@@ -336,29 +336,28 @@ def refuse(request, form: forms.Form, error: ValidationError | ReviewError) -> N
         keep_uploads(request, form)
 
 
-def precheck_and_save(request, form: forms.Form, findings: list[Finding], save: Callable):
-    """Submit a portal form whose data the pre-check gave ``findings`` for: a blocking finding
-    is refused on the form; otherwise ``save(materials)`` is called with the form's documents
-    (staged ones and new ``Upload``s, which the service stores in its own transaction), and a
-    refusal by the service (its own pre-check at submission, a validation or review error) is
-    put on the form with nothing kept but the uploads staged for the corrected sending.
-    Returns what ``save`` returned (None when refused) and the findings to show."""
-    blocked = ValidationError(
-        _("Fix the problems marked “blocking” before submitting."), code="blocked"
-    )
-    if any(f.is_blocking for f in findings):
-        form.add_error(None, blocked)
-        keep_uploads(request, form)
-        return None, findings
+def precheck_and_save(request, form: forms.Form, save: Callable):
+    """Submit a portal form through its service: ``save(materials)`` is called with the form's
+    documents (staged ones and new ``Upload``s, which the service stores in its own
+    transaction). The service runs the pre-check at submission; when it blocks, or refuses in
+    any other way (a validation or review error), the refusal is put on the form with nothing
+    kept but the uploads staged for the corrected sending.
+    Returns what ``save`` returned (None when refused) and the blocking findings to show (None
+    unless the pre-check refused)."""
     try:
-        return save(form_uploads(form)), findings
+        return save(form_uploads(form)), None
     except PrecheckBlocked as exc:
-        form.add_error(None, blocked)
+        form.add_error(
+            None,
+            ValidationError(
+                _("Fix the problems marked “blocking” before submitting."), code="blocked"
+            ),
+        )
         keep_uploads(request, form)
         return None, findings_from_dicts(exc.findings)
     except (ValidationError, ReviewError) as exc:
         refuse(request, form, exc)
-    return None, findings
+    return None, None
 
 
 def after_hours(now=None) -> bool:

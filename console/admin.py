@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from reviewportal.admin_base import ServiceSaveAdmin
+from console.admin_base import ServiceSaveAdmin
 from reviewportal.models import (
     AccessLog,
     Account,

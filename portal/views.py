@@ -16,16 +16,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from reviewportal.errors import NotFoundForUser
-from reviewportal.models import Notification, ReviewState
-from reviewportal.models.lifecycle import IN_REVIEW_STATES
-from reviewportal.portal.forms import (
+from portal.forms import (
     CustomerLoginForm,
     CustomerPasswordResetForm,
     InviteForm,
     SignupForm,
 )
-from reviewportal.portal.helpers import add_errors, client_ip, customer_required, for_account
+from portal.helpers import add_errors, client_ip, customer_required, for_account
+from reviewportal.errors import NotFoundForUser
+from reviewportal.models import Notification, ReviewState
+from reviewportal.models.lifecycle import IN_REVIEW_STATES
 from reviewportal.services.accounts import (
     InviteNotSent,
     account_invite,

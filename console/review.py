@@ -24,7 +24,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from carriers.models import CarrierFiling
-from reviewportal.console.findings import render_findings
+from console.findings import render_findings
 from reviewportal.errors import ReviewError
 from reviewportal.identifiers import parse_row_id
 from reviewportal.kinds import kind_of

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from carriers.models import CarrierFiling
 from carriers.services import RefileRefused, filing_refile_by_customer
+from portal.helpers import customer_required, once_per_form
 from reviewportal.identifiers import parse_row_id
-from reviewportal.portal.helpers import customer_required, once_per_form
 
 
 def _detail_url(filing: CarrierFiling) -> str:

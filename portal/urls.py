@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviewportal.portal import filings, views
+from portal import filings, views
 
 app_name = "portal"
 

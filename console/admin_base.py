@@ -18,9 +18,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from reviewportal.console import review
-from reviewportal.console.findings import render_findings
-from reviewportal.console.queue import (
+from console import review
+from console.findings import render_findings
+from console.queue import (
     QUEUE_ORDERING,
     AccountFilter,
     CappedCountPaginator,
@@ -30,7 +30,7 @@ from reviewportal.console.queue import (
     current_calendar,
     sla_badge,
 )
-from reviewportal.console.review import reason_scope, review_page
+from console.review import reason_scope, review_page
 from reviewportal.errors import ReviewError
 from reviewportal.models import DecisionOutcome, ReasonCode
 from reviewportal.services.lifecycle import (

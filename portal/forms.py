@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from portal.helpers import PortalFormMixin
 from reviewportal.models import User
-from reviewportal.portal.helpers import PortalFormMixin
 from reviewportal.services.accounts import validate_plain_line
 from reviewportal.services.email import email_send, site_url
 

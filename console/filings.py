@@ -7,8 +7,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from carriers.models import CarrierFiling, FilingState
+from console.queue import pending_badge
 from reviewportal.businesstime import BusinessCalendar, SlaState
-from reviewportal.console.queue import pending_badge
 from reviewportal.errors import ReviewError
 from reviewportal.services.sla import SlaStatus, sla_status
 

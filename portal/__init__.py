@@ -1,3 +1,3 @@
 """The customer self-service portal (``/portal/``): account, sign-up, login and notifications.
 Qualifications and signatures live in ``signatures.views``, templates in ``templates.views``;
-the helpers they share are in ``reviewportal.portal.helpers``."""
+the helpers they share are in ``portal.helpers``."""

@@ -16,7 +16,7 @@ def _form_token(request) -> str:
 
 def portal(request) -> dict:
     """The unread notification count shown in the portal's navigation, and the one-time token
-    of the page's form (``{{ form_token }}``, see ``reviewportal.portal.helpers.once_per_form``)."""
+    of the page's form (``{{ form_token }}``, see ``portal.helpers.once_per_form``)."""
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated and user.account_id):
         return {}

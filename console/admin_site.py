@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
 
-from reviewportal.console.lookups import with_console_lookups
+from console.lookups import with_console_lookups
 
 
 class ReviewAdminSite(admin.AdminSite):
@@ -18,7 +18,7 @@ class ReviewAdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         # Every changelist, ours and the libraries', answers an unusable filter value with the
-        # list and "?e=1" and bounds its search (reviewportal.console.lookups).
+        # list and "?e=1" and bounds its search (console.lookups).
         admin_class = with_console_lookups(admin_class or admin.ModelAdmin)
         super().register(model_or_iterable, admin_class, **options)
 
@@ -39,7 +39,7 @@ class ReviewAdminSite(admin.AdminSite):
         if self.has_permission(request):
             # Imported here, not at the top: Django imports the admin site while the app
             # registry is still loading, before any model can be imported.
-            from reviewportal.console.banner import calendar_banner
+            from console.banner import calendar_banner
 
             # The calendar banner of every console page (admin/base_site.html).
             context["calendar_warning"] = calendar_banner(request)
@@ -52,8 +52,8 @@ class ReviewAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The admin index with the console's dashboard above the list of models."""
-        from reviewportal.console.dashboard import console_dashboard
-        from reviewportal.console.queue import business_hours_text
+        from console.dashboard import console_dashboard
+        from console.queue import business_hours_text
 
         dashboard = console_dashboard()
         if dashboard["median_wait"] is not None:
@@ -65,4 +65,4 @@ class ReviewAdminSite(admin.AdminSite):
 
 
 class ReviewAdminConfig(AdminConfig):
-    default_site = "reviewportal.admin_site.ReviewAdminSite"
+    default_site = "console.admin_site.ReviewAdminSite"
