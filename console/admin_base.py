@@ -417,7 +417,7 @@ class ReviewableAdmin(OneCalendarAdmin):
             "opts": self.opts,
             "items": list(queryset.order_by("pk")),
             "reason_codes": ReasonCode.objects.filter(
-                is_active=True, applies_to__in=[ReasonCode.AppliesTo.ANY, scope]
+                is_active=True, applies_to__in=[ReasonCode.ANY, scope]
             ),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }

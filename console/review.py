@@ -263,9 +263,7 @@ def item_sla(item: ReviewableModel, *, calendar=None):
 
 def _reason_codes_for(item: ReviewableModel) -> list[ReasonCode]:
     scope = reason_scope(type(item))
-    return list(
-        ReasonCode.objects.filter(is_active=True, applies_to__in=[ReasonCode.AppliesTo.ANY, scope])
-    )
+    return list(ReasonCode.objects.filter(is_active=True, applies_to__in=[ReasonCode.ANY, scope]))
 
 
 def _id_numbers(qualification, unmasked: dict) -> list[dict]:

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 FindingsProvider = Callable[..., list[dict]]
 
 
@@ -27,8 +29,10 @@ def _nothing(item) -> tuple:
 class RereviewSource:
     """How bulk re-review reads a kind's approved items in batches."""
 
-    #: The ``RereviewRun.Kind`` of its runs.
+    #: The ``RereviewRun.kind`` of its runs (a choice of ``rereview_run_choices``).
     run_kind: str
+    #: How the console and the command name such runs ("Signatures").
+    run_label: object
     #: The pre-check rule kind its items are checked with.
     rule_kind: str
     #: The values a batch row reads (``values_list``): primary key, public id and account id
@@ -47,8 +51,10 @@ class ReviewKind:
 
     #: The model (a subclass of ``ReviewableModel``).
     model: type
-    #: The ``ReasonCode.AppliesTo`` value of the rejection reasons that apply to it.
+    #: The ``ReasonCode.applies_to`` value of the rejection reasons that apply to it (a choice
+    #: of ``reason_scope_choices``), and how the reason catalogue names it ("Signatures").
     reason_scope: str
+    reason_label: object
     #: ``findings(item, on=date)``: its automatic pre-check findings as JSON-able dicts.
     findings: FindingsProvider | None = None
     #: URL names of an item's portal page (taking ``public_id``) and of the list of them.
@@ -64,6 +70,9 @@ class ReviewKind:
 
 
 _KINDS: dict[type, ReviewKind] = {}
+
+#: The ``ReasonCode.applies_to`` of a reason that applies to every kind.
+ANY_SCOPE = "any"
 
 
 def kind_register(kind: ReviewKind) -> None:
@@ -96,3 +105,16 @@ def findings_of(item, *, on: dt.date) -> list[dict]:
     if kind is None or kind.findings is None:
         return []
     return kind.findings(item, on=on)
+
+
+def reason_scope_choices() -> list[tuple[str, object]]:
+    """The choices of ``ReasonCode.applies_to``: every kind, then each registered kind's."""
+    scopes = {ANY_SCOPE: _("Any application")}
+    for kind in _KINDS.values():
+        scopes.setdefault(kind.reason_scope, kind.reason_label)
+    return list(scopes.items())
+
+
+def rereview_run_choices() -> list[tuple[str, object]]:
+    """The choices of ``RereviewRun.kind``: the runs of each kind that bulk re-review covers."""
+    return [(k.rereview.run_kind, k.rereview.run_label) for k in _KINDS.values() if k.rereview]

@@ -17,7 +17,6 @@ class SignaturesConfig(AppConfig):
 
     def ready(self) -> None:
         from reviewportal.kinds import RereviewSource, ReviewKind, kind_register
-        from reviewportal.models import ReasonCode, RereviewRun
         from reviewportal.precheck import SIGNATURE
         from reviewportal.signals import item_approved, revisions_created
         from signatures.models import Qualification, SignatureApplication
@@ -34,7 +33,8 @@ class SignaturesConfig(AppConfig):
         kind_register(
             ReviewKind(
                 model=Qualification,
-                reason_scope=ReasonCode.AppliesTo.QUALIFICATION,
+                reason_scope="qualification",
+                reason_label=_("Qualifications"),
                 findings=qualification_findings,
                 portal_detail="signatures:qualification_detail",
                 portal_listing="signatures:qualification_list",
@@ -44,14 +44,16 @@ class SignaturesConfig(AppConfig):
         kind_register(
             ReviewKind(
                 model=SignatureApplication,
-                reason_scope=ReasonCode.AppliesTo.SIGNATURE,
+                reason_scope="signature",
+                reason_label=_("Signatures"),
                 findings=signature_findings,
                 portal_detail="signatures:signature_detail",
                 portal_listing="signatures:signature_list",
                 qualification=lambda signature: signature.qualification,
                 related_materials=_signature_documents,
                 rereview=RereviewSource(
-                    run_kind=RereviewRun.Kind.SIGNATURES,
+                    run_kind="signatures",
+                    run_label=_("Signatures"),
                     rule_kind=SIGNATURE,
                     fields=SIGNATURE_FIELDS,
                     inputs=SignatureInputs,

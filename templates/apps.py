@@ -10,7 +10,6 @@ class TemplatesConfig(AppConfig):
 
     def ready(self) -> None:
         from reviewportal.kinds import RereviewSource, ReviewKind, kind_register
-        from reviewportal.models import ReasonCode, RereviewRun
         from reviewportal.precheck import TEMPLATE
         from templates.models import TemplateApplication
         from templates.rereview import TEMPLATE_FIELDS, TemplateInputs, template_row_label
@@ -19,13 +18,15 @@ class TemplatesConfig(AppConfig):
         kind_register(
             ReviewKind(
                 model=TemplateApplication,
-                reason_scope=ReasonCode.AppliesTo.TEMPLATE,
+                reason_scope="template",
+                reason_label=_("Templates"),
                 findings=template_findings,
                 portal_detail="templates:template_detail",
                 portal_listing="templates:template_list",
                 qualification=lambda template: template.signature.qualification,
                 rereview=RereviewSource(
-                    run_kind=RereviewRun.Kind.TEMPLATES,
+                    run_kind="templates",
+                    run_label=_("Templates"),
                     rule_kind=TEMPLATE,
                     fields=TEMPLATE_FIELDS,
                     inputs=TemplateInputs,

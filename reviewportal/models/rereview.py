@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from reviewportal.kinds import rereview_run_choices
+
 
 class RereviewRun(models.Model):
     """One committed ``manage.py rereview`` run over one kind of item, as of one date.
@@ -15,13 +17,9 @@ class RereviewRun(models.Model):
     The run is identified by what it checks (kind, rule codes, date, account, suspension): run
     again with the same options while it is unfinished and it resumes after ``last_pk``."""
 
-    class Kind(models.TextChoices):
-        SIGNATURES = "signatures", _("Signatures")
-        TEMPLATES = "templates", _("Templates")
-
     #: What identifies the run: kind, codes, date, account and suspension in one string.
     key = models.CharField(_("key"), max_length=1200, editable=False)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=rereview_run_choices)
     #: The rule codes checked, sorted and space-separated; empty for every rule.
     codes = models.CharField(_("rule codes"), max_length=1000, blank=True)
     checks_on = models.DateField(_("checks as of"))

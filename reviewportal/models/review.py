@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.fields import EncryptedKeysJSONField
+from reviewportal.kinds import ANY_SCOPE, reason_scope_choices
 
 
 class ImmutableRevisionError(Exception):
@@ -76,15 +77,13 @@ class ReasonCode(models.Model):
     """A rejection (or revocation) reason from the catalogue managed in the admin, with the text
     the customer reads in each language."""
 
-    class AppliesTo(models.TextChoices):
-        ANY = "any", _("Any application")
-        SIGNATURE = "signature", _("Signatures")
-        TEMPLATE = "template", _("Templates")
-        QUALIFICATION = "qualification", _("Qualifications")
+    #: A reason of every kind of item; each kind's own scope is the one it registers
+    #: (``reviewportal.kinds``).
+    ANY = ANY_SCOPE
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     applies_to = models.CharField(
-        _("applies to"), max_length=20, choices=AppliesTo.choices, default=AppliesTo.ANY
+        _("applies to"), max_length=20, choices=reason_scope_choices, default=ANY_SCOPE
     )
     title_zh = models.CharField(_("title (Chinese)"), max_length=120)
     title_en = models.CharField(_("title (English)"), max_length=120)

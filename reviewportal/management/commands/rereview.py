@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reviewportal.kinds import rereview_run_choices
 from reviewportal.services.rereview import (
     DEFAULT_BATCH_SIZE,
     RereviewInputError,
@@ -89,7 +90,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["signatures", "templates"])
+        parser.add_argument("kind", choices=[value for value, _label in rereview_run_choices()])
         parser.add_argument(
             "--rule",
             dest="rules",

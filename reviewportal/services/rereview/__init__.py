@@ -20,8 +20,6 @@ run and writes its report, ``notify`` tells the customers.
 
 from reviewportal.services.rereview.checks import (
     DEFAULT_BATCH_SIZE,
-    SIGNATURES,
-    TEMPLATES,
     Batch,
     BatchChecker,
     Checked,
@@ -44,8 +42,6 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "NOTIFICATION_ITEM_LIMIT",
     "REPORT_HEADER",
-    "SIGNATURES",
-    "TEMPLATES",
     "Batch",
     "BatchChecker",
     "Checked",

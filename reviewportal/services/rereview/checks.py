@@ -20,14 +20,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, connections
 
 from reviewportal.kinds import kinds, rereview_source
-from reviewportal.models import Account, DecisionOutcome, RereviewRun, ReviewState, Revision
+from reviewportal.models import Account, DecisionOutcome, ReviewState, Revision
 from reviewportal.precheck import Finding, run_checks
 
 #: Items read, checked and (with --commit) flagged per transaction.
 DEFAULT_BATCH_SIZE = 1000
-
-SIGNATURES = RereviewRun.Kind.SIGNATURES
-TEMPLATES = RereviewRun.Kind.TEMPLATES
 
 # --- Batched check inputs ---------------------------------------------------------------------
 
@@ -64,12 +61,12 @@ class AccountIds:
 
 
 def item_model(kind: str):
-    """The application model a run of ``kind`` (``RereviewRun.Kind``) checks."""
+    """The application model a run of ``kind`` (``RereviewRun.kind``) checks."""
     return rereview_source(kind)[0]
 
 
 def rule_kinds() -> dict[str, str]:
-    """The pre-check rule kind of each kind of run (``RereviewRun.Kind`` → rule kind)."""
+    """The pre-check rule kind of each kind of run (``RereviewRun.kind`` → rule kind)."""
     return {k.rereview.run_kind: k.rereview.rule_kind for k in kinds() if k.rereview}
 
 
