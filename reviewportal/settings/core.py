@@ -125,7 +125,19 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 _SQLITE_PATH = VAR_DIR / "db.sqlite3"
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{_SQLITE_PATH}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+required(
+    "DATABASE_URL",
+    env.str("DATABASE_URL", default=""),
+    None
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    else "is not PostgreSQL: every node shares one PostgreSQL database",
+)
+# Production keeps each thread's connection for DATABASE_CONN_MAX_AGE seconds (60; the demo
+# and the tests open one per request) and checks it before reuse, so that a restarted
+# PostgreSQL costs a failed check and a new connection, not a failed request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "DATABASE_CONN_MAX_AGE", default=60 if PRODUCTION else 0
+)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
@@ -142,6 +154,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "reviewportal.User"
+# Sessions are rows of the database that every web node shares (no node keeps one of its own).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "/portal/login/"
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/portal/login/"

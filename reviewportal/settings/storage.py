@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewportal.settings.environment import BASE_DIR, PRODUCTION, VAR_DIR, env
+from reviewportal.settings.environment import BASE_DIR, PRODUCTION, VAR_DIR, env, required
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
@@ -14,6 +14,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # by a view that checks the viewer's right and writes an access-log row.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private-media")))
 S3_BUCKET = env.str("S3_BUCKET_NAME", default="")
+# No web node keeps files of its own: production stores uploads in an S3-compatible bucket.
+required(
+    "S3_BUCKET_NAME",
+    S3_BUCKET,
+    None if S3_BUCKET else "is not set: uploads go to a private S3-compatible bucket",
+)
 if S3_BUCKET:
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",

@@ -6,9 +6,11 @@ from kombu import Queue
 
 from reviewportal.settings.carriers import CARRIER_POLICY, CARRIER_QUEUES
 from reviewportal.settings.core import TIME_ZONE
-from reviewportal.settings.environment import VAR_DIR, env
+from reviewportal.settings.environment import VAR_DIR, env, required
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Every node must share the cache (rate limits, locks) and the broker: production needs Redis.
+required("REDIS_URL", REDIS_URL, None if REDIS_URL else "is not set: every node shares Redis")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -49,7 +51,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 # Carrier submissions and result checks have queues of their own (CARRIER_QUEUES, with the
 # carrier settings); a worker started without --queues consumes all three.
-CELERY_TASK_DEFAULT_QUEUE = "celery"
+# CELERY_DEFAULT_QUEUE names the default queue, so that two installations (or a test run) may
+# share one Redis without taking each other's messages.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), *map(Queue, CARRIER_QUEUES.values())]
 CELERY_TASK_ROUTES = ["carriers.tasks.queue_for"]
 CELERY_BEAT_SCHEDULE: dict = {

@@ -34,6 +34,9 @@ PRODUCTION_ENV = {
     "EMAIL_URL": "smtp+tls://mailer:password@smtp.example.com:587",
     "FIELD_ENCRYPTION_KEYS": "Z3JlYXQtMzItYnl0ZS1rZXktZm9yLXRlc3RzLW9ubHk=",
     "FIELD_HASH_KEY": "lookup-hash-key-0123456789abcdef0123456789",
+    "DATABASE_URL": "postgres://review:password@db.example.com:5432/review",
+    "REDIS_URL": "redis://redis.example.com:6379/0",
+    "S3_BUCKET_NAME": "review-materials",
 }
 
 #: Values that were once published as defaults: none may work in production.
@@ -48,7 +51,9 @@ PUBLISHED = {
 
 def _clean_environ(monkeypatch, values: dict[str, str], var_dir: Path) -> None:
     for name in list(os.environ):
-        if name.startswith(("DJANGO_", "CARRIER_", "FIELD_", "EMAIL_", "SITE_URL", "DATABASE")):
+        if name.startswith(
+            ("DJANGO_", "CARRIER_", "FIELD_", "EMAIL_", "SITE_URL", "DATABASE", "REDIS_", "S3_")
+        ):
             monkeypatch.delenv(name)
     monkeypatch.setenv("REVIEWPORTAL_VAR_DIR", str(var_dir))
     for name, value in values.items():
@@ -145,11 +150,28 @@ def test_production_refuses_the_installations_generated_demo_secret(monkeypatch,
         ("FIELD_ENCRYPTION_KEYS", "not-a-key", "not url-safe base64"),
         ("FIELD_ENCRYPTION_KEYS", "c2hvcnQ=", "not 32 url-safe base64 bytes"),
         ("DJANGO_SECRET_KEY", "short", "shorter than 50"),
+        ("DATABASE_URL", "sqlite:////srv/review/db.sqlite3", "is not PostgreSQL"),
     ],
 )
 def test_production_refuses_unsafe_values(variable, value, problem, monkeypatch, tmp_path):
     with pytest.raises(ImproperlyConfigured, match=problem):
         load_settings(monkeypatch, tmp_path, **{**PRODUCTION_ENV, variable: value})
+
+
+def test_production_shares_its_state_and_keeps_checked_connections(monkeypatch, tmp_path):
+    loaded = load_settings(monkeypatch, tmp_path, **PRODUCTION_ENV)
+    database = loaded.DATABASES["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
+    assert loaded.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert PRODUCTION_ENV["REDIS_URL"] == loaded.CELERY_BROKER_URL
+    assert loaded.STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert loaded.STORAGES["default"]["OPTIONS"]["default_acl"] == "private"
+    assert loaded.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+
+
+def test_the_demo_opens_one_connection_per_request(monkeypatch, tmp_path):
+    assert load_settings(monkeypatch, tmp_path).DATABASES["default"]["CONN_MAX_AGE"] == 0
 
 
 def test_proxy_ssl_header_and_hsts_come_from_the_environment(monkeypatch, tmp_path):
@@ -167,8 +189,11 @@ def test_proxy_ssl_header_and_hsts_come_from_the_environment(monkeypatch, tmp_pa
 
 
 def _manage(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CARRIER_"))}
-    base.pop("DATABASE_URL", None)
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "CARRIER_", "DATABASE_", "REDIS_", "S3_"))
+    }
     base.update(env, REVIEWPORTAL_VAR_DIR=str(tmp_path / "var"))
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
