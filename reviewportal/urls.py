@@ -14,3 +14,6 @@ urlpatterns = [
     path("portal/templates/", include("templates.urls")),
     path("", RedirectView.as_view(url="/portal/", permanent=False)),
 ]
+
+# A database or Redis that went away answers 503 with Retry-After (reviewportal/unavailable.py).
+handler500 = "reviewportal.unavailable.server_error"

@@ -81,6 +81,8 @@ DJANGO_FSM_LOG_STORAGE_METHOD = "reviewportal.history_batch.BatchingBackend"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view whose database or Redis went away answers 503 (handler500 covers the rest).
+    "reviewportal.unavailable.UnavailableMiddleware",
     "signatures.upload_handlers.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
