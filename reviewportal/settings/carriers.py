@@ -52,6 +52,8 @@ CARRIER_POLICY = {
     # A queued filing untouched this long is re-sent by the sweep; an attempt started this long
     # ago without an answer is taken to be dead (its worker was killed).
     "SWEEP_STALE_SECONDS": env.int("CARRIER_SWEEP_STALE_SECONDS", default=300),
+    # How often beat runs that sweep (`carrier-filings-sweep`).
+    "SWEEP_SECONDS": env.float("CARRIER_SWEEP_SECONDS", default=120.0),
     # First result check after a submission; later ones come from the periodic poll
     # (`carrier-results-poll`), both on the working-day clock: 600 s for real carriers, 5 s and
     # 15 s for stubs whose working day lasts a second.

@@ -58,7 +58,10 @@ CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), *map(Queue, CARRIER_QUEU
 CELERY_TASK_ROUTES = ["carriers.tasks.queue_for"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Records SLA breaches and flags items at risk (reviewportal.services.sla.sla_sweep_run).
-    "sla-sweep": {"task": "reviewportal.tasks.sla_sweep", "schedule": 300.0},
+    "sla-sweep": {
+        "task": "reviewportal.tasks.sla_sweep",
+        "schedule": env.float("SLA_SWEEP_SECONDS", default=300.0),
+    },
     # Next year's calendar missing or provisional: senior reviewers hear of it once a week.
     "calendar-coverage-reminder": {
         "task": "reviewportal.tasks.calendar_coverage_reminder",
@@ -74,7 +77,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Staged uploads nobody used (kept for a refused form; UPLOAD_STAGED_HOURS) are deleted.
     "staged-uploads-purge": {"task": "signatures.tasks.staged_uploads_purge", "schedule": 3600.0},
     # Carrier outbox: re-sends filings left queued (a lost message loses nothing).
-    "carrier-filings-sweep": {"task": "carriers.tasks.filings_sweep_task", "schedule": 120.0},
+    "carrier-filings-sweep": {
+        "task": "carriers.tasks.filings_sweep_task",
+        "schedule": CARRIER_POLICY["SWEEP_SECONDS"],
+    },
     # Carrier results: polls queryable carriers, probes the others (never ctcc at night); every
     # 10 minutes, sooner when the stub carriers' working days are compressed.
     "carrier-results-poll": {
