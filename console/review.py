@@ -515,8 +515,11 @@ def action_view(modeladmin, request, object_id, action):
         return HttpResponseRedirect(_item_url(item))
     messages.success(request, text)
     if chosen in (Action.APPROVE, Action.REJECT, Action.CONFIRM, Action.REVOKE, Action.REASSIGN):
-        item.refresh_from_db()
-        if item.state != "under_review" or chosen != Action.APPROVE:
+        # The state read again, not refresh_from_db(): django-fsm's refresh of a protected
+        # field lifts the protection on the field itself, for every thread of the process, so
+        # two threads refreshing at once fail ("Direct state modification is not allowed").
+        state = type(item)._default_manager.filter(pk=item.pk).values_list("state", flat=True)
+        if state.first() != "under_review" or chosen != Action.APPROVE:
             return HttpResponseRedirect(
                 reverse(f"admin:{item._meta.app_label}_{item._meta.model_name}_changelist")
             )

@@ -9,15 +9,28 @@ them)."""
 
 from __future__ import annotations
 
+import threading
+
 from reviewportal.celery import app
+
+# Celery's autodiscovery returns at once, having imported nothing, to a thread that calls it
+# while another thread is running it: the threads of a process discover one at a time.
+_discovering = threading.Lock()
+
+
+def task_modules_import() -> None:
+    """Import every app's task module (Celery's autodiscovery), as a worker does at start; a web
+    process does it before serving (reviewportal/wsgi.py)."""
+    with _discovering:
+        app.loader.import_default_modules()
 
 
 def task_named(name: str):
     """The task registered as ``name`` (KeyError for a name no task module registers)."""
     task = app.tasks.get(name)
     if task is None:
-        # Outside a worker (a web process, a command) the apps' task modules are imported
-        # when first needed: Celery's autodiscovery runs on the loader's default imports.
-        app.loader.import_default_modules()
+        # Outside a worker (a command, a web process started otherwise) the apps' task
+        # modules are imported when first needed.
+        task_modules_import()
         task = app.tasks[name]
     return task

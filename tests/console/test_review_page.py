@@ -3,6 +3,7 @@ service (SPEC §3; issue 5)."""
 
 import datetime as dt
 
+import django_fsm
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
@@ -94,6 +95,22 @@ def test_approve_with_comment(client, make_signature, reviewer):
     item.refresh_from_db()
     assert item.state == S.APPROVED
     assert item.current_revision.decisions.get().customer_comment == "符合要求"
+
+
+def test_approve_answers_while_another_thread_holds_the_state_field_protected(
+    client, make_signature, reviewer, monkeypatch
+):
+    """django-fsm's refresh_from_db lifts a protected field's protection on the field object,
+    shared by every thread, and puts it back after: a thread refreshing while another has just
+    put it back fails. Modelled here by a refresh that cannot lift it; the console reads the
+    state by a query instead, and the approval answers as usual (it used to be a 500)."""
+    monkeypatch.setattr(django_fsm.FSMModelMixin, "_get_protected_fsm_fields", lambda self: set())
+    item = make_signature("under_review")
+    client.force_login(reviewer)
+    response = client.post(url(item, "act", "approve"), {"comment": ""})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:signatures_signatureapplication_changelist")
+    assert SignatureApplication.objects.get(pk=item.pk).state == S.APPROVED
 
 
 def test_post_of_an_action_the_user_may_not_take_changes_nothing(client, make_signature, reviewer2):
