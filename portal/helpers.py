@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -119,6 +120,16 @@ def with_status(request, queryset):
     if status in ReviewState.values:
         return queryset.filter(state=status), status
     return queryset, None
+
+
+#: Items per page of the portal's lists.
+LIST_PAGE_SIZE = 50
+
+
+def list_page(request, queryset):
+    """The page of ``queryset`` asked for in ``?page=`` (the first for anything unusable, the
+    last past the end): a list reads one page of rows, however many the account has."""
+    return Paginator(queryset, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def edit_saved_message(item) -> str:

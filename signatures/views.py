@@ -31,6 +31,7 @@ from portal.helpers import (
     form_uploads,
     item_context,
     keep_uploads,
+    list_page,
     material_fields,
     merge_materials,
     once_per_form,
@@ -426,15 +427,16 @@ def signature_list(request):
         .prefetch_related(
             Prefetch("filings", queryset=CarrierFiling.objects.select_related("carrier"))
         )
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk")
     )
     queryset, status = with_status(request, queryset)
-    items = list(queryset)
+    page = list_page(request, queryset)
+    items = list(page)
     carriers = carriers_and_filings(items)
     return render(
         request,
         "signatures/signature_list.html",
-        {"items": items, "carriers": carriers, "status": status, "states": S.choices},
+        {"items": items, "page": page, "carriers": carriers, "status": status, "states": S.choices},
     )
 
 

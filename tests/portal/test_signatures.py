@@ -10,11 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
+from portal.helpers import LIST_PAGE_SIZE
 from reviewportal.models import UrgentTicket
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from reviewportal.services import lifecycle as lc
 from signatures.models import Material, Qualification, SignatureApplication
-from tests.factories import QualificationFactory, png_bytes
+from tests.factories import QualificationFactory, SignatureApplicationFactory, png_bytes
 
 
 def _post(client, **extra):
@@ -100,6 +101,18 @@ def test_list_shows_status_and_filing_per_carrier(portal_client, world):
     assert body.count("fl-queued") == 3
     filtered = portal_client.get(reverse("signatures:signature_list"), {"status": "rejected"})
     assert world["signature"].public_id not in filtered.content.decode()
+
+
+def test_the_list_shows_a_page_of_signatures(portal_client, approved_qualification):
+    SignatureApplicationFactory.create_batch(
+        LIST_PAGE_SIZE + 1, qualification=approved_qualification
+    )
+    url = reverse("signatures:signature_list")
+    first = portal_client.get(url)
+    assert len(first.context["items"]) == LIST_PAGE_SIZE
+    assert 'href="?page=2" rel="next"' in first.content.decode()
+    (last,) = portal_client.get(url, {"page": 2}).context["items"]
+    assert last == SignatureApplication.objects.order_by("created_at", "pk").first()
 
 
 def test_rejection_reasons_in_the_customers_language_then_edit_and_resubmit(

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from carriers.models import Carrier
+from portal.helpers import LIST_PAGE_SIZE
 from reviewportal.models import FormSubmission, ReviewState, UrgentTicket
 from reviewportal.selectors import revisions_for, transition_log_for
 from templates import selectors
@@ -157,6 +158,30 @@ def test_the_list_shows_only_the_accounts_own_templates(
     approved_row, pending_row = response.context["items"]
     assert [f.carrier for f in approved_row.carrier_filings] == carriers
     assert pending_row.carrier_filings == [None, None, None]
+
+
+def test_the_list_shows_a_page_of_templates_and_links_to_the_others(
+    portal_client, approved_signature
+):
+    TemplateApplicationFactory.create_batch(LIST_PAGE_SIZE + 3, signature=approved_signature)
+    newest_first = list(
+        TemplateApplication.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)
+    )
+    first = portal_client.get(LIST)
+    assert [t.pk for t in first.context["items"]] == newest_first[:LIST_PAGE_SIZE]
+    assert 'href="?page=2" rel="next"' in first.content.decode()
+    second = portal_client.get(LIST, {"page": 2})
+    assert [t.pk for t in second.context["items"]] == newest_first[LIST_PAGE_SIZE:]
+    assert 'href="?page=1" rel="prev"' in second.content.decode()
+    # Past the end: the last page; not a number: the first.
+    assert (
+        second.context["page"].number
+        == portal_client.get(LIST, {"page": 99}).context["page"].number
+    )
+    assert portal_client.get(LIST, {"page": "x"}).context["page"].number == 1
+    # The status chosen stays in the pager's links.
+    filtered = portal_client.get(LIST, {"status": "draft"})
+    assert 'href="?status=draft&amp;page=2"' in filtered.content.decode()
 
 
 def test_the_list_of_an_account_without_templates_is_empty(portal_client, other_signature):
