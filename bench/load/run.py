@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psycopg
+import redis as redis_client
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -139,6 +140,8 @@ def run_target(target: str, args, base: str, redis: str, out: Path) -> dict[str,
     finally:
         for process in processes:
             stop(process)
+        # The messages nobody consumed (the run starts no worker).
+        redis_client.Redis.from_url(redis).delete(queue, f"{queue}.submit", f"{queue}.check")
         with psycopg.connect(base, autocommit=True) as db:
             db.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
