@@ -22,7 +22,7 @@ from reviewportal.models import ReviewState
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from reviewportal.services import lifecycle as lc
 from reviewportal.services.findings import findings_for
-from reviewportal.services.rereview import SIGNATURES, BatchChecker, rereview_run
+from reviewportal.services.rereview import BatchChecker, rereview_run
 from signatures.models import SignatureApplication
 from signatures.rules import SIG_AUTHORIZATION_REQUIRED, SIG_MATERIALS_MISSING
 from signatures.selectors import signature_check_input, signature_findings
@@ -42,6 +42,9 @@ PARTNERS = {
 
 #: What an expired (or not yet valid) authorization leaves the signature without.
 EXPIRED_BLOCKS = {SIG_AUTHORIZATION_REQUIRED, SIG_MATERIALS_MISSING}
+
+#: The run kind the signatures app registers.
+SIGNATURES = "signatures"
 
 
 def today() -> dt.date:
