@@ -15,10 +15,11 @@ from django.db import connection
 from django.utils import timezone
 from time_machine import escape_hatch
 
-from carriers.models import CarrierFiling, FilingAttempt, StubFiling
+from carriers.models import CarrierFiling, FilingAttempt
 from carriers.services import filings_poll, filings_sweep
 from reviewportal.celery import app
 from reviewportal.services import lifecycle as lc
+from tests.carriers.ledger import assert_each_filed_once
 from tests.carriers.workers import (
     database_url,
     delete_queues,
@@ -119,19 +120,9 @@ def test_forwarding_survives_faults_and_a_killed_worker(
 
     assert killed_at_final is not None and killed_at_final < 3 * APPROVALS
     # The stubs' own ledger: one record per (carrier, revision), the one our filing points at.
-    records = StubFiling.objects.filter(subject_public_id__startswith="SIG")
-    per_filing = Counter(records.values_list("carrier_code", "revision_id"))
-    assert len(per_filing) == 3 * APPROVALS and set(per_filing.values()) == {1}
-    by_ticket = {r.ticket_id: r for r in records}
-    for filing in filings.select_related("carrier"):
-        record = by_ticket[filing.carrier_ticket_id]
-        assert (record.carrier_code, record.revision_id) == (
-            filing.carrier.code,
-            filing.revision_id,
-        )
-        assert record.outcome == filing.state
+    records = assert_each_filed_once(filings, expected=3 * APPROVALS)
     # The faults happened and were survived: transient attempts, and re-deliveries of keys the
     # carrier already had (lost responses, the killed worker's tasks) filed nothing twice.
     assert FilingAttempt.objects.filter(outcome="transient").exists()
-    assert sum(r.deliveries for r in records) > records.count()
+    assert sum(r.deliveries for r in records) > len(records)
     assert states["rejected"] > 0 and states["registered"] > 0

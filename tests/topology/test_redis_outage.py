@@ -19,7 +19,8 @@ from django.db import connection
 from django.utils import timezone
 from time_machine import escape_hatch
 
-from carriers.models import CarrierFiling, StubFiling
+from carriers.models import CarrierFiling
+from tests.carriers.ledger import assert_each_filed_once
 from tests.carriers.workers import (
     WORKER_MAIN,
     database_url,
@@ -170,14 +171,4 @@ def test_forwarding_survives_redis_stopped_for_30_seconds(
     assert stopped_at is not None and final_before < 3 * APPROVALS
     print(f"workers restarted by the supervisor: {restarts}")
     # The stubs' ledger: one record per (carrier, revision), the one each filing points at.
-    records = StubFiling.objects.filter(subject_public_id__startswith="SIG")
-    per_filing = Counter(records.values_list("carrier_code", "revision_id"))
-    assert len(per_filing) == 3 * APPROVALS and set(per_filing.values()) == {1}
-    by_ticket = {r.ticket_id: r for r in records}
-    for filing in filings.select_related("carrier"):
-        record = by_ticket[filing.carrier_ticket_id]
-        assert (record.carrier_code, record.revision_id) == (
-            filing.carrier.code,
-            filing.revision_id,
-        )
-        assert record.outcome == filing.state
+    assert_each_filed_once(filings, expected=3 * APPROVALS)
