@@ -7,6 +7,8 @@
                              upload of 100 MB on a slow line needs the time)
     WEB_MAX_REQUESTS         requests after which a worker is replaced (2000, with jitter)
     WEB_FORWARDED_ALLOW_IPS  proxies trusted for X-Forwarded-* (127.0.0.1)
+    WEB_CONTROL_SOCKET       path of Gunicorn's control socket; unset, there is none (the
+                             default, one path per user, would be shared by every node of a host)
 
 A web node keeps nothing of its own: sessions are in the database, the cache, rate limits and
 the broker in Redis, uploads in the configured storage (README, "Running in production")."""
@@ -41,6 +43,9 @@ max_requests_jitter = max(1, max_requests // 10)
 forwarded_allow_ips = os.environ.get("WEB_FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "reviewportal.wsgi:application"
 proc_name = "reviewportal-web"
+control_socket_disable = not os.environ.get("WEB_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["WEB_CONTROL_SOCKET"]
 
 accesslog = "-"
 errorlog = "-"

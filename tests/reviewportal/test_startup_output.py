@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
+
+from tests.topology.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -92,12 +93,6 @@ def test_a_command_logs_no_library_start_up_but_real_warnings_and_errors(tmp_pat
         "our own news",
     ):
         assert real in output, output
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_scripts_run_prints_the_urls_logins_and_real_warnings_only(tmp_path):

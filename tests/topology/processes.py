@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,6 +22,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def form_value(page: str, name: str) -> str:
+    """The value of the hidden input ``name`` of an HTML page (CSRF and one-time form tokens)."""
+    found = re.search(rf'name="{name}" value="([^"]+)"', page)
+    assert found, f"no {name} on the page"
+    return found.group(1)
 
 
 def start(args: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:

@@ -4,6 +4,7 @@ web node and the worker recover by themselves, and no item is half-written."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -17,12 +18,12 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from reviewportal.demo import DEMO_PASSWORD
 from tests.topology.postgres import Cluster
-from tests.topology.processes import ROOT, free_port, serve, stop, wait_http
+from tests.topology.processes import ROOT, form_value, free_port, serve, stop, wait_http
 
 pytestmark = pytest.mark.services
 
-DEMO_PASSWORD = "ReviewDemo-2026"
 DOWN_SECONDS = 5
 
 #: After the restart, in a process of its own: a notification whose e-mail the worker sends.
@@ -39,12 +40,6 @@ n = Notification.objects.create(
 task_named(EMAIL_TASK).apply_async((n.pk,))
 print(n.pk)
 """
-
-
-def _token(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]+)"', page)
-    assert found, f"no {name} on the page"
-    return found.group(1)
 
 
 def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -85,7 +80,7 @@ class Load:
         done = client.post(
             "/portal/login/",
             data={
-                "csrfmiddlewaretoken": _token(page.text, "csrfmiddlewaretoken"),
+                "csrfmiddlewaretoken": form_value(page.text, "csrfmiddlewaretoken"),
                 "username": "hexun",
                 "password": DEMO_PASSWORD,
             },
@@ -113,8 +108,8 @@ class Load:
             sent = client.post(
                 "/portal/templates/new/",
                 data={
-                    "csrfmiddlewaretoken": _token(form.text, "csrfmiddlewaretoken"),
-                    "form_token": _token(form.text, "form_token"),
+                    "csrfmiddlewaretoken": form_value(form.text, "csrfmiddlewaretoken"),
+                    "form_token": form_value(form.text, "form_token"),
                     "signature": signature.group(1),
                     "name": f"发货通知{n}",
                     "kind": "notification",
@@ -133,7 +128,7 @@ def test_postgres_restarted_under_load(cluster, tmp_path):
     cluster.createdb("review")
     queue = f"pg-restart-{uuid.uuid4().hex[:12]}"
     env = {
-        **{k: v for k, v in __import__("os").environ.items() if not k.startswith("DJANGO_")},
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
         "DATABASE_URL": cluster.url("review"),
         "REDIS_URL": settings.REDIS_URL,
         "REVIEWPORTAL_VAR_DIR": str(tmp_path / "var"),

@@ -6,7 +6,6 @@ approval with the stub carriers, and no node writes a file of its own."""
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 import uuid
@@ -25,7 +24,7 @@ from signatures.models import Material, SignatureApplication
 from tests.carriers.workers import database_url, delete_queues, run_queues
 from tests.factories import PASSWORD, CustomerFactory, QualificationFactory, StaffFactory, png_bytes
 from tests.states import walk_to
-from tests.topology.processes import free_port, serve, start, stop, wait_http
+from tests.topology.processes import form_value, free_port, serve, start, stop, wait_http
 
 pytestmark = [pytest.mark.services, pytest.mark.real_broker]
 
@@ -35,19 +34,13 @@ FINAL = ("registered", "rejected")
 FILING_DEADLINE_SECONDS = 120
 
 
-def _token(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]+)"', page)
-    assert found, f"no {name} on the page"
-    return found.group(1)
-
-
 def _login(client: httpx.Client, path: str, username: str) -> None:
     page = client.get(path)
     assert page.status_code == 200, page.text[:500]
     done = client.post(
         path,
         data={
-            "csrfmiddlewaretoken": _token(page.text, "csrfmiddlewaretoken"),
+            "csrfmiddlewaretoken": form_value(page.text, "csrfmiddlewaretoken"),
             "username": username,
             "password": PASSWORD,
         },
@@ -183,8 +176,8 @@ def test_two_nodes_share_sessions_uploads_and_claims(settings, tmp_path, s3_serv
         sent = node_a.post(
             "/portal/signatures/new/",
             data={
-                "csrfmiddlewaretoken": _token(form.text, "csrfmiddlewaretoken"),
-                "form_token": _token(form.text, "form_token"),
+                "csrfmiddlewaretoken": form_value(form.text, "csrfmiddlewaretoken"),
+                "form_token": form_value(form.text, "form_token"),
                 "qualification": qualification.public_id,
                 "sig_type": "company",
                 "purpose": "self",
