@@ -13,7 +13,16 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("reviewportal", "signatures", "templates", "carriers", "portal", "console")
+PACKAGES = (
+    "reviewportal",
+    "signatures",
+    "templates",
+    "carriers",
+    "webhooks",
+    "portal",
+    "console",
+    "api",
+)
 
 
 @pytest.fixture(scope="module")

@@ -68,11 +68,15 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "auditlog",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "reviewportal",
     "portal",
     "signatures",
     "templates",
     "carriers",
+    "webhooks",
+    "api",
 ]
 
 # Transition log rows as django-fsm-log's simple backend writes them, which a service moving
