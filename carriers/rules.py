@@ -74,8 +74,7 @@ def customer_refile_refusal(
         and user.is_authenticated
         and user.is_active
         and not user.is_staff
-        and user.account_id is not None
-        and user.account_id == item.account_id
+        and user.may_write_for(item.account_id)
     ):
         return RefileRefusal(
             RefileRefusalCode.NOT_YOURS,

@@ -19,7 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from reviewportal.models import Account, ReviewState, User
+from reviewportal.models import Account, AccountRole, ReviewState, User
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from reviewportal.services import lifecycle as lc
 from reviewportal.services.calendar import calendar_stopgap
@@ -136,6 +136,8 @@ def _staff(password: str, result: DemoResult) -> dict[str, User]:
 def _customer(account: Account, username: str, password: str) -> User:
     user, _ = User.objects.get_or_create(username=username, defaults={"account": account})
     user.account = account
+    # Each demo company's login signed it up: its owner.
+    user.account_role = AccountRole.OWNER
     user.email = f"{username}@customer.example.cn"
     user.set_password(password)
     user.save()

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
-from reviewportal.errors import PermissionRefused, TransitionRefused
+from reviewportal.errors import NotFoundForUser, PermissionRefused, TransitionRefused
 from reviewportal.models.lifecycle import ReviewableModel, ReviewState
 
 S = ReviewState
@@ -86,7 +86,7 @@ def _user_may(item, user, action: Action) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
     if action in CUSTOMER_ACTIONS:
-        return user.account_id is not None and user.account_id == item.account_id
+        return user.may_write_for(item.account_id)
     if not is_staff_user(user):
         return False
     if action == Action.CLAIM:
@@ -126,6 +126,28 @@ def require_action(item, user, action: Action) -> None:
         raise TransitionRefused(
             WRONG_STATE_MESSAGES[action] % {"item": item, "state": item.get_state_display()}
         )
+
+
+def require_account_writer(user, account_id: int) -> None:
+    """Raise unless ``user`` may change the applications of ``account_id``: another account's
+    user (or nobody) is told the object does not exist, a read-only user of the account that
+    the role does not allow it."""
+    if not (user and user.is_authenticated and user.account_id == account_id):
+        raise NotFoundForUser(gettext("Not found."))
+    if not user.may_write_for(account_id):
+        raise PermissionRefused(read_only_message())
+
+
+def read_only_message() -> str:
+    return gettext("Your role in the account is read-only: ask an admin of the account.")
+
+
+def require_account_manager(user, account_id: int) -> None:
+    """Raise unless ``user`` manages ``account_id`` (its team, API keys and webhooks)."""
+    if not (user and user.is_authenticated and user.account_id == account_id):
+        raise NotFoundForUser(gettext("Not found."))
+    if not user.may_manage(account_id):
+        raise PermissionRefused(gettext("Only the account's owner and admins may do this."))
 
 
 def may_write_internal_note(item, user) -> bool:

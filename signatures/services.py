@@ -26,7 +26,13 @@ from django.utils.translation import gettext_noop
 from reviewportal.errors import NotFoundForUser, PermissionRefused, ReviewError, TransitionRefused
 from reviewportal.models import AccessLog, Account, ReviewState, User
 from reviewportal.models.lifecycle import LIVE_STATES, OPEN_STATES
-from reviewportal.permissions import PERM_REVIEW, Action, is_staff_user, require_action
+from reviewportal.permissions import (
+    PERM_REVIEW,
+    Action,
+    is_staff_user,
+    require_account_writer,
+    require_action,
+)
 from reviewportal.precheck.text import normalize
 from reviewportal.selectors import live_twin
 from reviewportal.services.lifecycle import (
@@ -68,8 +74,7 @@ USABLE_QUALIFICATION_STATES = (
 
 
 def _require_member(user: User, account: Account) -> None:
-    if not (user and user.is_authenticated and user.account_id == account.pk):
-        raise NotFoundForUser(_("Not found."))
+    require_account_writer(user, account.pk)
 
 
 def _same_account(obj, account: Account, what: str) -> None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from reviewportal.errors import NotFoundForUser, ReviewError
 from reviewportal.models import Account, ReviewState, User
-from reviewportal.permissions import Action, require_action
+from reviewportal.permissions import Action, require_account_writer, require_action
 from reviewportal.selectors import live_twin
 from reviewportal.services.lifecycle import (
     LIFECYCLE_EXCLUDE,
@@ -60,8 +60,7 @@ def template_application_create(
     """Create a template application as a draft (submitted when ``submit``). Its signature must
     belong to the account and be approved (seed 003: signature first, then templates)."""
     with transaction.atomic():
-        if not (user and user.account_id == account.pk):
-            raise NotFoundForUser(_("Not found."))
+        require_account_writer(user, account.pk)
         unknown = set(fields) - set(TEMPLATE_FIELDS)
         if unknown:
             raise ReviewError(_("Unknown field: %(field)s") % {"field": ", ".join(sorted(unknown))})
@@ -85,8 +84,7 @@ def template_application_update(
     """Edit a template application; a submitted one is resubmitted as a new revision."""
     with lifecycle_transaction():
         application = lock(application)
-        if user.account_id != application.account_id:
-            raise NotFoundForUser(_("Not found."))
+        require_account_writer(user, application.account_id)
         require_action(application, user, Action.EDIT)
         unknown = set(fields) - set(TEMPLATE_FIELDS)
         if unknown:

@@ -10,7 +10,7 @@ import factory
 from django.contrib.auth.models import Group
 from PIL import Image
 
-from reviewportal.models import Account, User
+from reviewportal.models import Account, AccountRole, User
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from signatures.models import Qualification, SignatureApplication
 from templates.models import TemplateApplication
@@ -34,6 +34,8 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"customer{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.cn")
     account = factory.SubFactory(AccountFactory)
+    # As after sign-up: the account's first user owns it. Tests of the other roles say so.
+    account_role = AccountRole.OWNER
     language = "zh-hans"
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
@@ -48,6 +50,7 @@ class StaffFactory(CustomerFactory):
 
     username = factory.Sequence(lambda n: f"staff{n}")
     account = None
+    account_role = AccountRole.MEMBER
     is_staff = True
 
     @factory.post_generation

@@ -2,7 +2,8 @@
 decisions with their reason catalogue, urgent tickets, notifications, the access log, and the
 business calendar with its SLA policies."""
 
-from reviewportal.models.accounts import Account, User
+from reviewportal.models.accounts import Account, AccountRole, User
+from reviewportal.models.api_keys import ApiKey, ApiScope
 from reviewportal.models.audit import AccessLog
 from reviewportal.models.calendar import CalendarChange, SlaPolicy, WorkingDay
 from reviewportal.models.lifecycle import ReviewableModel, ReviewState, SlaClock
@@ -21,6 +22,9 @@ from reviewportal.models.tickets import UrgentTicket
 __all__ = [
     "AccessLog",
     "Account",
+    "AccountRole",
+    "ApiKey",
+    "ApiScope",
     "CalendarChange",
     "DecisionOutcome",
     "FormSubmission",

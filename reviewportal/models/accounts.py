@@ -32,6 +32,24 @@ class Account(models.Model):
         return f"{self.name} ({self.public_id})"
 
 
+class AccountRole(models.TextChoices):
+    """What a customer user may do in the account, in the portal and through the API alike."""
+
+    #: Everything an admin does; the account's first user (who signed it up).
+    OWNER = "owner", _("Owner")
+    #: Also manages the team, the API keys and the webhook endpoints.
+    ADMIN = "admin", _("Admin")
+    #: Applies, edits, submits and withdraws.
+    MEMBER = "member", _("Member")
+    #: Reads everything of the account and changes nothing.
+    VIEWER = "viewer", _("Read-only")
+
+
+#: Roles that may change the account's applications, and those that also manage the account.
+WRITER_ROLES = frozenset({AccountRole.OWNER, AccountRole.ADMIN, AccountRole.MEMBER})
+MANAGER_ROLES = frozenset({AccountRole.OWNER, AccountRole.ADMIN})
+
+
 class User(AbstractUser):
     """A person: either a customer user (belongs to an account, never staff) or operator staff
     (no account; reaches the reviewer console through group permissions)."""
@@ -43,6 +61,13 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="users",
+    )
+    account_role = models.CharField(
+        _("role in the account"),
+        max_length=10,
+        choices=AccountRole.choices,
+        default=AccountRole.MEMBER,
+        help_text=_("Customer users only: what the user may do in the account."),
     )
     phone = models.CharField(_("mobile"), max_length=32, blank=True)
     language = models.CharField(
@@ -66,6 +91,24 @@ class User(AbstractUser):
     @property
     def is_customer(self) -> bool:
         return self.account_id is not None
+
+    def may_write_for(self, account_id: int | None) -> bool:
+        """Whether this user may change ``account_id``'s applications (not read-only)."""
+        return (
+            self.is_active
+            and self.account_id is not None
+            and self.account_id == account_id
+            and self.account_role in WRITER_ROLES
+        )
+
+    def may_manage(self, account_id: int | None) -> bool:
+        """Whether this user manages ``account_id``: its team, API keys and webhooks."""
+        return (
+            self.is_active
+            and self.account_id is not None
+            and self.account_id == account_id
+            and self.account_role in MANAGER_ROLES
+        )
 
     def display_name(self) -> str:
         return self.get_full_name() or self.username

@@ -19,8 +19,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from reviewportal.errors import NotFoundForUser
-from reviewportal.models import Account, Notification, User
+from reviewportal.errors import NotFoundForUser, PermissionRefused
+from reviewportal.models import Account, AccountRole, Notification, User
+from reviewportal.permissions import require_account_manager
 from reviewportal.services.email import email_send, site_url
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def account_signup(
             first_name=full_name.strip(),
             phone=phone.strip(),
             account=account,
+            account_role=AccountRole.OWNER,
             language=language,
         )
         user.set_password(password)
@@ -112,9 +114,11 @@ def account_invite(
     email: str,
     username: str,
     full_name: str = "",
+    role: str = AccountRole.MEMBER,
 ) -> User:
-    """Add a colleague to ``inviter``'s account.
+    """Add a colleague to ``inviter``'s account, with ``role`` (``AccountRole``).
 
+    Only the account's owner and admins invite, and only an owner makes another owner.
     Effects: a user of the same account with an unusable password and the inviter's language,
     and an e-mail with a link to choose a password (Django's password-reset token, valid for
     ``PASSWORD_RESET_TIMEOUT``; the link starts from ``SITE_URL``).
@@ -126,6 +130,8 @@ def account_invite(
     with transaction.atomic():
         if not (inviter.is_authenticated and inviter.account_id):
             raise NotFoundForUser(_("Not found."))
+        require_account_manager(inviter, inviter.account_id)
+        _role_may_be_given(by=inviter, role=role)
         username = username.strip()
         _plain_lines(full_name=full_name)
         _username_free(username)
@@ -134,6 +140,7 @@ def account_invite(
             email=email.strip(),
             first_name=full_name.strip(),
             account_id=inviter.account_id,
+            account_role=role,
             language=inviter.language,
         )
         user.set_unusable_password()
@@ -155,6 +162,54 @@ def account_invite(
                 )
             ) from None
         return user
+
+
+def _role_may_be_given(*, by: User, role: str) -> None:
+    if role not in AccountRole.values:
+        raise ValidationError({"role": _("Choose one of the roles offered.")})
+    if role == AccountRole.OWNER and by.account_role != AccountRole.OWNER:
+        raise PermissionRefused(_("Only an owner of the account may make someone an owner."))
+
+
+def account_member_update(
+    *, by: User, member: User, role: str | None = None, active: bool | None = None
+) -> User:
+    """Change a colleague's role in the account or whether they may still log in.
+
+    Only the account's owner and admins do this, to users of their own account; only an owner
+    changes an owner or makes one; nobody changes their own role or deactivates themselves
+    (another manager must); the account always keeps an active owner. A deactivated user can
+    neither log in nor use the API keys they made."""
+    with transaction.atomic():
+        require_account_manager(by, by.account_id)
+        member = (
+            User.objects.select_for_update().filter(pk=member.pk, account_id=by.account_id).first()
+        )
+        if member is None:
+            raise NotFoundForUser(_("Not found."))
+        if member.pk == by.pk:
+            raise PermissionRefused(
+                _("You cannot change your own role or access: ask another admin of the account.")
+            )
+        if member.account_role == AccountRole.OWNER and by.account_role != AccountRole.OWNER:
+            raise PermissionRefused(_("Only an owner of the account may change an owner."))
+        if role is not None:
+            _role_may_be_given(by=by, role=role)
+            member.account_role = role
+        if active is not None:
+            member.is_active = active
+        # Locked in a fixed order, so that two managers demoting each other cannot both pass.
+        owners = list(
+            User.objects.select_for_update()
+            .filter(account_id=by.account_id, account_role=AccountRole.OWNER, is_active=True)
+            .exclude(pk=member.pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not owners and not (member.account_role == AccountRole.OWNER and member.is_active):
+            raise PermissionRefused(_("The account must keep at least one active owner."))
+        member.save(update_fields=["account_role", "is_active"])
+        return member
 
 
 def notification_mark_read(*, user: User, notification: Notification | None = None) -> int:

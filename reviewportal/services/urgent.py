@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from reviewportal.errors import PermissionRefused, ReviewError, TransitionRefused
 from reviewportal.models import Account, ReviewableModel, SlaPolicy, UrgentTicket, User
 from reviewportal.models.lifecycle import IN_REVIEW_STATES
-from reviewportal.permissions import PERM_URGENT, is_staff_user
+from reviewportal.permissions import PERM_URGENT, is_staff_user, read_only_message
 from reviewportal.services.lifecycle import lifecycle_transaction, lock
 from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import notification_send_to_account
@@ -73,9 +73,9 @@ def urgent_ticket_file(*, item: ReviewableModel, user: User, reason: str) -> Urg
     calendar month) than ``REVIEW_POLICY["URGENT_TICKETS_PER_MONTH"]``; an open ticket is
     created. Each refusal is a ReviewError saying why."""
     with lifecycle_transaction():
-        if not (
-            user.is_active and user.account_id is not None and user.account_id == item.account_id
-        ):
+        if not user.may_write_for(item.account_id):
+            if user.is_active and user.account_id == item.account_id:
+                raise PermissionRefused(read_only_message())
             raise PermissionRefused(
                 _("Only users of the account that owns %(item)s may ask to expedite it.")
                 % {"item": item}
