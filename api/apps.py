@@ -6,3 +6,7 @@ class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("Customer API")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The schema's API key scheme registers itself when its module is imported.
+        from api import schema  # noqa: F401

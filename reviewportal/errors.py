@@ -42,6 +42,13 @@ class ConcurrentChange(ReviewError):
         super().__init__(message, code="concurrent_change")
 
 
+class PreconditionFailed(ReviewError):
+    """The caller changed an item on the basis of a version that is no longer current."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="precondition_failed")
+
+
 class NotFoundForUser(ReviewError):
     """The object does not exist for this user (another account's objects look the same)."""
 

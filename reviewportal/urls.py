@@ -12,6 +12,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("portal/", include("signatures.urls")),
     path("portal/templates/", include("templates.urls")),
+    path("api/v1/", include("api.urls")),
     path("", RedirectView.as_view(url="/portal/", permanent=False)),
 ]
 

@@ -11,6 +11,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from reviewportal.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
+from reviewportal.identifiers import new_public_id
 from reviewportal.models import ReviewableModel
 from reviewportal.models.lifecycle import by_pk, queue_index
 from reviewportal.validators import validate_resident_id, validate_uscc
@@ -66,10 +67,25 @@ def material_upload_path(instance: Material, filename: str) -> str:
     return f"accounts/{instance.account_id}/materials/{digest[:2]}/{digest}{instance.extension}"
 
 
+def _material_public_id() -> str:
+    return new_public_id("MAT")
+
+
+def _trademark_public_id() -> str:
+    return new_public_id("TMK")
+
+
+def _authorization_public_id() -> str:
+    return new_public_id("AUT")
+
+
 class Material(models.Model):
     """An uploaded file. Immutable once stored (a changed document is a new material), so the
     checksum recorded in a revision always describes exactly what the reviewer saw."""
 
+    public_id = models.CharField(
+        _("ID"), max_length=20, unique=True, default=_material_public_id, editable=False
+    )
     account = models.ForeignKey(
         "reviewportal.Account",
         verbose_name=_("account"),
@@ -284,6 +300,9 @@ class Trademark(models.Model):
     """A registered trademark a `trademark` signature relies on; its owner must be the
     qualification's registered name (seed 004)."""
 
+    public_id = models.CharField(
+        _("ID"), max_length=20, unique=True, default=_trademark_public_id, editable=False
+    )
     account = models.ForeignKey(
         "reviewportal.Account", verbose_name=_("account"), on_delete=models.PROTECT
     )
@@ -327,6 +346,9 @@ class Authorization(BlindIndexedModelMixin, models.Model):
     """A partner entity's authorization to use its name as a signature (other-use; seed 000
     "Signature Purpose", seed 004 "(4)")."""
 
+    public_id = models.CharField(
+        _("ID"), max_length=20, unique=True, default=_authorization_public_id, editable=False
+    )
     account = models.ForeignKey(
         "reviewportal.Account", verbose_name=_("account"), on_delete=models.PROTECT
     )
@@ -487,6 +509,8 @@ class SignatureApplication(ReviewableModel):
             models.Index(fields=["content"]),
             models.Index(fields=["account", "state"]),
             models.Index(fields=["state", "due_at"]),
+            # The customer API's lists: an account's items in the order they changed.
+            models.Index(fields=["account", "updated_at", "id"], name="signature_api_sync"),
             queue_index("signature_queue"),
         ]
 

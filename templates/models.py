@@ -68,6 +68,8 @@ class TemplateApplication(ReviewableModel):
             models.Index(fields=["state", "submitted_at"]),
             models.Index(fields=["account", "state"]),
             models.Index(fields=["state", "due_at"]),
+            # The customer API's lists: an account's items in the order they changed.
+            models.Index(fields=["account", "updated_at", "id"], name="template_api_sync"),
             queue_index("template_queue"),
         ]
 

@@ -27,7 +27,7 @@ from django.conf import settings
 from tests.factories import StaffFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("reviewportal", "signatures", "templates", "carriers", "portal", "console")
+APPS = ("reviewportal", "signatures", "templates", "carriers", "portal", "console", "api")
 LC_MESSAGES = Path("locale", "zh_Hans", "LC_MESSAGES")
 
 

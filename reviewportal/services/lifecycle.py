@@ -54,6 +54,7 @@ from reviewportal.services.findings import blocking, findings_for
 from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import notification_send, notification_send_to_account
 from reviewportal.services.sla import sla_clock_start
+from reviewportal.services.versions import version_check
 from reviewportal.signals import item_approved, revisions_created
 
 #: The fields ``sla_clock_start`` sets on an item; a batch computes them once and copies them.
@@ -107,8 +108,11 @@ def lifecycle_transaction() -> Iterator[None]:
 def lock(item: ReviewableModel) -> ReviewableModel:
     """Re-read ``item`` with a row lock (PostgreSQL: ``SELECT … FOR UPDATE``), so that two
     concurrent transitions on one item run one after the other and the second sees the first's
-    result."""
-    return type(item)._default_manager.select_for_update().get(pk=item.pk)
+    result. A caller's expected version (``versions.version_expected``) is checked here, under
+    the lock."""
+    locked = type(item)._default_manager.select_for_update().get(pk=item.pk)
+    version_check(locked)
+    return locked
 
 
 def _label(item: ReviewableModel) -> str:

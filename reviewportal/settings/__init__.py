@@ -7,6 +7,7 @@ REDIS_URL and the S3 variables are set. ``DJANGO_ENV=production`` makes every se
 fact required (see ``environment``); README "Running in production" lists the variables.
 """
 
+from reviewportal.settings.api import *
 from reviewportal.settings.carriers import *
 from reviewportal.settings.core import *
 from reviewportal.settings.email import *

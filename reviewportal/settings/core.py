@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "axes",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "reviewportal",
     "portal",
     "signatures",

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from reviewportal.services.api_keys import api_key_create
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counts():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def client_for(token: str | None) -> APIClient:
+    client = APIClient()
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.fixture
+def write_key(customer):
+    return api_key_create(user=customer, name="deploy", scope="write")
+
+
+@pytest.fixture
+def api(write_key) -> APIClient:
+    """A client with a read and write key of ``customer``'s account (its owner)."""
+    return client_for(write_key[1])
+
+
+@pytest.fixture
+def read_api(customer) -> APIClient:
+    return client_for(api_key_create(user=customer, name="dashboard", scope="read")[1])
+
+
+@pytest.fixture
+def other_api(other_customer) -> APIClient:
+    return client_for(api_key_create(user=other_customer, name="theirs", scope="write")[1])

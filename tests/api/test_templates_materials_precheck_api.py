@@ -1,0 +1,176 @@
+"""Templates, material uploads and the pre-check through the API."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from reviewportal.models import ReviewState
+from signatures.models import Material, SignatureApplication
+from templates.models import TemplateApplication
+from tests.factories import (
+    QualificationFactory,
+    SignatureApplicationFactory,
+    TemplateApplicationFactory,
+    png_bytes,
+)
+from tests.states import walk_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved_signature(signature, customer, reviewer):
+    return walk_to(signature, "approved", customer=customer, reviewer=reviewer, senior=None)
+
+
+def _template(signature, **extra):
+    return {
+        "signature": signature.public_id,
+        "name": "登录验证码",
+        "content": "您的验证码为${code}，5分钟内有效，请勿泄露。",
+        "kind": "verification",
+        **extra,
+    }
+
+
+def test_template_create_and_submit_under_an_approved_signature(api, approved_signature):
+    response = api.post(
+        "/api/v1/templates", _template(approved_signature, submit=True), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["state"] == ReviewState.PENDING_REVIEW
+    assert data["signature"] == approved_signature.public_id
+    assert TemplateApplication.objects.get(public_id=data["id"]).state == ReviewState.PENDING_REVIEW
+
+
+def test_template_create_under_an_unapproved_signature_is_refused(api, signature):
+    response = api.post("/api/v1/templates", _template(signature), format="json")
+    assert response.status_code == 422
+    assert not TemplateApplication.objects.exists()
+
+
+def test_template_of_another_account_is_404_for_every_route(api, other_customer):
+    theirs = TemplateApplicationFactory(
+        signature=SignatureApplicationFactory(
+            qualification=QualificationFactory(account=other_customer.account)
+        )
+    )
+    base = f"/api/v1/templates/{theirs.public_id}"
+    assert api.get(base).status_code == 404
+    assert api.patch(base, {"name": "x"}, format="json", HTTP_IF_MATCH="*").status_code == 404
+    for action in ("submit", "withdraw", "urgent"):
+        assert api.post(f"{base}/{action}", {"reason": "x"}, format="json").status_code == 404
+    assert api.get(f"{base}/revisions").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.state == ReviewState.DRAFT and theirs.name == "登录验证码"
+
+
+def test_template_update_with_if_match_star_skips_the_version_check(api, approved_signature):
+    created = api.post("/api/v1/templates", _template(approved_signature), format="json")
+    response = api.patch(
+        created["Location"], {"remark": "晚上发送"}, format="json", HTTP_IF_MATCH="*"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["remark"] == "晚上发送"
+
+
+def test_material_upload_checks_the_content(api, account):
+    good = api.post(
+        "/api/v1/materials",
+        {"kind": "icp_screenshot", "file": _file("shot.png", png_bytes())},
+        format="multipart",
+    )
+    assert good.status_code == 201, good.json()
+    assert good.json()["id"].startswith("MAT")
+    assert good.json()["content_type"] == "image/png"
+    bad = api.post(
+        "/api/v1/materials",
+        {"kind": "icp_screenshot", "file": _file("shot.png", b"not an image at all")},
+        format="multipart",
+    )
+    assert bad.status_code == 422
+    assert Material.objects.filter(account=account).count() == 1
+
+
+def test_material_upload_refuses_json_and_unknown_kinds(api):
+    assert api.post("/api/v1/materials", {"kind": "x"}, format="json").status_code == 415
+    response = api.post(
+        "/api/v1/materials",
+        {"kind": "selfie", "file": _file("a.png", png_bytes())},
+        format="multipart",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "#/kind"
+
+
+def test_material_of_another_account_is_404(api, other_api):
+    made = api.post(
+        "/api/v1/materials",
+        {"kind": "icp_screenshot", "file": _file("shot.png", png_bytes())},
+        format="multipart",
+    ).json()
+    assert other_api.get(f"/api/v1/materials/{made['id']}").status_code == 404
+    assert api.get(f"/api/v1/materials/{made['id']}").status_code == 200
+
+
+def test_signature_with_an_uploaded_material(api, approved_qualification):
+    made = api.post(
+        "/api/v1/materials",
+        {"kind": "icp_screenshot", "file": _file("shot.png", png_bytes())},
+        format="multipart",
+    ).json()
+    response = api.post(
+        "/api/v1/signatures",
+        {
+            "qualification": approved_qualification.public_id,
+            "type": "company",
+            "content": "和讯华谷",
+            "materials": [made["id"]],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["materials"] == [made["id"]]
+    item = SignatureApplication.objects.get(public_id=response.json()["id"])
+    assert [m.public_id for m in item.materials.all()] == [made["id"]]
+
+
+def test_precheck_answers_without_storing_and_a_read_key_may_ask(read_api, approved_qualification):
+    body = {
+        "qualification": approved_qualification.public_id,
+        "type": "company",
+        "content": "和讯华谷",
+    }
+    response = read_api.post("/api/v1/precheck/signature", body, format="json")
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert data["blocked"] is False
+    assert set(data) == {"on", "blocked", "findings"}
+    assert not SignatureApplication.objects.exists()
+
+
+def test_precheck_as_of_a_date_before_and_after_the_app_name_ban(api, approved_qualification):
+    body = {
+        "qualification": approved_qualification.public_id,
+        "type": "app",
+        "content": "极光推送",
+        "material_kinds": ["icp_screenshot"],
+    }
+    before = api.post("/api/v1/precheck/signature", {**body, "on": "2026-04-01"}, format="json")
+    after = api.post("/api/v1/precheck/signature", {**body, "on": "2026-06-01"}, format="json")
+    assert before.json()["on"] == "2026-04-01"
+    assert before.json()["blocked"] is False, before.json()
+    assert after.json()["blocked"] is True
+
+
+def test_precheck_template_under_a_missing_signature_blocks(api):
+    body = {"signature": "SIGNOPE", "content": "验证码${code}", "kind": "verification"}
+    response = api.post("/api/v1/precheck/template", body, format="json")
+    assert response.status_code == 200
+    assert response.json()["blocked"] is True
+
+
+def _file(name, data):
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
