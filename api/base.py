@@ -125,6 +125,8 @@ class ApiViewSet(viewsets.GenericViewSet):
     lookup_url_kwarg = "id"
     #: API field name → service/model field name, for pointers in errors.
     field_names: dict[str, str] = {}
+    #: The query parameters a list takes (any other is refused, as a typo would be ignored).
+    list_parameters = frozenset({"state", "updated_since", "cursor", "page_size"})
 
     # --- the request -------------------------------------------------------------------------
 
@@ -133,6 +135,23 @@ class ApiViewSet(viewsets.GenericViewSet):
         translation.activate(language)
         request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)
+        allowed = self.list_parameters if self.action == "list" else frozenset()
+        # (An unmapped method has no action: it is answered 405, whatever its query.)
+        unknown = sorted(set(request.query_params) - allowed) if self.action else []
+        if unknown:
+            raise Problem(
+                422,
+                "validation_failed",
+                _("The request has invalid fields."),
+                errors=[
+                    {
+                        "pointer": f"#/{name}",
+                        "code": "unknown_parameter",
+                        "detail": _("Unknown query parameter."),
+                    }
+                    for name in unknown
+                ],
+            )
 
     def dispatch(self, request, *args, **kwargs):
         # APIView.dispatch, with POSTs that carry an Idempotency-Key answered once.

@@ -5,7 +5,19 @@ then id): stable under inserts, as fast on the last page as on the first (an ind
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework.pagination import CursorPagination
+
+from api.problems import Problem
+
+
+def _invalid(name: str, detail: str) -> Problem:
+    return Problem(
+        422,
+        "validation_failed",
+        _("The request has invalid fields."),
+        errors=[{"pointer": f"#/{name}", "code": "invalid", "detail": detail}],
+    )
 
 
 class ChangedCursorPagination(CursorPagination):
@@ -14,3 +26,16 @@ class ChangedCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     cursor_query_param = "cursor"
+
+    def get_page_size(self, request):
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        text = values[0]
+        if len(values) > 1 or not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise _invalid(
+                self.page_size_query_param,
+                _("Give page_size once, as a whole number from 1 to %(max)d.")
+                % {"max": self.max_page_size},
+            )
+        return min(int(text), self.max_page_size)

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -214,6 +215,7 @@ def exception_handler(exc, context):
     return None
 
 
+@csrf_exempt
 def not_found_view(request, *args, **kwargs):
     """Unknown URLs under /api/ answer a problem too (not the portal's HTML page)."""
     body = {

@@ -35,6 +35,22 @@ class StrictSerializer(serializers.Serializer):
                     for name in unknown
                 }
             )
+        # DRF's text fields take numbers and booleans as their text; the schema says string.
+        not_text = sorted(
+            name
+            for name, field in self.fields.items()
+            if isinstance(field, serializers.CharField)
+            and name in data
+            and data[name] is not None
+            and not isinstance(data[name], str)
+        )
+        if not_text:
+            raise serializers.ValidationError(
+                {
+                    name: [serializers.ErrorDetail(_("Send text (a JSON string)."), code="invalid")]
+                    for name in not_text
+                }
+            )
         return super().to_internal_value(data)
 
 

@@ -4,6 +4,7 @@ path to a state change."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -366,13 +367,19 @@ class MaterialViewSet(ApiViewSet):
         body = MaterialUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
-        material = material_create(
-            account=request.auth.account,
-            user=request.user,
-            kind=body.validated_data["kind"],
-            data=upload.read(),
-            original_name=upload.name,
-        )
+        try:
+            material = material_create(
+                account=request.auth.account,
+                user=request.user,
+                kind=body.validated_data["kind"],
+                data=upload.read(),
+                original_name=upload.name,
+            )
+        except ValidationError as exc:
+            # The upload checks judge the file's content: point at the file.
+            if hasattr(exc, "error_dict"):
+                raise
+            raise ValidationError({"file": exc.error_list}) from None
         return Response(MaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
 

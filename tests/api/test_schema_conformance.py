@@ -1,0 +1,42 @@
+"""The API against its own OpenAPI schema (schemathesis): for generated requests to every
+operation, valid and invalid, no server error and every answer as the schema documents it
+(status, content type, body, headers).
+
+One check is left out: that every request the schema allows is accepted. A schema cannot say
+what the domain refuses (a file that is not the image it claims to be, a submission of an item
+already submitted), and those refusals are documented 4XX problems."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from reviewportal.services.api_keys import api_key_create
+from reviewportal.wsgi import application
+from tests.factories import SignatureApplicationFactory
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def demo_key(settings, approved_qualification, customer):
+    # Enough requests per minute for the generated cases; the limit itself is tested elsewhere.
+    settings.API_POLICY = {**settings.API_POLICY, "RATE_PER_MINUTE": 100_000}
+    SignatureApplicationFactory(qualification=approved_qualification)
+    return api_key_create(user=customer, name="schemathesis", scope="write")[1]
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_every_operation_answers_as_documented(case, demo_key):
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {demo_key}"},
+        excluded_checks=[positive_data_acceptance],
+    )
