@@ -156,6 +156,17 @@ def _parse(token: str) -> tuple[str, str] | None:
     return key_id, secret
 
 
+def _address(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The request's address, or None when it is not one. An IPv4 client of a dual-stack
+    listener arrives as ``::ffff:203.0.113.5``: it is that IPv4 address, for the allow-list
+    and for "last used from" alike."""
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return None
+    return getattr(address, "ipv4_mapped", None) or address
+
+
 def api_key_authenticate(token: str, *, ip: str | None, now: datetime | None = None) -> ApiKey:
     """The key a request presents, checked: it exists and its secret matches, it is not
     revoked or expired, its creator is still an active admin or owner of its account (a key
@@ -177,32 +188,34 @@ def api_key_authenticate(token: str, *, ip: str | None, now: datetime | None = N
     if key.expires_at is not None and key.expires_at <= now:
         logger.info("API key %s refused: expired", key_id)
         raise KeyRefused("expired_key", _("The API key has expired."))
+    if not key.account.is_active:
+        logger.info("API key %s refused: its account is inactive", key_id)
+        raise KeyRefused(
+            "inactive_key", _("The API key no longer works: its account is deactivated.")
+        )
     creator = key.created_by
     if not (
         creator.is_active
         and creator.account_id == key.account_id
         and creator.account_role in MANAGER_ROLES
-        and key.account.is_active
     ):
         logger.info("API key %s refused: its creator no longer manages the account", key_id)
         raise KeyRefused(
             "inactive_key",
             _("The API key no longer works: the admin who made it has left or lost the role."),
         )
-    if key.allowed_networks:
-        try:
-            address = ipaddress.ip_address(ip or "")
-        except ValueError:
-            address = None
-        if address is None or not any(
-            address in ipaddress.ip_network(network) for network in key.allowed_networks
-        ):
-            logger.info("API key %s refused: address outside its allow-list", key_id)
-            raise KeyRefused(
-                "address_not_allowed",
-                _("The API key may not be used from this address."),
-            )
+    address = _address(ip)
+    if key.allowed_networks and not (
+        address is not None
+        and any(address in ipaddress.ip_network(network) for network in key.allowed_networks)
+    ):
+        logger.info("API key %s refused: address outside its allow-list", key_id)
+        raise KeyRefused(
+            "address_not_allowed",
+            _("The API key may not be used from this address."),
+        )
     if key.last_used_at is None or now - key.last_used_at >= LAST_USE_RESOLUTION:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip or None)
-        key.last_used_at, key.last_used_ip = now, ip or None
+        used_from = str(address) if address is not None else None
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=used_from)
+        key.last_used_at, key.last_used_ip = now, used_from
     return key
