@@ -161,7 +161,11 @@ def require_account_manager(user, account_id: int) -> None:
     if not (user and user.is_authenticated and user.account_id == account_id):
         raise NotFoundForUser(gettext("Not found."))
     if not user.may_manage(account_id):
-        raise PermissionRefused(gettext("Only the account's owner and admins may do this."))
+        raise PermissionRefused(manager_only_message())
+
+
+def manager_only_message() -> str:
+    return gettext("Only the account's owner and admins may do this.")
 
 
 def may_write_internal_note(item, user) -> bool:

@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import secrets
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -138,6 +139,37 @@ def api_key_revoke(*, user: User, key: ApiKey) -> ApiKey:
         return key
 
 
+def _creator_manages(key: ApiKey) -> bool:
+    """Whether the user a key acts as still manages its account (active owner or admin)."""
+    creator = key.created_by
+    return (
+        creator.is_active
+        and creator.account_id == key.account_id
+        and creator.account_role in MANAGER_ROLES
+    )
+
+
+class ApiKeyStatus(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    #: Its account is deactivated, or its creator no longer manages the account.
+    INACTIVE = "inactive"
+
+
+def api_key_status(key: ApiKey, *, now: datetime | None = None) -> ApiKeyStatus:
+    """What ``api_key_authenticate`` would say of ``key`` now, apart from its secret and the
+    caller's address (the key's list in the portal shows it)."""
+    now = now or timezone.now()
+    if key.revoked_at is not None:
+        return ApiKeyStatus.REVOKED
+    if key.expires_at is not None and key.expires_at <= now:
+        return ApiKeyStatus.EXPIRED
+    if not (key.account.is_active and _creator_manages(key)):
+        return ApiKeyStatus.INACTIVE
+    return ApiKeyStatus.ACTIVE
+
+
 class KeyRefused(Exception):
     """Why a request's key is not accepted. ``code`` is stable (API problem codes)."""
 
@@ -193,12 +225,7 @@ def api_key_authenticate(token: str, *, ip: str | None, now: datetime | None = N
         raise KeyRefused(
             "inactive_key", _("The API key no longer works: its account is deactivated.")
         )
-    creator = key.created_by
-    if not (
-        creator.is_active
-        and creator.account_id == key.account_id
-        and creator.account_role in MANAGER_ROLES
-    ):
+    if not _creator_manages(key):
         logger.info("API key %s refused: its creator no longer manages the account", key_id)
         raise KeyRefused(
             "inactive_key",
