@@ -10,12 +10,13 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.helpers import PortalFormMixin
 from reviewportal.models import AccountRole, ApiScope, User
 from reviewportal.services.accounts import validate_plain_line
+from reviewportal.services.api_keys import networks_normalised
 from reviewportal.services.email import email_send, site_url
 from reviewportal.services.sla import business_tz
 
@@ -214,6 +215,21 @@ class ApiKeyForm(forms.Form):
             "IP addresses or networks (CIDR), one a line, IPv4 or IPv6. Empty: any address."
         ),
     )
+
+    def clean_allowed_networks(self):
+        # The service checks them again; here, so that every field's error shows at once.
+        value = self.cleaned_data["allowed_networks"]
+        try:
+            networks_normalised(value)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["allowed_networks"]) from None
+        return value
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day < timezone.localdate(timezone=business_tz()):
+            raise forms.ValidationError(_("Choose today or a later day."))
+        return day
 
     def expires_at(self) -> datetime | None:
         """The end of the chosen day in Beijing time (the last instant the key works)."""

@@ -40,7 +40,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _networks(values) -> list[str]:
+def networks_normalised(values) -> list[str]:
     """The allow-list in its normal form (``203.0.113.0/24``), or a ValidationError naming the
     entry that is not an address or network."""
     if isinstance(values, str):
@@ -98,7 +98,7 @@ def api_key_create(
         if expires_at is not None and expires_at <= timezone.now():
             errors["expires_at"] = [_("The expiry must be in the future.")]
         try:
-            networks = _networks(allowed_networks or ())
+            networks = networks_normalised(allowed_networks or ())
         except ValidationError as exc:
             errors.update(exc.message_dict)
         if errors:
