@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.helpers import PortalFormMixin
 from reviewportal.models import AccountRole, ApiScope, User
@@ -188,7 +189,7 @@ class MemberRoleForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"),
+        label=pgettext_lazy("API key", "Name"),
         max_length=100,
         help_text=_("What uses the key, e.g. “ERP sync”."),
         validators=[validate_plain_line],
