@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from carriers.models import CarrierFiling, FilingState
+from reviewportal.permissions import is_read_only_in, read_only_message
 from reviewportal.services.sla import business_tz
 
 #: The filing states a customer may re-file from (staff may also re-file ``failed`` ones).
@@ -21,6 +22,8 @@ CUSTOMER_REFILE_STATES = (FilingState.REJECTED, FilingState.CLEARED)
 
 class RefileRefusalCode(StrEnum):
     NOT_YOURS = "not_yours"
+    #: An active user of the item's account whose role only reads.
+    READ_ONLY = "read_only"
     STATE = "state"
     ITEM_NOT_USABLE = "item_not_usable"
     DAILY_LIMIT = "daily_limit"
@@ -76,6 +79,8 @@ def customer_refile_refusal(
         and not user.is_staff
         and user.may_write_for(item.account_id)
     ):
+        if is_read_only_in(user, item.account_id):
+            return RefileRefusal(RefileRefusalCode.READ_ONLY, read_only_message())
         return RefileRefusal(
             RefileRefusalCode.NOT_YOURS,
             gettext("You may re-file only the filings of your own account."),

@@ -155,9 +155,11 @@ class CustomerRefileStatus:
     @property
     def explain(self) -> str:
         """The refusal worth telling the customer beside the filing: not for a filing that is
-        not theirs or not rejected or cleared (there is nothing to re-file)."""
+        not theirs, not theirs to change (read-only) or not rejected or cleared (there is
+        nothing to re-file)."""
         if self.refusal is None or self.refusal.code in (
             RefileRefusalCode.NOT_YOURS,
+            RefileRefusalCode.READ_ONLY,
             RefileRefusalCode.STATE,
         ):
             return ""

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, time
 from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.helpers import PortalFormMixin
-from reviewportal.models import User
+from reviewportal.models import AccountRole, ApiScope, User
 from reviewportal.services.accounts import validate_plain_line
+from reviewportal.services.api_keys import networks_normalised
 from reviewportal.services.email import email_send, site_url
+from reviewportal.services.sla import business_tz
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +130,21 @@ class CustomerPasswordResetForm(PasswordResetForm):
             )
 
 
+def role_choices(by: User) -> list[tuple[str, str]]:
+    """The roles ``by`` may give: every role to an owner, all but owner to an admin."""
+    return [
+        (value, label)
+        for value, label in AccountRole.choices
+        if value != AccountRole.OWNER or by.account_role == AccountRole.OWNER
+    ]
+
+
+ROLE_HELP = _(
+    "Admin: also manages the team and the API keys. Member: applies, edits, submits and "
+    "withdraws. Read-only: sees everything and changes nothing."
+)
+
+
 class InviteForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=60, validators=[validate_plain_line])
     email = forms.EmailField(label=_("E-mail"))
@@ -136,8 +155,86 @@ class InviteForm(forms.Form):
         help_text=_("Letters, digits and @/./+/-/_ only."),
     )
 
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=(),
+        initial=AccountRole.MEMBER,
+        required=False,
+        help_text=ROLE_HELP,
+    )
+
+    def __init__(self, *args, inviter: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(inviter)
+
+    def clean_role(self):
+        return self.cleaned_data["role"] or AccountRole.MEMBER
+
     def clean_username(self):
         username = self.cleaned_data["username"]
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("This login name is already taken."))
         return username
+
+
+class MemberRoleForm(forms.Form):
+    """A colleague's new role, from the team page."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=())
+
+    def __init__(self, *args, by: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(by)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=pgettext_lazy("API key", "Name"),
+        max_length=100,
+        help_text=_("What uses the key, e.g. “ERP sync”."),
+        validators=[validate_plain_line],
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=ApiScope.choices,
+        initial=ApiScope.READ,
+        widget=forms.RadioSelect,
+        help_text=_("Read and write also lets programs apply, edit, submit and withdraw."),
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The key works until the end of that day, Beijing time. Empty: no expiry."),
+    )
+    allowed_networks = forms.CharField(
+        label=_("Allowed networks (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "203.0.113.0/24\n2001:db8::/32"}),
+        help_text=_(
+            "IP addresses or networks (CIDR), one a line, IPv4 or IPv6. Empty: any address."
+        ),
+    )
+
+    def clean_allowed_networks(self):
+        # The service checks them again; here, so that every field's error shows at once.
+        value = self.cleaned_data["allowed_networks"]
+        try:
+            networks_normalised(value)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["allowed_networks"]) from None
+        return value
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day < timezone.localdate(timezone=business_tz()):
+            raise forms.ValidationError(_("Choose today or a later day."))
+        return day
+
+    def expires_at(self) -> datetime | None:
+        """The end of the chosen day in Beijing time (the last instant the key works)."""
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return datetime.combine(day, time.max, tzinfo=business_tz())

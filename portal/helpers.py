@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +27,7 @@ from reviewportal.businesstime import CalendarNotConfigured
 from reviewportal.errors import PrecheckBlocked, ReviewError
 from reviewportal.identifiers import parse_row_id
 from reviewportal.models import ReviewState, UrgentTicket
-from reviewportal.permissions import available_actions
+from reviewportal.permissions import available_actions, manager_only_message, read_only_message
 from reviewportal.precheck import Finding, findings_from_dicts
 from reviewportal.selectors import decisions_for, transition_log_for
 from reviewportal.services.sla import business_calendar, business_tz, sla_status
@@ -62,11 +62,44 @@ def customer_required(view):
     return wrapper
 
 
+def forbidden(request, message: str):
+    """The portal's 403 page, saying why (a role that does not allow the page)."""
+    return render(request, "portal/forbidden.html", {"message": message}, status=403)
+
+
+def writer_required(view):
+    """Only users whose role may change the account's applications reach ``view`` (a form
+    page or its POST); a read-only user gets the 403 page saying so, and nothing runs. Put it
+    outside ``once_per_form``, so that a refused sending claims no token."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.may_write_for(request.user.account_id):
+            return forbidden(request, read_only_message())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def manager_required(view):
+    """Only the account's owners and admins reach ``view`` (API keys); anyone else gets the
+    403 page saying who may."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.may_manage(request.user.account_id):
+            return forbidden(request, manager_only_message())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def once_per_form(scope: str, *, key: str | None = None):
     """Handle each sending of a form once (Back and send again, a reload, a double-click): a
     POST whose ``form_token`` was handled already is sent to that sending's result; otherwise
     the view runs in one transaction that claims the token and, when the view answers with a
-    redirect to its result, records it. A view that shows the form again (refused) gives its
+    redirect to its result, records it (or, for a page shown once, the ``form_result_url`` the
+    view set on its response). A view that shows the form again (refused) gives its
     claim up, so the corrected form can be sent with the same token; what the refused view
     kept on purpose (the uploads staged for the corrected sending, see ``keep_uploads``) stays,
     while everything its services wrote was rolled back by their own transactions. ``key``
@@ -89,6 +122,10 @@ def once_per_form(scope: str, *, key: str | None = None):
                     response = view(request, *args, **kwargs)
                     if 300 <= response.status_code < 400:
                         submission_done(claim, response["Location"])
+                    elif getattr(response, "form_result_url", None):
+                        # A result shown once, not redirected to (a new API key's secret):
+                        # a second sending goes to where the result can be seen afterwards.
+                        submission_done(claim, response.form_result_url)
                     else:
                         submission_release(claim)
                     return response
@@ -486,7 +523,8 @@ def item_context(request, item) -> dict:
         "can_edit_draft": "edit" in actions and item.state == ReviewState.DRAFT,
         "can_submit": "submit" in actions,
         "can_withdraw": "withdraw" in actions,
-        "can_urgent": item.state in URGENT_STATES
+        "can_urgent": request.user.may_write_for(item.account_id)
+        and item.state in URGENT_STATES
         and not item.is_urgent
         and not tickets.filter(state=UrgentTicket.State.OPEN).exists(),
         "tickets": tickets,

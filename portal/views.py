@@ -12,26 +12,42 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.forms import (
+    ApiKeyForm,
     CustomerLoginForm,
     CustomerPasswordResetForm,
     InviteForm,
+    MemberRoleForm,
     SignupForm,
 )
-from portal.helpers import add_errors, client_ip, customer_required, for_account
-from reviewportal.errors import NotFoundForUser
-from reviewportal.models import Notification, ReviewState
+from portal.helpers import (
+    add_errors,
+    client_ip,
+    customer_required,
+    for_account,
+    forbidden,
+    manager_required,
+    once_per_form,
+)
+from reviewportal.errors import NotFoundForUser, ReviewError
+from reviewportal.models import AccountRole, ApiKey, Notification, ReviewState, User
 from reviewportal.models.lifecycle import IN_REVIEW_STATES
+from reviewportal.permissions import manager_only_message
+from reviewportal.selectors import account_api_keys, account_members
 from reviewportal.services.accounts import (
     InviteNotSent,
     account_invite,
+    account_member_update,
     account_signup,
     notification_mark_read,
 )
+from reviewportal.services.api_keys import api_key_create, api_key_revoke, api_key_status
 from reviewportal.services.notification_links import notification_link
 from signatures.models import Material, Qualification, SignatureApplication
 from signatures.services import material_open
@@ -135,31 +151,180 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "portal/password_reset_complete.html"
 
 
+def _team_rows(viewer) -> list[dict]:
+    """Each member of ``viewer``'s account with what ``viewer`` may do to them on the team
+    page (the service decides again): managers change others' roles and access, and only an
+    owner touches an owner."""
+    manager = viewer.may_manage(viewer.account_id)
+    rows = []
+    for member in account_members(viewer.account_id):
+        owner_only = member.account_role == AccountRole.OWNER
+        may_change = (
+            manager
+            and member.pk != viewer.pk
+            and (not owner_only or viewer.account_role == AccountRole.OWNER)
+        )
+        if not member.is_active:
+            status = _("Deactivated")
+        elif member.has_usable_password():
+            status = _("Active")
+        else:
+            status = _("Invited")
+        rows.append(
+            {
+                "member": member,
+                "status": status,
+                "may_change": may_change,
+                "role_form": MemberRoleForm(initial={"role": member.account_role}, by=viewer)
+                if may_change
+                else None,
+            }
+        )
+    return rows
+
+
 @customer_required
+@once_per_form("account_invite")
 def account(request):
-    form = InviteForm(request.POST or None)
+    """The team: everyone sees it; owners and admins invite colleagues and change their roles
+    and access (``account_member``)."""
+    manager = request.user.may_manage(request.user.account_id)
+    form = InviteForm(request.POST or None, inviter=request.user) if manager else None
+    if request.method == "POST":
+        if form is None:
+            return forbidden(request, manager_only_message())
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = account_invite(
+                    inviter=request.user,
+                    email=data["email"],
+                    username=data["username"],
+                    full_name=data["full_name"],
+                    role=data["role"],
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            except (InviteNotSent, ReviewError) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s was invited; an e-mail to choose a password went to %(email)s.")
+                    % {"name": user.display_name(), "email": user.email},
+                )
+                return redirect("portal:account")
+    return render(
+        request,
+        "portal/account.html",
+        {"form": form, "rows": _team_rows(request.user), "manager": manager},
+    )
+
+
+@customer_required
+@require_POST
+def account_member(request, pk):
+    """A manager's change to a colleague: ``role`` (a new role) or ``active`` ("0"/"1").
+    Another account's user, like a missing one, is 404; a refusal is a message on the team
+    page."""
+    member = get_object_or_404(User, pk=pk, account_id=request.user.account_id)
+    change = {}
+    if "role" in request.POST:
+        role_form = MemberRoleForm(request.POST, by=request.user)
+        if not role_form.is_valid():
+            messages.error(request, _("Choose one of the roles offered."))
+            return redirect("portal:account")
+        change["role"] = role_form.cleaned_data["role"]
+    elif request.POST.get("active") in ("0", "1"):
+        change["active"] = request.POST["active"] == "1"
+    else:
+        messages.error(request, _("Nothing to change was sent."))
+        return redirect("portal:account")
+    try:
+        member = account_member_update(by=request.user, member=member, **change)
+    except NotFoundForUser:
+        raise Http404 from None
+    except (ReviewError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        if "role" in change:
+            text = _("%(name)s is now %(role)s.") % {
+                "name": member.display_name(),
+                "role": member.get_account_role_display(),
+            }
+        elif member.is_active:
+            text = _("%(name)s may log in again.") % {"name": member.display_name()}
+        else:
+            text = _(
+                "%(name)s was deactivated: they can no longer log in, and the API keys they "
+                "made stop working."
+            ) % {"name": member.display_name()}
+        messages.success(request, text)
+    return redirect("portal:account")
+
+
+# --- API keys ---------------------------------------------------------------------------------
+
+
+def _api_keys_page(request, form):
+    now = timezone.now()
+    keys = list(account_api_keys(request.user.account_id))
+    for key in keys:
+        key.status = api_key_status(key, now=now)
+    return render(request, "portal/api_keys.html", {"form": form, "keys": keys})
+
+
+@customer_required
+@manager_required
+@once_per_form("api_key_create")
+def api_keys(request):
+    """The account's API keys and the form that makes one. A key made is shown on the answer
+    to the POST itself, once: it is not redirected to (that would need the secret kept
+    somewhere until the next request), and the page must not be cached. Sending the form
+    again leads to the list."""
+    form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = account_invite(
-                inviter=request.user,
-                email=data["email"],
-                username=data["username"],
-                full_name=data["full_name"],
+            key, token = api_key_create(
+                user=request.user,
+                name=data["name"],
+                scope=data["scope"],
+                expires_at=form.expires_at(),
+                allowed_networks=data["allowed_networks"],
             )
         except ValidationError as exc:
             add_errors(form, exc)
-        except InviteNotSent as exc:
+        except ReviewError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request,
-                _("%(name)s was invited; an e-mail to choose a password went to %(email)s.")
-                % {"name": user.display_name(), "email": user.email},
-            )
-            return redirect("portal:account")
-    members = request.user.account.users.order_by("date_joined")
-    return render(request, "portal/account.html", {"form": form, "members": members})
+            response = render(request, "portal/api_key_created.html", {"key": key, "token": token})
+            add_never_cache_headers(response)
+            response.form_result_url = reverse("portal:api_keys")
+            return response
+    return _api_keys_page(request, form)
+
+
+@customer_required
+@manager_required
+def api_key_revoke_view(request, pk):
+    """GET: asks to confirm; POST: revokes the key at once (twice: nothing more happens)."""
+    key = for_account(request, ApiKey.objects.select_related("created_by"), pk=pk)
+    if request.method != "POST":
+        return render(request, "portal/api_key_revoke.html", {"key": key})
+    try:
+        api_key_revoke(user=request.user, key=key)
+    except NotFoundForUser:
+        raise Http404 from None
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("The key “%(name)s” was revoked; programs using it are refused from now on.")
+            % {"name": key.name},
+        )
+    return redirect("portal:api_keys")
 
 
 @customer_required

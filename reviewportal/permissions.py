@@ -121,6 +121,8 @@ def available_actions(item, user) -> list[Action]:
 def require_action(item, user, action: Action) -> None:
     """Raise a readable error unless ``user`` may take ``action`` on ``item`` now."""
     if not _user_may(item, user, action):
+        if action in CUSTOMER_ACTIONS and is_read_only_in(user, item.account_id):
+            raise PermissionRefused(read_only_message())
         raise PermissionRefused(REFUSED_MESSAGES[action] % {"item": item})
     if item.state not in ACTION_STATES[action]:
         raise TransitionRefused(
@@ -138,6 +140,18 @@ def require_account_writer(user, account_id: int) -> None:
         raise PermissionRefused(read_only_message())
 
 
+def is_read_only_in(user, account_id: int | None) -> bool:
+    """Whether ``user`` is an active user of ``account_id`` whose role only reads."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and user.account_id is not None
+        and user.account_id == account_id
+        and not user.may_write_for(account_id)
+    )
+
+
 def read_only_message() -> str:
     return gettext("Your role in the account is read-only: ask an admin of the account.")
 
@@ -147,7 +161,11 @@ def require_account_manager(user, account_id: int) -> None:
     if not (user and user.is_authenticated and user.account_id == account_id):
         raise NotFoundForUser(gettext("Not found."))
     if not user.may_manage(account_id):
-        raise PermissionRefused(gettext("Only the account's owner and admins may do this."))
+        raise PermissionRefused(manager_only_message())
+
+
+def manager_only_message() -> str:
+    return gettext("Only the account's owner and admins may do this.")
 
 
 def may_write_internal_note(item, user) -> bool:

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django_fsm_log.models import StateLog
 
 from reviewportal.models import (
+    ApiKey,
     InternalNote,
     Notification,
     ReviewableModel,
@@ -136,3 +137,16 @@ def staff_with_permission(perm: str) -> QuerySet[User]:
         .distinct()
         .order_by("pk")
     )
+
+
+def account_api_keys(account_id: int) -> QuerySet[ApiKey]:
+    """The API keys of an account, newest first, with what their list shows (creator,
+    revoker, account) in the same query."""
+    return ApiKey.objects.filter(account_id=account_id).select_related(
+        "created_by", "revoked_by", "account"
+    )
+
+
+def account_members(account_id: int) -> QuerySet[User]:
+    """The users of an account in the order they joined."""
+    return User.objects.filter(account_id=account_id).order_by("date_joined", "pk")

@@ -38,6 +38,7 @@ from portal.helpers import (
     precheck_and_save,
     refuse,
     with_status,
+    writer_required,
 )
 from reviewportal.errors import ReviewError
 from reviewportal.identifiers import parse_row_id
@@ -148,6 +149,7 @@ def _saves_draft(request, item=None) -> bool:
 
 
 @customer_required
+@writer_required
 @once_per_form("qualification_create")
 def qualification_create(request):
     account = request.user.account
@@ -202,7 +204,8 @@ def qualification_detail(request, public_id):
             "trademarks": item.trademarks.select_related("certificate"),
             "authorizations": item.authorizations.select_related("letter"),
             "open_change": item.changes.filter(state__in=OPEN_STATES).first(),
-            "can_change": item.state == S.APPROVED
+            "can_change": request.user.may_write_for(item.account_id)
+            and item.state == S.APPROVED
             and not item.change_of_id
             and not item.changes.filter(state__in=OPEN_STATES).exists(),
             "can_edit": context["can_edit"] and item.state not in (S.APPROVED, S.REREVIEW),
@@ -212,6 +215,7 @@ def qualification_detail(request, public_id):
 
 
 @customer_required
+@writer_required
 @once_per_form("qualification_edit", key="public_id")
 def qualification_edit(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
@@ -245,6 +249,7 @@ def qualification_edit(request, public_id):
 
 
 @customer_required
+@writer_required
 @once_per_form("qualification_change", key="public_id")
 def qualification_change(request, public_id):
     item = for_account(request, _qualifications(request), public_id=public_id)
@@ -333,6 +338,7 @@ def check_number(request):
 
 
 @customer_required
+@writer_required
 @once_per_form("trademark_create", key="public_id")
 def trademark_create_view(request, public_id):
     qualification = for_account(request, _qualifications(request), public_id=public_id)
@@ -374,6 +380,7 @@ def trademark_create_view(request, public_id):
 
 
 @customer_required
+@writer_required
 @once_per_form("authorization_create", key="public_id")
 def authorization_create_view(request, public_id):
     qualification = for_account(request, _qualifications(request), public_id=public_id)
@@ -513,6 +520,7 @@ def _signature_form_page(request, form, *, title, item=None, findings=None):
 
 
 @customer_required
+@writer_required
 @once_per_form("signature_create")
 def signature_create(request):
     form = SignatureForm(
@@ -564,6 +572,7 @@ def signature_detail(request, public_id):
 
 
 @customer_required
+@writer_required
 @once_per_form("signature_edit", key="public_id")
 def signature_edit(request, public_id):
     item = for_account(request, _signatures(request), public_id=public_id)

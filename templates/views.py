@@ -32,6 +32,7 @@ from portal.helpers import (
     once_per_form,
     precheck_and_save,
     with_status,
+    writer_required,
 )
 from reviewportal.models import ReviewState
 from signatures.models import SignatureApplication
@@ -125,6 +126,7 @@ def _form_page(request, form, *, title, item=None, findings=None):
 
 
 @customer_required
+@writer_required
 @once_per_form("template_create")
 def template_create(request):
     form = TemplateForm(
@@ -168,6 +170,7 @@ def template_detail(request, public_id):
 
 
 @customer_required
+@writer_required
 @once_per_form("template_edit", key="public_id")
 def template_edit(request, public_id):
     item = for_account(request, _templates(request), public_id=public_id)

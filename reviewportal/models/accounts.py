@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reviewportal.identifiers import new_public_id
 
@@ -36,13 +37,13 @@ class AccountRole(models.TextChoices):
     """What a customer user may do in the account, in the portal and through the API alike."""
 
     #: Everything an admin does; the account's first user (who signed it up).
-    OWNER = "owner", _("Owner")
+    OWNER = "owner", pgettext_lazy("account role", "Owner")
     #: Also manages the team, the API keys and the webhook endpoints.
-    ADMIN = "admin", _("Admin")
+    ADMIN = "admin", pgettext_lazy("account role", "Admin")
     #: Applies, edits, submits and withdraws.
-    MEMBER = "member", _("Member")
+    MEMBER = "member", pgettext_lazy("account role", "Member")
     #: Reads everything of the account and changes nothing.
-    VIEWER = "viewer", _("Read-only")
+    VIEWER = "viewer", pgettext_lazy("account role", "Read-only")
 
 
 #: Roles that may change the account's applications, and those that also manage the account.

@@ -178,13 +178,20 @@ def account_member_update(
 
     Only the account's owner and admins do this, to users of their own account; only an owner
     changes an owner or makes one; nobody changes their own role or deactivates themselves
-    (another manager must); the account always keeps an active owner. A deactivated user can
-    neither log in nor use the API keys they made."""
+    (another manager must); the last active owner stays an active owner. A deactivated user
+    can neither log in nor use the API keys they made.
+
+    The account's row is locked first, so that changes to one team happen one after another
+    (two managers demoting each other cannot both pass, nor deadlock), and ``by`` is read
+    again under that lock: a manager demoted or deactivated a moment ago is refused."""
     with transaction.atomic():
-        require_account_manager(by, by.account_id)
-        member = (
-            User.objects.select_for_update().filter(pk=member.pk, account_id=by.account_id).first()
-        )
+        if not (by and by.is_authenticated and by.account_id):
+            raise NotFoundForUser(_("Not found."))
+        account_id = by.account_id
+        Account.objects.select_for_update().filter(pk=account_id).first()
+        by = User.objects.filter(pk=by.pk).first()
+        require_account_manager(by, account_id)
+        member = User.objects.filter(pk=member.pk, account_id=account_id).first()
         if member is None:
             raise NotFoundForUser(_("Not found."))
         if member.pk == by.pk:
@@ -193,20 +200,22 @@ def account_member_update(
             )
         if member.account_role == AccountRole.OWNER and by.account_role != AccountRole.OWNER:
             raise PermissionRefused(_("Only an owner of the account may change an owner."))
+        was_active_owner = member.is_active and member.account_role == AccountRole.OWNER
         if role is not None:
             _role_may_be_given(by=by, role=role)
             member.account_role = role
         if active is not None:
             member.is_active = active
-        # Locked in a fixed order, so that two managers demoting each other cannot both pass.
-        owners = list(
-            User.objects.select_for_update()
-            .filter(account_id=by.account_id, account_role=AccountRole.OWNER, is_active=True)
+        still_active_owner = member.is_active and member.account_role == AccountRole.OWNER
+        if (
+            was_active_owner
+            and not still_active_owner
+            and not User.objects.filter(
+                account_id=account_id, account_role=AccountRole.OWNER, is_active=True
+            )
             .exclude(pk=member.pk)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if not owners and not (member.account_role == AccountRole.OWNER and member.is_active):
+            .exists()
+        ):
             raise PermissionRefused(_("The account must keep at least one active owner."))
         member.save(update_fields=["account_role", "is_active"])
         return member

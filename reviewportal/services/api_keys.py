@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import secrets
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -39,7 +40,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _networks(values) -> list[str]:
+def networks_normalised(values) -> list[str]:
     """The allow-list in its normal form (``203.0.113.0/24``), or a ValidationError naming the
     entry that is not an address or network."""
     if isinstance(values, str):
@@ -97,7 +98,7 @@ def api_key_create(
         if expires_at is not None and expires_at <= timezone.now():
             errors["expires_at"] = [_("The expiry must be in the future.")]
         try:
-            networks = _networks(allowed_networks or ())
+            networks = networks_normalised(allowed_networks or ())
         except ValidationError as exc:
             errors.update(exc.message_dict)
         if errors:
@@ -138,6 +139,37 @@ def api_key_revoke(*, user: User, key: ApiKey) -> ApiKey:
         return key
 
 
+def _creator_manages(key: ApiKey) -> bool:
+    """Whether the user a key acts as still manages its account (active owner or admin)."""
+    creator = key.created_by
+    return (
+        creator.is_active
+        and creator.account_id == key.account_id
+        and creator.account_role in MANAGER_ROLES
+    )
+
+
+class ApiKeyStatus(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    #: Its account is deactivated, or its creator no longer manages the account.
+    INACTIVE = "inactive"
+
+
+def api_key_status(key: ApiKey, *, now: datetime | None = None) -> ApiKeyStatus:
+    """What ``api_key_authenticate`` would say of ``key`` now, apart from its secret and the
+    caller's address (the key's list in the portal shows it)."""
+    now = now or timezone.now()
+    if key.revoked_at is not None:
+        return ApiKeyStatus.REVOKED
+    if key.expires_at is not None and key.expires_at <= now:
+        return ApiKeyStatus.EXPIRED
+    if not (key.account.is_active and _creator_manages(key)):
+        return ApiKeyStatus.INACTIVE
+    return ApiKeyStatus.ACTIVE
+
+
 class KeyRefused(Exception):
     """Why a request's key is not accepted. ``code`` is stable (API problem codes)."""
 
@@ -154,6 +186,17 @@ def _parse(token: str) -> tuple[str, str] | None:
     if not sep or len(key_id) != _KEY_ID_LENGTH or not secret or len(secret) > 100:
         return None
     return key_id, secret
+
+
+def _address(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The request's address, or None when it is not one. An IPv4 client of a dual-stack
+    listener arrives as ``::ffff:203.0.113.5``: it is that IPv4 address, for the allow-list
+    and for "last used from" alike."""
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return None
+    return getattr(address, "ipv4_mapped", None) or address
 
 
 def api_key_authenticate(token: str, *, ip: str | None, now: datetime | None = None) -> ApiKey:
@@ -177,32 +220,29 @@ def api_key_authenticate(token: str, *, ip: str | None, now: datetime | None = N
     if key.expires_at is not None and key.expires_at <= now:
         logger.info("API key %s refused: expired", key_id)
         raise KeyRefused("expired_key", _("The API key has expired."))
-    creator = key.created_by
-    if not (
-        creator.is_active
-        and creator.account_id == key.account_id
-        and creator.account_role in MANAGER_ROLES
-        and key.account.is_active
-    ):
+    if not key.account.is_active:
+        logger.info("API key %s refused: its account is inactive", key_id)
+        raise KeyRefused(
+            "inactive_key", _("The API key no longer works: its account is deactivated.")
+        )
+    if not _creator_manages(key):
         logger.info("API key %s refused: its creator no longer manages the account", key_id)
         raise KeyRefused(
             "inactive_key",
             _("The API key no longer works: the admin who made it has left or lost the role."),
         )
-    if key.allowed_networks:
-        try:
-            address = ipaddress.ip_address(ip or "")
-        except ValueError:
-            address = None
-        if address is None or not any(
-            address in ipaddress.ip_network(network) for network in key.allowed_networks
-        ):
-            logger.info("API key %s refused: address outside its allow-list", key_id)
-            raise KeyRefused(
-                "address_not_allowed",
-                _("The API key may not be used from this address."),
-            )
+    address = _address(ip)
+    if key.allowed_networks and not (
+        address is not None
+        and any(address in ipaddress.ip_network(network) for network in key.allowed_networks)
+    ):
+        logger.info("API key %s refused: address outside its allow-list", key_id)
+        raise KeyRefused(
+            "address_not_allowed",
+            _("The API key may not be used from this address."),
+        )
     if key.last_used_at is None or now - key.last_used_at >= LAST_USE_RESOLUTION:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip or None)
-        key.last_used_at, key.last_used_ip = now, ip or None
+        used_from = str(address) if address is not None else None
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=used_from)
+        key.last_used_at, key.last_used_ip = now, used_from
     return key

@@ -256,6 +256,29 @@
     });
   }
 
+  // "Copy" beside a value shown once (a new API key): select it and put it on the clipboard;
+  // where the clipboard is not available the value stays selected for Ctrl-C.
+  function setupCopy() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var input = document.getElementById(button.getAttribute("data-copy"));
+      if (!input) return;
+      var label = button.textContent;
+      button.addEventListener("click", function () {
+        input.focus();
+        input.select();
+        var done = function () {
+          button.textContent = button.getAttribute("data-copied") || label;
+          window.setTimeout(function () { button.textContent = label; }, 2000);
+        };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(input.value).then(done, function () {});
+        } else if (document.execCommand && document.execCommand("copy")) {
+          done();
+        }
+      });
+    });
+  }
+
   // A form with a one-time token is sent once per page: a second click while the first sending
   // is under way does nothing (the server would answer it with the first result anyway).
   function setupSendOnce() {
@@ -282,6 +305,7 @@
     setupStaged();
     setupErrorSummary();
     setupConfirm();
+    setupCopy();
     setupSendOnce();
     document.querySelectorAll("form").forEach(function (form) {
       setupConditional(form);
