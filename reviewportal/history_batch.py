@@ -9,8 +9,8 @@ their log rows and writes them with one INSERT before its transaction commits.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from contextvars import ContextVar
 
 from auditlog.cid import get_cid
@@ -28,6 +28,18 @@ from django_fsm_log.models import StateLog
 
 # The rows collected by the innermost open batch of this thread or task; None outside one.
 _collected: ContextVar[list | None] = ContextVar("transition_log_collected", default=None)
+
+
+#: Context managers entered around every outermost ``transition_log_batch()``, registered by the
+#: apps (``transition_batch_hook_register`` in their ``ready()``): an app that writes rows of its
+#: own for each transition (the webhooks' events) collects them inside and writes them together
+#: on leaving, as the transition log does. A hook leaves with the batch's exception, if any.
+_batch_hooks: list[Callable[[], AbstractContextManager]] = []
+
+
+def transition_batch_hook_register(hook: Callable[[], AbstractContextManager]) -> None:
+    if hook not in _batch_hooks:
+        _batch_hooks.append(hook)
 
 
 class _Collector:
@@ -64,14 +76,18 @@ def transition_log_batch() -> Iterator[None]:
     """Collect the log rows of the transitions made inside, and write them with one INSERT on
     leaving (nothing is written when the block raises). Use it inside the transaction that saves
     the transitioned rows, so that the log and the states commit together. A batch opened
-    inside another one adds to it."""
+    inside another one adds to it. The registered hooks (``transition_batch_hook_register``)
+    are entered around the block."""
     if _collected.get() is not None:
         yield
         return
     rows: list = []
     token = _collected.set(rows)
     try:
-        yield
+        with ExitStack() as hooks:
+            for hook in _batch_hooks:
+                hooks.enter_context(hook())
+            yield
     finally:
         _collected.reset(token)
     if rows:

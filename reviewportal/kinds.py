@@ -67,6 +67,9 @@ class ReviewKind:
     related_materials: Callable[[object], Iterable] = _nothing
     #: How bulk re-review reads its approved items (kinds it re-reviews only).
     rereview: RereviewSource | None = None
+    #: The name customers' webhook events give it (``signature`` in ``signature.approved``);
+    #: empty for a kind that sends no events.
+    event_name: str = ""
 
 
 _KINDS: dict[type, ReviewKind] = {}

@@ -34,6 +34,7 @@ class SignaturesConfig(AppConfig):
             ReviewKind(
                 model=Qualification,
                 reason_scope="qualification",
+                event_name="qualification",
                 reason_label=_("Qualifications"),
                 findings=qualification_findings,
                 portal_detail="signatures:qualification_detail",
@@ -45,6 +46,7 @@ class SignaturesConfig(AppConfig):
             ReviewKind(
                 model=SignatureApplication,
                 reason_scope="signature",
+                event_name="signature",
                 reason_label=_("Signatures"),
                 findings=signature_findings,
                 portal_detail="signatures:signature_detail",

@@ -19,6 +19,7 @@ class TemplatesConfig(AppConfig):
             ReviewKind(
                 model=TemplateApplication,
                 reason_scope="template",
+                event_name="template",
                 reason_label=_("Templates"),
                 findings=template_findings,
                 portal_detail="templates:template_detail",

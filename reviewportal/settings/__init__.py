@@ -23,6 +23,7 @@ from reviewportal.settings.policy import *
 from reviewportal.settings.security import *
 from reviewportal.settings.storage import *
 from reviewportal.settings.tasks import *
+from reviewportal.settings.webhooks import *
 
 __all__ = ["BASE_DIR", "MODE", "PRODUCTION", "VAR_DIR"]
 

@@ -7,6 +7,7 @@ from kombu import Queue
 from reviewportal.settings.carriers import CARRIER_POLICY, CARRIER_QUEUES
 from reviewportal.settings.core import TIME_ZONE
 from reviewportal.settings.environment import VAR_DIR, env, required
+from reviewportal.settings.webhooks import WEBHOOK_POLICY, WEBHOOK_QUEUE
 
 REDIS_URL = env.str("REDIS_URL", default="")
 # Every node must share the cache (rate limits, locks) and the broker: production needs Redis.
@@ -54,8 +55,16 @@ CELERY_TASK_IGNORE_RESULT = True
 # CELERY_DEFAULT_QUEUE names the default queue, so that two installations (or a test run) may
 # share one Redis without taking each other's messages.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
-CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), *map(Queue, CARRIER_QUEUES.values())]
-CELERY_TASK_ROUTES = ["carriers.tasks.queue_for"]
+CELERY_TASK_QUEUES = [
+    Queue(CELERY_TASK_DEFAULT_QUEUE),
+    *map(Queue, CARRIER_QUEUES.values()),
+    Queue(WEBHOOK_QUEUE),
+]
+# Webhook deliveries go to their own queue (``reviewportal.settings.webhooks``).
+CELERY_TASK_ROUTES = [
+    "carriers.tasks.queue_for",
+    {"webhooks.tasks.deliveries_send_task": {"queue": WEBHOOK_QUEUE}},
+]
 CELERY_BEAT_SCHEDULE: dict = {
     # Records SLA breaches and flags items at risk (reviewportal.services.sla.sla_sweep_run).
     "sla-sweep": {
@@ -92,6 +101,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "carrier-clearance-check": {
         "task": "carriers.tasks.filings_clearance_task",
         "schedule": CARRIER_POLICY["CLEARANCE_CHECK_SECONDS"],
+    },
+    # Webhook outbox: sends the deliveries that are due (retries, and any whose message was
+    # lost), each endpoint's deliveries of one object in order.
+    "webhook-deliveries-sweep": {
+        "task": "webhooks.tasks.deliveries_sweep_task",
+        "schedule": WEBHOOK_POLICY["SWEEP_SECONDS"],
     },
     # Customers warned before carriers clear their unused signatures.
     "carrier-inactivity-warn": {

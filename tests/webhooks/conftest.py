@@ -1,0 +1,150 @@
+"""A real HTTP receiver on 127.0.0.1 for the webhook tests: it verifies every request with the
+``standardwebhooks`` package (never with our own signing code), records what it accepted and
+answers what the test tells it to."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
+
+from webhooks.http import client_close
+from webhooks.models import DeliveryState, WebhookDelivery
+from webhooks.services import deliveries_due, deliveries_send, endpoint_create
+
+#: An answer: status code and headers.
+Reply = tuple[int, dict[str, str]]
+
+
+@dataclass
+class Receiver:
+    url: str
+    #: The secrets the receiver accepts (any one of them verifying is enough).
+    secrets: list[str] = field(default_factory=list)
+    #: Called with the number of the request (from 1); returns the answer.
+    answer: Callable[[int], Reply] = lambda n: (204, {})
+    requests: int = 0
+    #: Payloads of the verified requests that were answered 2xx, in arrival order.
+    accepted: list[dict] = field(default_factory=list)
+    #: Every verified request: (webhook-id, status answered).
+    seen: list[tuple[str, int]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def verify(self, body: bytes, headers: dict[str, str]) -> dict | None:
+        for secret in self.secrets:
+            try:
+                return Webhook(secret).verify(body, headers)
+            except WebhookVerificationError:
+                continue
+        return None
+
+
+def _handler(receiver: Receiver):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            with receiver.lock:
+                receiver.requests += 1
+                number = receiver.requests
+                receiver.headers.append(headers)
+                payload = receiver.verify(body, headers)
+                if payload is None:
+                    receiver.refused.append(headers.get("webhook-id", ""))
+                    status, extra = 400, {}
+                else:
+                    status, extra = receiver.answer(number)
+                    receiver.seen.append((headers["webhook-id"], status))
+                    if 200 <= status < 300:
+                        receiver.accepted.append(payload)
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+@pytest.fixture(autouse=True)
+def _carriers_without_faults(settings):
+    """Stub carriers that never fail transiently: what they answer does not depend on chance."""
+    policy = copy.deepcopy(settings.CARRIER_POLICY)
+    policy["STUB"]["FAULT_RATE"] = 0.0
+    settings.CARRIER_POLICY = policy
+
+
+@pytest.fixture
+def allow_private(settings):
+    """The address guard off, as only tests have it: the receiver is on 127.0.0.1 over http."""
+    settings.WEBHOOK_POLICY = {**settings.WEBHOOK_POLICY, "ALLOW_PRIVATE_ADDRESSES": True}
+    return settings.WEBHOOK_POLICY
+
+
+@pytest.fixture
+def receiver(allow_private):
+    receiver = Receiver(url="")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    # A path and a query, as real receivers have (they must reach it unchanged).
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks?t=1"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield receiver
+    server.shutdown()
+    server.server_close()
+    client_close()
+
+
+@pytest.fixture
+def endpoint_for(receiver):
+    """``endpoint_for(user, event_types=())``: an endpoint of the user's account at the
+    receiver, whose secret the receiver accepts."""
+
+    def make(user, event_types=()):
+        endpoint, secret = endpoint_create(user=user, url=receiver.url, event_types=event_types)
+        receiver.secrets.append(secret)
+        return endpoint
+
+    return make
+
+
+@pytest.fixture
+def deliver(_fixed_clock):
+    """``deliver(max_rounds=50)``: send what is due; when nothing is due but deliveries are
+    pending, move the clock to the next attempt's time; until nothing is pending. Returns the
+    batches."""
+
+    def run(max_rounds: int = 50):
+        batches = []
+        for _ in range(max_rounds):
+            due = deliveries_due(limit=1000)
+            if due:
+                batches.append(deliveries_send(delivery_ids=due))
+                continue
+            waiting = (
+                WebhookDelivery.objects.filter(state=DeliveryState.PENDING)
+                .order_by("next_attempt_at")
+                .values_list("next_attempt_at", flat=True)
+                .first()
+            )
+            if waiting is None:
+                return batches
+            _fixed_clock.move_to(waiting)
+        raise AssertionError("deliveries still pending after max_rounds")
+
+    return run
+
+
+def payload_types(receiver: Receiver) -> list[str]:
+    return [p["type"] for p in receiver.accepted]

@@ -1,0 +1,431 @@
+"""Sending deliveries (SPEC §9): claimed under a lock, sent signed, recorded in the database.
+
+A batch (one task message, ``deliveries_send``) goes through three steps:
+
+1. **claim**, one short transaction: the deliveries of the batch that are due (pending and
+   their time has come, or being sent by a worker whose lease ran out), whose endpoint is
+   active and that no earlier delivery of the same endpoint and object is still waiting for,
+   are locked (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL: a row another worker is
+   claiming is left to it) and marked ``sending`` with this batch's claim token and a lease;
+2. **send**, outside any transaction, in parallel threads (no database access): each body is
+   signed with the endpoint's secrets and POSTed to an address checked just now;
+3. **record**, one transaction: only rows still holding this batch's token are written (a row
+   whose lease ran out and that another worker took is not written twice): success (2xx), or
+   the next attempt from the retry schedule (``Retry-After`` of a 429 or 503 honoured, capped),
+   or given up; an attempt row each; the endpoints' failing clocks; a 410 or five days of
+   failures disable the endpoint and tell the account's owners and admins; the next
+   deliveries of the objects whose delivery finished are sent at once.
+
+A delivery is therefore sent by one worker at a time and marked delivered once. What is left
+is the receiver's side of "exactly once": a worker that dies after the receiver answered but
+before step 3 committed sends that delivery again after its lease; receivers deduplicate by
+``webhook-id`` (the event's id, the same on every attempt)."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import reduce
+from operator import or_
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, Max, OuterRef, Q
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from reviewportal.models import User
+from reviewportal.models.accounts import MANAGER_ROLES
+from reviewportal.services.dispatch import task_named
+from reviewportal.services.notifications import notification_send
+from webhooks.addresses import AddressRefused, target_check
+from webhooks.http import Answer, post
+from webhooks.models import (
+    DeliveryState,
+    DisabledReason,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from webhooks.signing import signed_headers
+
+logger = logging.getLogger("webhooks.delivery")
+
+#: The registered name of the task that sends a batch of deliveries (``webhooks.tasks``).
+SEND_TASK = "webhooks.tasks.deliveries_send_task"
+
+S = DeliveryState
+OPEN_STATES = (S.PENDING, S.SENDING)
+
+
+def policy() -> dict:
+    return settings.WEBHOOK_POLICY
+
+
+def deliveries_enqueue(ids: Sequence[int], *, countdown: float | None = None) -> None:
+    """Hand delivery ids to the broker in messages of at most BATCH_SIZE. A broker outage
+    loses nothing: the deliveries are committed and the sweep sends them."""
+    ids = list(ids)
+    size = max(policy()["BATCH_SIZE"], 1)
+    options = {"countdown": countdown} if countdown else {}
+    sender = task_named(SEND_TASK)
+    for start in range(0, len(ids), size):
+        try:
+            sender.apply_async((ids[start : start + size],), **options)
+        except Exception:  # kombu raises transport-specific errors; any of them means "later"
+            logger.warning(
+                "broker unavailable; %s webhook deliveries left to the sweep", len(ids) - start
+            )
+            return
+
+
+def _due(now) -> Q:
+    return Q(state=S.PENDING, next_attempt_at__lte=now) | Q(
+        state=S.SENDING, lease_expires_at__lt=now
+    )
+
+
+def _waiting_for_earlier() -> Exists:
+    """An earlier delivery of the same endpoint and object is still pending or being sent."""
+    return Exists(
+        WebhookDelivery.objects.filter(
+            endpoint_id=OuterRef("endpoint_id"),
+            subject_id=OuterRef("subject_id"),
+            sequence__lt=OuterRef("sequence"),
+            state__in=OPEN_STATES,
+        )
+    )
+
+
+def deliveries_due(*, limit: int, now=None) -> list[int]:
+    """Ids of deliveries that may be sent now, longest waiting first."""
+    now = now or timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(_due(now), endpoint__is_active=True)
+        .filter(~_waiting_for_earlier())
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def deliveries_sweep() -> int:
+    """Send what is due (beat, ``webhook-deliveries-sweep``): retries whose time has come,
+    deliveries whose message was lost, those of a re-enabled endpoint. Returns how many."""
+    ids = deliveries_due(limit=policy()["SWEEP_LIMIT"])
+    deliveries_enqueue(ids)
+    return len(ids)
+
+
+@dataclass
+class SendBatch:
+    """What ``deliveries_send`` did with the ids it was given."""
+
+    succeeded: list[int] = field(default_factory=list)
+    #: Failed with attempts left (pending again) or given up.
+    retrying: list[int] = field(default_factory=list)
+    given_up: list[int] = field(default_factory=list)
+    #: Not due, already done, waiting for an earlier one, or claimed by another worker.
+    skipped: list[int] = field(default_factory=list)
+
+
+def _claim(ids: Sequence[int], now) -> tuple[str, list[WebhookDelivery]]:
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        pks = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=list(ids))
+            .filter(_due(now), endpoint__is_active=True)
+            .filter(~_waiting_for_earlier())
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not pks:
+            return token, []
+        WebhookDelivery.objects.filter(pk__in=pks).update(
+            state=S.SENDING,
+            claim_token=token,
+            lease_expires_at=now + timedelta(seconds=policy()["LEASE_SECONDS"]),
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
+        )
+    rows = list(
+        WebhookDelivery.objects.filter(pk__in=pks, claim_token=token)
+        .select_related("event", "endpoint")
+        .order_by("pk")
+    )
+    return token, rows
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    """The bytes sent for a delivery's event: the same on every attempt."""
+    return json.dumps(delivery.event.payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _attempt(delivery: WebhookDelivery) -> Answer:
+    """One request (no database access: it runs in a thread of the batch)."""
+    endpoint, event = delivery.endpoint, delivery.event
+    body = body_of(delivery)
+    with translation.override("en"):
+        try:
+            target = target_check(endpoint.url)
+        except AddressRefused as exc:
+            return Answer(status=None, duration_ms=0, error=str(exc)[:500])
+    headers = signed_headers(
+        endpoint.signing_secrets(), msg_id=event.public_id, timestamp=int(time.time()), body=body
+    )
+    return post(url=endpoint.url, target=target, headers=headers, body=body)
+
+
+def retry_after_seconds(value: str | None, *, now) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date); None if
+    there is none or it cannot be read."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        at = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if at.tzinfo is None:
+        return None
+    return max((at - now).total_seconds(), 0.0)
+
+
+def next_delay(*, attempts_made: int, answer: Answer, now) -> float | None:
+    """Seconds until the next attempt after ``attempts_made`` failed ones, or None when the
+    retry schedule is over. A 429 or 503 with ``Retry-After`` waits at least that long (at
+    most RETRY_AFTER_MAX_SECONDS)."""
+    schedule = policy()["RETRY_SCHEDULE_SECONDS"]
+    if attempts_made >= len(schedule):
+        return None
+    delay = float(schedule[attempts_made])
+    if answer.status in (429, 503):
+        asked = retry_after_seconds(answer.retry_after, now=now)
+        if asked is not None:
+            delay = max(delay, min(asked, float(policy()["RETRY_AFTER_MAX_SECONDS"])))
+    return delay
+
+
+def _error_text(answer: Answer, success: bool) -> str:
+    if answer.error:
+        return answer.error[:500]
+    if success:
+        return ""
+    excerpt = " ".join(answer.excerpt.split())[:300]
+    return f"HTTP {answer.status}" + (f": {excerpt}" if excerpt else "")
+
+
+_RECORDED = (
+    "state",
+    "next_attempt_at",
+    "claim_token",
+    "lease_expires_at",
+    "last_status_code",
+    "last_error",
+    "last_duration_ms",
+    "delivered_at",
+)
+
+
+def _record(token: str, rows: list[WebhookDelivery], answers: list[Answer], batch: SendBatch):
+    with transaction.atomic():
+        now = timezone.now()
+        locked = {
+            d.pk: d
+            for d in WebhookDelivery.objects.select_for_update(of=("self",))
+            .filter(pk__in=[r.pk for r in rows], state=S.SENDING, claim_token=token)
+            .order_by("pk")
+        }
+        numbers = dict(
+            WebhookAttempt.objects.filter(delivery_id__in=list(locked))
+            .order_by()
+            .values("delivery_id")
+            .annotate(n=Max("number"))
+            .values_list("delivery_id", "n")
+        )
+        attempts, changed, finished = [], [], []
+        worked, failed, gone = set(), set(), set()
+        soon: dict[float, list[int]] = defaultdict(list)
+        for row, answer in zip(rows, answers, strict=True):
+            delivery = locked.get(row.pk)
+            if delivery is None:  # the lease ran out and another worker took it over
+                batch.skipped.append(row.pk)
+                continue
+            success = answer.status is not None and 200 <= answer.status < 300
+            attempts.append(
+                WebhookAttempt(
+                    delivery=delivery,
+                    number=numbers.get(delivery.pk, 0) + 1,
+                    started_at=delivery.last_attempt_at or now,
+                    duration_ms=answer.duration_ms,
+                    status_code=answer.status,
+                    succeeded=success,
+                    error=_error_text(answer, success),
+                )
+            )
+            delivery.last_status_code = answer.status
+            delivery.last_error = _error_text(answer, success)
+            delivery.last_duration_ms = answer.duration_ms
+            delivery.claim_token, delivery.lease_expires_at = "", None
+            delivery.next_attempt_at = None
+            if success:
+                delivery.state, delivery.delivered_at = S.SUCCEEDED, now
+                worked.add(delivery.endpoint_id)
+                batch.succeeded.append(delivery.pk)
+                finished.append(delivery)
+            elif answer.status == 410:
+                delivery.state = S.FAILED
+                gone.add(delivery.endpoint_id)
+                batch.given_up.append(delivery.pk)
+                finished.append(delivery)
+            else:
+                failed.add(delivery.endpoint_id)
+                delay = next_delay(attempts_made=delivery.attempts, answer=answer, now=now)
+                if delay is None:
+                    delivery.state = S.FAILED
+                    batch.given_up.append(delivery.pk)
+                    finished.append(delivery)
+                else:
+                    delivery.state = S.PENDING
+                    delivery.next_attempt_at = now + timedelta(seconds=delay)
+                    batch.retrying.append(delivery.pk)
+                    if delay <= policy()["COUNTDOWN_MAX_SECONDS"]:
+                        soon[delay].append(delivery.pk)
+                logger.info(
+                    "webhook delivery %s to endpoint %s failed (attempt %s): %s",
+                    delivery.public_id,
+                    row.endpoint.public_id,
+                    delivery.attempts,
+                    answer.status or answer.error.split(":", 1)[0],
+                )
+            changed.append(delivery)
+        if changed:
+            WebhookDelivery.objects.bulk_update(changed, list(_RECORDED))
+            WebhookAttempt.objects.bulk_create(attempts)
+        _endpoints_record(worked=worked, failed=failed - worked, gone=gone, now=now)
+        following = _following(finished, now)
+        if following:
+            transaction.on_commit(lambda: deliveries_enqueue(following))
+        for delay, ids in soon.items():
+            transaction.on_commit(
+                lambda ids=ids, delay=delay: deliveries_enqueue(ids, countdown=delay)
+            )
+
+
+def _following(finished: list[WebhookDelivery], now) -> list[int]:
+    """The deliveries that waited for the finished ones and are due now."""
+    if not finished:
+        return []
+    pairs = {(d.endpoint_id, d.subject_id) for d in finished}
+    same = reduce(or_, (Q(endpoint_id=e, subject_id=s) for e, s in pairs))
+    return list(
+        WebhookDelivery.objects.filter(same, state=S.PENDING, next_attempt_at__lte=now)
+        .filter(endpoint__is_active=True)
+        .filter(~_waiting_for_earlier())
+        .values_list("pk", flat=True)
+    )
+
+
+def _endpoints_record(*, worked: set, failed: set, gone: set, now) -> None:
+    """A success stops an endpoint's failing clock, a failure starts it; a 410 disables it,
+    and so do failures for DISABLE_AFTER_FAILING_SECONDS."""
+    if worked:
+        WebhookEndpoint.objects.filter(pk__in=worked, failing_since__isnull=False).update(
+            failing_since=None
+        )
+    if failed:
+        WebhookEndpoint.objects.filter(pk__in=failed, failing_since__isnull=True).update(
+            failing_since=now
+        )
+    if gone:
+        for endpoint in _locked_active(gone):
+            endpoint_disable_for(endpoint, reason=DisabledReason.GONE, now=now)
+    if failed:
+        since = now - timedelta(seconds=policy()["DISABLE_AFTER_FAILING_SECONDS"])
+        for endpoint in _locked_active(failed - gone, failing_since__lte=since):
+            endpoint_disable_for(endpoint, reason=DisabledReason.FAILING, now=now)
+
+
+def _locked_active(pks, **conditions) -> list[WebhookEndpoint]:
+    return list(
+        WebhookEndpoint.objects.select_for_update()
+        .select_related("account")
+        .filter(pk__in=list(pks), is_active=True, **conditions)
+        .order_by("pk")
+    )
+
+
+def endpoint_label(endpoint: WebhookEndpoint) -> str:
+    """How people are told which endpoint: its id and host (never the path or query, which
+    may carry a token of the receiver's)."""
+    host = urlsplit(endpoint.url).hostname or ""
+    return f"{endpoint.public_id} ({host})"
+
+
+def endpoint_disable_for(endpoint: WebhookEndpoint, *, reason: str, now) -> None:
+    """Disable a locked endpoint (inside the caller's transaction); for a 410 or five days of
+    failures, tell the account's owners and admins. Its pending deliveries wait: they are sent
+    if it is enabled again."""
+    endpoint.is_active = False
+    endpoint.disabled_at = now
+    endpoint.disabled_reason = reason
+    endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason", "updated_at"])
+    logger.warning("webhook endpoint %s disabled: %s", endpoint.public_id, reason)
+    if reason == DisabledReason.BY_USER:
+        return
+    managers = User.objects.filter(
+        account_id=endpoint.account_id, is_active=True, account_role__in=MANAGER_ROLES
+    ).order_by("pk")
+    label = endpoint_label(endpoint)
+    since = endpoint.failing_since
+
+    def render() -> tuple[str, str]:
+        if reason == DisabledReason.GONE:
+            why = _("It answered 410 Gone, which means it no longer wants deliveries.")
+        else:
+            why = _("Every delivery to it has failed since %(since)s.") % {
+                "since": formats.date_format(timezone.localtime(since or now), "DATETIME_FORMAT")
+            }
+        return (
+            _("Webhook endpoint disabled: %(endpoint)s") % {"endpoint": label},
+            _("We stopped sending events to the webhook endpoint %(endpoint)s.")
+            % {"endpoint": label}
+            + " "
+            + why
+            + " "
+            + _(
+                "An owner or admin of the account can enable it again; the events that waited "
+                "for it are then sent."
+            ),
+        )
+
+    notification_send(recipients=managers, kind="account", render=render, account=endpoint.account)
+
+
+def deliveries_send(*, delivery_ids: Sequence[int]) -> SendBatch:
+    """Send the deliveries of ``delivery_ids`` that are due (see the module's docstring for
+    the three steps and what each guarantees). Returns what happened to each id."""
+    batch = SendBatch()
+    token, rows = _claim(delivery_ids, timezone.now())
+    claimed = {r.pk for r in rows}
+    batch.skipped += [pk for pk in delivery_ids if pk not in claimed]
+    if not rows:
+        return batch
+    if len(rows) == 1:
+        answers = [_attempt(rows[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=min(policy()["SEND_THREADS"], len(rows))) as pool:
+            answers = list(pool.map(_attempt, rows))
+    _record(token, rows, answers, batch)
+    return batch
