@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -21,7 +23,19 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def demo_key(settings, approved_qualification, customer):
+def _connections_kept():
+    """The app is called as a WSGI server would, which closes the database connection after
+    each request; the test's transaction lives on that connection. Django's own test client
+    keeps it open the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def demo_key(_connections_kept, settings, approved_qualification, customer):
     # Enough requests per minute for the generated cases; the limit itself is tested elsewhere.
     settings.API_POLICY = {**settings.API_POLICY, "RATE_PER_MINUTE": 100_000}
     SignatureApplicationFactory(qualification=approved_qualification)
