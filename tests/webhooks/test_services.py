@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from reviewportal.errors import NotFoundForUser, PermissionRefused, ReviewError

@@ -20,7 +20,7 @@ def test_a_new_secret_is_whsec_and_32_random_bytes():
 
 def test_each_of_two_secrets_verifies_and_a_third_does_not():
     old, new, stranger = secret_new(), secret_new(), secret_new()
-    body = '{"type":"ping","data":{"id":"WHK1"}}'.encode()
+    body = b'{"type":"ping","data":{"id":"WHK1"}}'
     headers = signed_headers([new, old], msg_id="msg_1", timestamp=int(time.time()), body=body)
     assert headers["webhook-signature"].count("v1,") == 2
     for secret in (old, new):
