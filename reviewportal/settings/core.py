@@ -196,6 +196,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": env.str("LOG_LEVEL_AXES", default="WARNING")},
+        # httpx logs every request's URL at INFO: a customer's webhook URL may carry their
+        # receiver's token in its query (the webhooks log endpoint ids instead).
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 DEFAULT_EXCEPTION_REPORTER_FILTER = "reviewportal.redaction.IdNumberExceptionReporterFilter"

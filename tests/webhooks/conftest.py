@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from webhooks.http import client_close
@@ -133,7 +134,11 @@ def deliver(_fixed_clock):
                 batches.append(deliveries_send(delivery_ids=due))
                 continue
             waiting = (
-                WebhookDelivery.objects.filter(state=DeliveryState.PENDING)
+                # The next retry (a later delivery of the same object may be due already,
+                # waiting for it).
+                WebhookDelivery.objects.filter(
+                    state=DeliveryState.PENDING, next_attempt_at__gt=timezone.now()
+                )
                 .order_by("next_attempt_at")
                 .values_list("next_attempt_at", flat=True)
                 .first()

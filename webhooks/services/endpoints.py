@@ -251,7 +251,6 @@ def endpoint_ping(*, user: User, endpoint: WebhookEndpoint) -> WebhookDelivery:
                     data={"object": "endpoint", "id": endpoint.public_id, "sent_at": iso(now)},
                     occurred_at=now,
                     account_id=endpoint.account_id,
-                    subject_id=endpoint.public_id,
                     endpoint_ids=[endpoint.pk],
                 )
             ]

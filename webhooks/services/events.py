@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from carriers.models import Carrier
 from carriers.selectors import carrier_reason_catalogue, carrier_reason_text
 from webhooks.models import (
+    PING_EVENT,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
@@ -203,21 +204,23 @@ def events_write(*, specs: list[EventSpec]) -> list[WebhookEvent]:
         return []
     # In the caller's transaction (a savepoint would cost two statements per transition).
     with transaction.atomic(savepoint=False):
-        numbers = sequences_take([spec.subject_id for spec, _endpoints in targets])
+        # A ping stands alone: it is its own object (never waits for, nor holds up, another).
+        sequenced = [spec.subject_id for spec, _endpoints in targets if spec.type != PING_EVENT]
+        numbers = iter(sequences_take(sequenced) if sequenced else ())
         events = []
-        for (spec, _endpoints), number in zip(targets, numbers, strict=True):
+        for spec, _endpoints in targets:
             event = WebhookEvent(
-                account_id=spec.account_id,
-                type=spec.type,
-                subject_id=spec.subject_id,
-                sequence=number,
-                created_at=spec.occurred_at,
+                account_id=spec.account_id, type=spec.type, created_at=spec.occurred_at
             )
+            if spec.type == PING_EVENT:
+                event.subject_id, event.sequence = event.public_id, 1
+            else:
+                event.subject_id, event.sequence = spec.subject_id, next(numbers)
             event.payload = {
                 "id": event.public_id,
                 "type": spec.type,
                 "timestamp": iso(spec.occurred_at),
-                "sequence": number,
+                "sequence": event.sequence,
                 "data": spec.data,
             }
             events.append(event)

@@ -1,0 +1,273 @@
+"""Deliveries to a real receiver on 127.0.0.1 that verifies every request with the
+``standardwebhooks`` package: signed, retried on the SPEC's schedule, in order per object,
+once per endpoint; 410, Retry-After and five days of failures; secret rotation."""
+
+from __future__ import annotations
+
+import email.utils
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from reviewportal.models import AccountRole, Notification
+from reviewportal.services import lifecycle as lc
+from tests.factories import CustomerFactory, SignatureApplicationFactory
+from webhooks.models import DeliveryState, DisabledReason, WebhookDelivery, WebhookEndpoint
+from webhooks.services import (
+    deliveries_send,
+    deliveries_sweep,
+    endpoint_ping,
+    endpoint_secret_rotate,
+)
+
+pytestmark = pytest.mark.django_db
+
+S = DeliveryState
+
+
+@pytest.fixture
+def items(approved_qualification):
+    return [
+        SignatureApplicationFactory(qualification=approved_qualification, content=c)
+        for c in ("和讯华谷", "华谷信息")
+    ]
+
+
+def _review(item, customer, reviewer):
+    item = lc.review_submit(item=item, user=customer)
+    item = lc.review_claim(item=item, user=reviewer)
+    lc.review_reject(item=item, user=reviewer, reasons=["other"])
+
+
+def test_a_delivery_reaches_the_receiver_signed_and_is_marked_delivered(
+    endpoint_for, receiver, customer, deliver
+):
+    endpoint = endpoint_for(customer)
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    deliver()
+    assert [p["type"] for p in receiver.accepted] == ["ping"]
+    assert receiver.accepted[0]["data"]["id"] == endpoint.public_id
+    assert receiver.refused == []
+    headers = receiver.headers[0]
+    assert headers["webhook-id"] == delivery.event.public_id
+    assert headers["host"] == receiver.url.split("/")[2]
+    delivery.refresh_from_db()
+    assert delivery.state == S.SUCCEEDED and delivery.delivered_at is not None
+    assert delivery.last_status_code == 204 and delivery.last_duration_ms is not None
+    (attempt,) = delivery.attempt_rows.all()
+    assert attempt.succeeded and attempt.status_code == 204 and attempt.number == 1
+
+
+def test_a_receiver_that_fails_for_a_while_gets_every_event_once_in_order(
+    endpoint_for, receiver, customer, reviewer, items, deliver
+):
+    endpoint = endpoint_for(customer)
+    # Down for its first five requests (500), then well.
+    receiver.answer = lambda n: (500, {}) if n <= 5 else (200, {})
+    for item in items:
+        _review(item, customer, reviewer)
+    deliver()
+    ids = [p["id"] for p in receiver.accepted]
+    assert len(ids) == len(set(ids))  # once each
+    expected = WebhookDelivery.objects.filter(endpoint=endpoint)
+    assert set(ids) == set(expected.values_list("event__public_id", flat=True))
+    assert expected.filter(state=S.SUCCEEDED).count() == expected.count()
+    for item in items:
+        mine = [p["sequence"] for p in receiver.accepted if p["data"]["id"] == item.public_id]
+        assert mine == [1, 2]
+        assert [p["type"] for p in receiver.accepted if p["data"]["id"] == item.public_id] == [
+            "signature.submitted",
+            "signature.rejected",
+        ]
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).failing_since is None
+
+
+def test_a_later_delivery_of_an_object_waits_for_the_earlier_one(
+    endpoint_for, receiver, customer, reviewer, items
+):
+    endpoint_for(customer)
+    receiver.answer = lambda n: (500, {})
+    _review(items[0], customer, reviewer)
+    first, second = WebhookDelivery.objects.order_by("sequence")
+    batch = deliveries_send(delivery_ids=[first.pk, second.pk])
+    assert batch.retrying == [first.pk] and batch.skipped == [second.pk]
+    assert WebhookDelivery.objects.get(pk=second.pk).attempts == 0
+
+
+def test_the_retry_schedule_is_the_spec_one_and_then_the_delivery_is_given_up(
+    endpoint_for, receiver, customer, deliver, settings
+):
+    endpoint = endpoint_for(customer)
+    receiver.answer = lambda n: (500, {})
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    deliver()
+    delivery.refresh_from_db()
+    assert delivery.state == S.FAILED and delivery.attempts == 8
+    starts = list(delivery.attempt_rows.order_by("number").values_list("started_at", flat=True))
+    waits = [round((b - a).total_seconds()) for a, b in itertools.pairwise(starts)]
+    assert waits == [5, 300, 1800, 7200, 18000, 36000, 36000]
+    assert settings.WEBHOOK_POLICY["RETRY_SCHEDULE_SECONDS"][1:] == tuple(waits)
+    assert delivery.last_status_code == 500 and delivery.last_error.startswith("HTTP 500")
+
+
+def test_410_disables_the_endpoint_at_once_and_tells_the_managers(
+    endpoint_for, receiver, customer, deliver
+):
+    endpoint = endpoint_for(customer)
+    receiver.answer = lambda n: (410, {})
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    deliver()
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active and endpoint.disabled_reason == DisabledReason.GONE
+    assert WebhookDelivery.objects.get(pk=delivery.pk).state == S.FAILED
+    assert receiver.requests == 1
+    assert Notification.objects.filter(recipient=customer, kind="account").count() == 1
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_in_seconds_is_honoured(endpoint_for, receiver, customer, status):
+    endpoint = endpoint_for(customer)
+    receiver.answer = lambda n: (status, {"Retry-After": "120"})
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    before = timezone.now()
+    deliveries_send(delivery_ids=[delivery.pk])
+    delivery.refresh_from_db()
+    wait = (delivery.next_attempt_at - before).total_seconds()
+    assert 119 <= wait <= 125  # not the schedule's 5 s
+
+
+def test_retry_after_as_an_http_date_is_honoured_and_capped(
+    endpoint_for, receiver, customer, settings
+):
+    endpoint = endpoint_for(customer)
+    in_an_hour = email.utils.format_datetime(timezone.now() + timedelta(hours=1), usegmt=True)
+    receiver.answer = lambda n: (
+        (429, {"Retry-After": in_an_hour}) if n == 1 else (503, {"Retry-After": "999999"})
+    )
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    start = timezone.now()
+    deliveries_send(delivery_ids=[delivery.pk])
+    delivery.refresh_from_db()
+    assert 3590 <= (delivery.next_attempt_at - start).total_seconds() <= 3610
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    start = timezone.now()
+    deliveries_send(delivery_ids=[delivery.pk])
+    delivery.refresh_from_db()
+    cap = settings.WEBHOOK_POLICY["RETRY_AFTER_MAX_SECONDS"]
+    assert cap - 5 <= (delivery.next_attempt_at - start).total_seconds() <= cap + 5
+
+
+def test_five_days_of_failures_disable_the_endpoint_and_tell_owners_and_admins(
+    endpoint_for, receiver, customer, account, _fixed_clock
+):
+    admin = CustomerFactory(account=account, account_role=AccountRole.ADMIN)
+    member = CustomerFactory(account=account, account_role=AccountRole.MEMBER)
+    endpoint = endpoint_for(customer)
+    receiver.answer = lambda n: (500, {})
+    endpoint_ping(user=customer, endpoint=endpoint)
+    deliveries_send(delivery_ids=list(WebhookDelivery.objects.values_list("pk", flat=True)))
+    endpoint.refresh_from_db()
+    assert endpoint.is_active and endpoint.failing_since is not None
+    _fixed_clock.move_to(timezone.now() + timedelta(days=4, hours=23))
+    second = endpoint_ping(user=customer, endpoint=endpoint)
+    deliveries_send(delivery_ids=[second.pk])
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).is_active  # not five days yet
+    _fixed_clock.move_to(timezone.now() + timedelta(hours=2))
+    third = endpoint_ping(user=customer, endpoint=endpoint)
+    deliveries_send(delivery_ids=[third.pk])
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active and endpoint.disabled_reason == DisabledReason.FAILING
+    told = set(Notification.objects.filter(kind="account").values_list("recipient", flat=True))
+    assert told == {customer.pk, admin.pk}
+    assert member.pk not in told
+    # Disabled: nothing more is sent to it, not even by the sweep.
+    requests = receiver.requests
+    _fixed_clock.move_to(timezone.now() + timedelta(days=1))
+    assert deliveries_sweep() == 0
+    assert receiver.requests == requests
+
+
+def test_a_success_stops_the_failing_clock(endpoint_for, receiver, customer):
+    endpoint = endpoint_for(customer)
+    receiver.answer = lambda n: (500, {}) if n == 1 else (200, {})
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    deliveries_send(delivery_ids=[delivery.pk])
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).failing_since is not None
+    second = endpoint_ping(user=customer, endpoint=endpoint)
+    deliveries_send(delivery_ids=[second.pk])
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).failing_since is None
+
+
+def test_rotation_signs_with_both_secrets_for_24_hours_then_only_the_new_one(
+    endpoint_for, receiver, customer, _fixed_clock
+):
+    endpoint = endpoint_for(customer)
+    old = receiver.secrets[0]
+    new = endpoint_secret_rotate(user=customer, endpoint=endpoint)
+    assert new != old and new.startswith("whsec_")
+    for secrets in ([old], [new]):
+        receiver.secrets = secrets
+        delivery = endpoint_ping(user=customer, endpoint=endpoint)
+        deliveries_send(delivery_ids=[delivery.pk])
+        assert WebhookDelivery.objects.get(pk=delivery.pk).state == S.SUCCEEDED
+    assert len(receiver.headers[-1]["webhook-signature"].split(" ")) == 2
+    _fixed_clock.move_to(timezone.now() + timedelta(hours=24, minutes=1))
+    receiver.secrets = [old]
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    deliveries_send(delivery_ids=[delivery.pk])
+    assert WebhookDelivery.objects.get(pk=delivery.pk).state == S.PENDING  # refused: 400
+    assert receiver.refused == [delivery.event.public_id]
+    receiver.secrets = [new]
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    deliveries_send(delivery_ids=[delivery.pk])
+    assert WebhookDelivery.objects.get(pk=delivery.pk).state == S.SUCCEEDED
+    assert len(receiver.headers[-1]["webhook-signature"].split(" ")) == 1
+
+
+def test_the_webhook_id_is_the_same_on_every_attempt(endpoint_for, receiver, customer, deliver):
+    endpoint = endpoint_for(customer)
+    receiver.answer = lambda n: (500, {}) if n <= 2 else (200, {})
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    deliver()
+    assert {h["webhook-id"] for h in receiver.headers} == {delivery.event.public_id}
+    assert len(receiver.headers) == 3
+
+
+def test_the_sweep_sends_what_is_due_and_a_done_delivery_is_not_sent_again(
+    endpoint_for, receiver, customer, sent_tasks
+):
+    endpoint = endpoint_for(customer)
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    assert deliveries_sweep() == 1
+    assert sent_tasks[-1].name == "webhooks.tasks.deliveries_send_task"
+    assert sent_tasks[-1].args == ([delivery.pk],)
+    deliveries_send(delivery_ids=[delivery.pk])
+    batch = deliveries_send(delivery_ids=[delivery.pk])
+    assert batch.skipped == [delivery.pk] and receiver.requests == 1
+    assert deliveries_sweep() == 0
+
+
+def test_redirects_are_not_followed(endpoint_for, receiver, customer):
+    endpoint = endpoint_for(customer)
+    receiver.answer = lambda n: (302, {"Location": "http://169.254.169.254/latest/meta-data/"})
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    deliveries_send(delivery_ids=[delivery.pk])
+    delivery.refresh_from_db()
+    assert receiver.requests == 1
+    assert delivery.state == S.PENDING and delivery.last_status_code == 302
+
+
+def test_nothing_secret_is_kept_in_errors_or_logs(endpoint_for, receiver, customer, caplog):
+    endpoint = endpoint_for(customer)
+    receiver.answer = lambda n: (500, {})
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    with caplog.at_level("INFO"):
+        deliveries_send(delivery_ids=[delivery.pk])
+    delivery.refresh_from_db()
+    secret = receiver.secrets[0]
+    key = secret.removeprefix("whsec_")
+    assert key not in delivery.last_error and key not in caplog.text
+    assert "t=1" not in caplog.text  # the URL's query (a receiver's token) is not logged
+    assert endpoint.public_id in caplog.text
