@@ -159,6 +159,35 @@ class ReviewableViewSet(ApiViewSet):
             raise _unknown("materials", _("material"))
         return [found[i] for i in dict.fromkeys(ids)]
 
+    def _create(self, request, serializer, service):
+        """Create through ``service`` (the portal's) from a body checked by ``serializer``."""
+        body = serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        item = service(
+            account=request.auth.account,
+            user=request.user,
+            materials=self._materials(data.get("materials")),
+            submit=data["submit"],
+            **self._fields(data),
+        )
+        return self._represent(item, status.HTTP_201_CREATED, Location=self._detail_url(item))
+
+    def _update(self, request, serializer, service):
+        """Change through ``service`` if the object is still the version ``If-Match`` names."""
+        item = self.get_object()
+        body = serializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        with version_expected(item, if_match(request, required=True)):
+            item = service(
+                application=item,
+                user=request.user,
+                materials=self._materials(data.get("materials")),
+                **self._fields(data),
+            )
+        return self._represent(item)
+
     @extend_schema(request=ReasonInputSerializer, responses={200: None})
     @action(detail=True, methods=["post"])
     def submit(self, request, id=None):
@@ -258,33 +287,12 @@ class SignatureViewSet(ReviewableViewSet):
     @extend_schema(request=SignatureCreateSerializer, responses={201: SignatureSerializer})
     def create(self, request):
         """Apply for a signature: a draft, or submitted at once with ``"submit": true``."""
-        body = SignatureCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        item = signature_application_create(
-            account=request.auth.account,
-            user=request.user,
-            materials=self._materials(data.get("materials")),
-            submit=data["submit"],
-            **self._fields(data),
-        )
-        return self._represent(item, status.HTTP_201_CREATED, Location=self._detail_url(item))
+        return self._create(request, SignatureCreateSerializer, signature_application_create)
 
     @extend_schema(request=SignatureWriteSerializer(partial=True))
     def partial_update(self, request, id=None):
         """Change an application (``If-Match`` required); a submitted one is resubmitted."""
-        item = self.get_object()
-        body = SignatureWriteSerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        with version_expected(item, if_match(request, required=True)):
-            item = signature_application_update(
-                application=item,
-                user=request.user,
-                materials=self._materials(data.get("materials")),
-                **self._fields(data),
-            )
-        return self._represent(item)
+        return self._update(request, SignatureWriteSerializer, signature_application_update)
 
 
 class TemplateViewSet(ReviewableViewSet):
@@ -316,33 +324,12 @@ class TemplateViewSet(ReviewableViewSet):
     @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer})
     def create(self, request):
         """Apply for a template under an approved signature."""
-        body = TemplateCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        item = template_application_create(
-            account=request.auth.account,
-            user=request.user,
-            materials=self._materials(data.get("materials")),
-            submit=data["submit"],
-            **self._fields(data),
-        )
-        return self._represent(item, status.HTTP_201_CREATED, Location=self._detail_url(item))
+        return self._create(request, TemplateCreateSerializer, template_application_create)
 
     @extend_schema(request=TemplateWriteSerializer(partial=True))
     def partial_update(self, request, id=None):
         """Change a template (``If-Match`` required); a submitted one is resubmitted."""
-        item = self.get_object()
-        body = TemplateWriteSerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        with version_expected(item, if_match(request, required=True)):
-            item = template_application_update(
-                application=item,
-                user=request.user,
-                materials=self._materials(data.get("materials")),
-                **self._fields(data),
-            )
-        return self._represent(item)
+        return self._update(request, TemplateWriteSerializer, template_application_update)
 
 
 class MaterialViewSet(ApiViewSet):
