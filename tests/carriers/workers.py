@@ -43,8 +43,14 @@ def database_url(settings_dict: dict) -> str:
 
 
 def run_queues(queue: str) -> dict[str, str]:
-    """The queues of one run: its default queue and the carriers' submit and check queues."""
-    return {"default": queue, "submit": f"{queue}.submit", "check": f"{queue}.check"}
+    """The queues of one run: its default queue, the carriers' submit and check queues and the
+    webhook deliveries' queue."""
+    return {
+        "default": queue,
+        "submit": f"{queue}.submit",
+        "check": f"{queue}.check",
+        "webhooks": f"{queue}.webhooks",
+    }
 
 
 def start_worker(
@@ -70,6 +76,7 @@ def start_worker(
         "CARRIER_TEST_QUEUE": queue,
         "CARRIER_SUBMIT_QUEUE": queues["submit"],
         "CARRIER_CHECK_QUEUE": queues["check"],
+        "WEBHOOK_QUEUE": queues["webhooks"],
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         **env,
     }
