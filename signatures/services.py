@@ -47,6 +47,7 @@ from reviewportal.services.lifecycle import (
 from reviewportal.services.notifications import translated_later
 from reviewportal.validators import normalize_resident_id, normalize_uscc
 from signatures.models import (
+    AGENT_ID_ALLOWED_KINDS,
     Authorization,
     DomainVerification,
     Material,
@@ -294,6 +295,33 @@ def _draft_gaps(qualification: Qualification) -> list[str]:
     return [f for f in DRAFT_MAY_LACK if not getattr(qualification, f)]
 
 
+def _refuse_inconsistent(qualification: Qualification, *, submitted: bool) -> None:
+    """Refuse, each error on its field, what the fields allow one by one but not together: a
+    licence that ends before it starts, and (once ``submitted``: anything but a draft that
+    stays one) no ID number a submission needs. The forms check both too; the services are
+    called by other clients (the API), and the database refuses a submitted qualification
+    without an ID number only with an error nobody can read."""
+    errors = {}
+    start, end = qualification.license_valid_from, qualification.license_valid_until
+    if start and end and end < start:
+        errors["license_valid_until"] = ValidationError(
+            _("The end date is before the start date."), code="date_order"
+        )
+    agent_allowed = qualification.entity_kind in AGENT_ID_ALLOWED_KINDS
+    if submitted and not qualification.legal_rep_id_number:
+        if not agent_allowed:
+            errors["legal_rep_id_number"] = ValidationError(
+                _("The legal representative's ID number is required."), code="required"
+            )
+        elif not qualification.agent_id_number:
+            errors["agent_id_number"] = ValidationError(
+                _("Give the legal representative's or the agent's name and ID number."),
+                code="required",
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
 def qualification_create(
     *,
     account: Account,
@@ -313,6 +341,7 @@ def qualification_create(
         )
         gaps = [] if submit else _draft_gaps(qualification)
         _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
+        _refuse_inconsistent(qualification, submitted=submit)
         _refuse_duplicate_qualification(qualification)
         try:
             with transaction.atomic():
@@ -354,6 +383,9 @@ def qualification_update(
             setattr(qualification, key, value)
         gaps = _draft_gaps(qualification) if qualification.state == ReviewState.DRAFT else []
         _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
+        _refuse_inconsistent(
+            qualification, submitted=submit or qualification.state != ReviewState.DRAFT
+        )
         if qualification.change_of_id:
             _refuse_code_held_elsewhere(qualification)
         else:
@@ -400,6 +432,7 @@ def qualification_change_start(
             account=original.account, created_by=user, change_of=original, **data
         )
         _clean(change, exclude=LIFECYCLE_EXCLUDE)
+        _refuse_inconsistent(change, submitted=submit)
         _refuse_code_held_elsewhere(change)
         change.save()
         change.materials.set(
