@@ -422,7 +422,11 @@ class AuthorizationViewSet(RecordViewSet):
     model = Authorization
     serializer_class = AuthorizationSerializer
     related = ("qualification", "letter")
-    prefetched = (Prefetch("partner_materials", queryset=Material.objects.only("pk", "public_id")),)
+    prefetched = (
+        Prefetch(
+            "partner_materials", queryset=Material.objects.only("pk", "public_id").order_by("pk")
+        ),
+    )
 
     @extend_schema(parameters=[QUALIFICATION_FILTER, CREATED_SINCE])
     def list(self, request):
