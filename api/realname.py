@@ -99,6 +99,9 @@ class MaskedId(serializers.CharField):
 
 
 class QualificationSerializer(ReviewableSerializer):
+    """A real-name qualification or a change of one (``change_of`` set), with its review. ID
+    numbers are shown masked only."""
+
     entity_kind = serializers.ChoiceField(choices=EntityKind.choices)
     name = serializers.CharField()
     uscc = serializers.CharField()
@@ -145,7 +148,11 @@ class QualificationWriteSerializer(StrictSerializer):
     verified_domains = serializers.ListField(
         child=serializers.CharField(max_length=253), max_length=50, required=False
     )
-    materials = PublicIdList(required=False)
+    materials = PublicIdList(
+        required=False,
+        help_text="Public IDs of uploads (POST /api/v1/materials); on an edit they replace the "
+        "qualification's materials.",
+    )
 
 
 class QualificationCreateSerializer(QualificationWriteSerializer):
