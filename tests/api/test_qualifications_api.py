@@ -515,3 +515,24 @@ def test_qualification_key_of_an_admin_made_read_only_stops(write_key, customer)
     assert response.status_code == 401
     assert response.json()["code"] == "inactive_key"
     assert not Qualification.objects.exists()
+
+
+def test_schema_documents_the_real_name_routes_with_id_numbers_only_masked(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path in (
+        "/api/v1/qualifications",
+        "/api/v1/qualifications/{id}/change",
+        "/api/v1/trademarks/{id}",
+        "/api/v1/authorizations",
+    ):
+        assert path in schema["paths"], path
+    assert set(schema["paths"]["/api/v1/trademarks/{id}"]) == {"get"}
+    shown = schema["components"]["schemas"]
+    for name, field in (
+        ("Qualification", "legal_rep_id_number"),
+        ("Qualification", "agent_id_number"),
+        ("Authorization", "partner_legal_rep_id_number"),
+    ):
+        assert field not in shown[name]["properties"]
+        assert f"{field}_masked" in shown[name]["properties"]
+    assert "legal_rep_id_number" in shown["QualificationCreateRequest"]["properties"]
