@@ -17,35 +17,10 @@ from rest_framework import viewsets
 
 from api.models import IdempotentRequest
 from api.problems import Problem, problem_response
+from reviewportal.problems import caller_language
 from reviewportal.services.versions import item_version
 
-#: The API's languages by what Accept-Language may say (SPEC §9: zh-hans or en).
-LANGUAGES = {"zh-hans": "zh-hans", "zh": "zh-hans", "zh-cn": "zh-hans", "zh-sg": "zh-hans"}
 MAX_IDEMPOTENCY_KEY = 255
-
-
-def caller_language(header: str) -> str:
-    """The language an ``Accept-Language`` header asks for, among ours: English when it ranks
-    an English tag above every Chinese one, Simplified Chinese otherwise (the product's
-    default)."""
-    ranked = []
-    for position, part in enumerate(header.split(",")):
-        tag, _sep, params = part.strip().partition(";")
-        tag = tag.strip().lower()
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if tag and quality > 0:
-            ranked.append((-quality, position, tag))
-    for _q, _p, tag in sorted(ranked):
-        if tag == "en" or tag.startswith("en-"):
-            return "en"
-        if tag in LANGUAGES or tag.startswith("zh-hans"):
-            return "zh-hans"
-    return settings.LANGUAGE_CODE
 
 
 def etag(item) -> str:

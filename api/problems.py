@@ -15,7 +15,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
@@ -30,10 +30,9 @@ from reviewportal.errors import (
     ReviewError,
     TransitionRefused,
 )
+from reviewportal.problems import CONTENT_TYPE, problem_body, problem_json
 
 logger = logging.getLogger(__name__)
-
-CONTENT_TYPE = "application/problem+json"
 
 
 def _titles() -> dict[int, str]:
@@ -66,13 +65,7 @@ class Problem(exceptions.APIException):
 
 
 def problem_response(status_code: int, code: str, detail: str, *, errors=(), headers=None):
-    body = {
-        "type": f"urn:reviewportal:problem:{code}",
-        "title": _titles().get(status_code, _("Error")),
-        "status": status_code,
-        "detail": detail,
-        "code": code,
-    }
+    body = problem_body(status_code, code, _titles().get(status_code, _("Error")), detail)
     if errors:
         body["errors"] = list(errors)
     response = Response(body, status=status_code, headers=headers, content_type=CONTENT_TYPE)
@@ -218,11 +211,4 @@ def exception_handler(exc, context):
 @csrf_exempt
 def not_found_view(request, *args, **kwargs):
     """Unknown URLs under /api/ answer a problem too (not the portal's HTML page)."""
-    body = {
-        "type": "urn:reviewportal:problem:not_found",
-        "title": _titles()[404],
-        "status": 404,
-        "detail": _("No such endpoint."),
-        "code": "not_found",
-    }
-    return JsonResponse(body, status=404, content_type=CONTENT_TYPE)
+    return problem_json(404, "not_found", _titles()[404], _("No such endpoint."))

@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 from reviewportal.models import Account, AccountRole, ReviewState, User
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from reviewportal.services import lifecycle as lc
+from reviewportal.services.api_keys import api_key_create, api_key_revoke
 from reviewportal.services.calendar import calendar_stopgap
 from reviewportal.services.findings import findings_for
 from reviewportal.services.sla import business_tz
@@ -39,6 +40,8 @@ from templates.models import TemplateApplication
 from templates.services import template_application_create
 
 DEMO_PASSWORD = "ReviewDemo-2026"
+#: The name of the demo's API key (a new one each time the demo is seeded: a secret is shown once).
+DEMO_KEY_NAME = "Demo key (scripts/run)"
 #: App names were accepted as signatures until 2026-04-30 (seed 004, 2026.4.23): the demo's
 #: app signatures were approved before that and are now up for re-review.
 BEFORE_APP_BAN = dt.date(2026, 4, 20)
@@ -69,6 +72,9 @@ class DemoResult:
     #: Years entered provisionally (weekends only) so that the demo's due times can be
     #: computed before the State Council notice for them is imported.
     provisional_years: list[int] = field(default_factory=list)
+    #: A read-and-write API key of the first demo account, for the README's API walk-through
+    #: and the schema test: (account name, key).
+    api_key: tuple[str, str] | None = None
 
 
 def _png(color: str, size=(640, 400)) -> bytes:
@@ -531,7 +537,17 @@ def demo_seed(*, password: str = DEMO_PASSWORD) -> DemoResult:
                 result.created_accounts.append(name)
             else:
                 result.existing_accounts.append(name)
+            if result.api_key is None:
+                result.api_key = (name, _demo_key(customer))
     return result
+
+
+def _demo_key(owner: User) -> str:
+    """A new read-and-write key of ``owner``'s account; the one the last seeding made is
+    revoked (its secret was printed then and is not kept)."""
+    for key in owner.account.api_keys.filter(name=DEMO_KEY_NAME, revoked_at__isnull=True):
+        api_key_revoke(user=owner, key=key)
+    return api_key_create(user=owner, name=DEMO_KEY_NAME, scope="write")[1]
 
 
 def demo_state_counts() -> dict[str, dict[str, int]]:

@@ -15,9 +15,13 @@ import sys
 from django import db
 from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from reviewportal.problems import api_language, problem_json, wants_problem
 
 log = logging.getLogger("reviewportal.unavailable")
 
@@ -45,7 +49,16 @@ def unavailable_response(request, exception: BaseException) -> HttpResponse:
         service,
         type(exception).__name__,
     )
-    response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    if wants_problem(request):
+        with translation.override(api_language(request)):
+            response = problem_json(
+                503,
+                "service_unavailable",
+                _("Service unavailable"),
+                _("A service we depend on is restarting; nothing was saved. Try again shortly."),
+            )
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     # Logged above: Django's request logger need not add the traceback.
@@ -72,4 +85,12 @@ def server_error(request):
     exception = sys.exc_info()[1]
     if isinstance(exception, UNAVAILABLE_ERRORS):
         return unavailable_response(request, exception)
+    if wants_problem(request):
+        with translation.override(api_language(request)):
+            return problem_json(
+                500,
+                "server_error",
+                _("Server error"),
+                _("Something went wrong on our side; it was logged. Try again later."),
+            )
     return HttpResponseServerError(loader.render_to_string("500.html"))

@@ -16,6 +16,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from reviewportal.problems import api_language, problem_json, wants_problem
 
 
 class BoundedUploadHandler(FileUploadHandler):
@@ -67,15 +71,24 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > policy["MAX_REQUEST_BYTES"]:
-            response = render(
-                request,
-                "413.html",
-                {
-                    "limit_mb": policy["MAX_REQUEST_BYTES"] // 1_048_576,
-                    "file_mb": policy["MAX_BYTES"] // 1_048_576,
-                },
-                status=413,
-            )
+            limits = {
+                "limit_mb": policy["MAX_REQUEST_BYTES"] // 1_048_576,
+                "file_mb": policy["MAX_BYTES"] // 1_048_576,
+            }
+            if wants_problem(request):
+                with translation.override(api_language(request)):
+                    response = problem_json(
+                        413,
+                        "request_too_large",
+                        _("Request too large"),
+                        _(
+                            "The request is larger than %(limit_mb)d MB; each file may have at "
+                            "most %(file_mb)d MB."
+                        )
+                        % limits,
+                    )
+            else:
+                response = render(request, "413.html", limits, status=413)
             # The body was not read: the connection cannot carry another request.
             response["Connection"] = "close"
             return response

@@ -1,3 +1,4 @@
+import copy
 import os
 import shutil
 from dataclasses import dataclass
@@ -240,3 +241,18 @@ def health_token(settings) -> dict:
     """Request headers of a monitor allowed to see /health/'s details."""
     settings.HEALTH_TOKEN = "monitor-token-for-tests"
     return {"HTTP_AUTHORIZATION": "Bearer monitor-token-for-tests"}
+
+
+@pytest.fixture
+def stub_carriers(settings) -> dict:
+    """Every carrier gateway the in-process stub, without transient faults and on real working
+    days, so a test sees one definite outcome; a private copy of CARRIER_POLICY that a test may
+    change (``stub_carriers["STUB"]["FAULT_RATE"] = 1.0``)."""
+    policy = copy.deepcopy(settings.CARRIER_POLICY)
+    policy["GATEWAYS"] = dict.fromkeys(
+        ("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"
+    )
+    policy["STUB"]["FAULT_RATE"] = 0.0
+    policy["STUB"]["TIME_SCALE"] = 1.0
+    settings.CARRIER_POLICY = policy
+    return policy

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import os
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from reviewportal.models import ReviewState
 from signatures.models import Material, SignatureApplication
@@ -174,3 +178,45 @@ def test_precheck_template_under_a_missing_signature_blocks(api):
 
 def _file(name, data):
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def test_material_upload_over_the_file_limit_is_refused_by_name_and_nothing_kept(
+    api, account, settings, tmp_path
+):
+    settings.UPLOAD_POLICY = {**settings.UPLOAD_POLICY, "MAX_BYTES": 2_000}
+    noise = io.BytesIO()
+    Image.frombytes("RGB", (60, 60), os.urandom(60 * 60 * 3)).save(noise, format="PNG")
+    big = noise.getvalue()
+    assert len(big) > 2_000
+    response = api.post(
+        "/api/v1/materials",
+        {"kind": "icp_screenshot", "file": _file("big.png", big)},
+        format="multipart",
+    )
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    (error,) = response.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("#/file", "too_large")
+    assert not Material.objects.filter(account=account).exists()
+    media = tmp_path / "private-media"
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+
+
+def test_a_request_over_the_request_limit_is_a_413_problem_before_it_is_read(
+    api, approved_qualification, settings
+):
+    settings.UPLOAD_POLICY = {**settings.UPLOAD_POLICY, "MAX_REQUEST_BYTES": 1_000}
+    body = {
+        "qualification": approved_qualification.public_id,
+        "type": "company",
+        "content": "和讯华谷",
+        "purpose": "self",
+        "use_case": "x" * 2_000,
+    }
+    response = api.post("/api/v1/signatures", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert (problem["status"], problem["code"]) == (413, "request_too_large")
+    assert problem["detail"].startswith("The request is larger than")
+    assert not SignatureApplication.objects.exists()

@@ -5,7 +5,6 @@ run."""
 
 from __future__ import annotations
 
-import copy
 import os
 import shutil
 
@@ -98,16 +97,9 @@ def screenshot_dir(tmp_path_factory):
 
 
 @pytest.fixture
-def carriers(settings):
-    """Stub carriers without transient faults (the browser must see one definite outcome); a
-    test may change the returned policy (``carriers["STUB"]["FAULT_RATE"] = 1.0``)."""
-    policy = copy.deepcopy(settings.CARRIER_POLICY)
-    policy["GATEWAYS"] = dict.fromkeys(
-        ("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"
-    )
-    policy["STUB"]["FAULT_RATE"] = 0.0
-    settings.CARRIER_POLICY = policy
-    return policy
+def carriers(stub_carriers):
+    """Stub carriers without transient faults (the browser must see one definite outcome)."""
+    return stub_carriers
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ ours is mocked."""
 
 from __future__ import annotations
 
-import copy
 from datetime import timedelta
 
 import pytest
@@ -16,16 +15,9 @@ from tests.states import walk_to
 
 
 @pytest.fixture(autouse=True)
-def carrier_policy(settings):
-    """A private copy of CARRIER_POLICY: no faults, real working days, every gateway a stub."""
-    policy = copy.deepcopy(settings.CARRIER_POLICY)
-    policy["GATEWAYS"] = dict.fromkeys(
-        ("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"
-    )
-    policy["STUB"]["FAULT_RATE"] = 0.0
-    policy["STUB"]["TIME_SCALE"] = 1.0
-    settings.CARRIER_POLICY = policy
-    return policy
+def carrier_policy(stub_carriers):
+    """Every carrier test on fault-free stub carriers (``stub_carriers``)."""
+    return stub_carriers
 
 
 @pytest.fixture

@@ -199,6 +199,9 @@ def test_api_key_create_shows_the_key_once_with_no_store(client, people):
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     (shown,) = set(TOKEN.findall(text(response)))
+    # How to use it, and where the reference is.
+    assert "Authorization: Bearer &lt;key&gt;" in response.content.decode()
+    assert reverse("api:docs") in response.content.decode()
     key = ApiKey.objects.get()
     assert api_key_authenticate(shown, ip="203.0.113.9") == key
     assert (key.created_by, key.scope) == (people[R.ADMIN], "write")

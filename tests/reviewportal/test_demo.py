@@ -1,13 +1,14 @@
 """``seed_demo``: every state is shown, the logins work, and running it twice changes nothing."""
 
 import io
+import re
 
 import pytest
 import time_machine
 from django.core.management import call_command
 
-from reviewportal.demo import DEMO_PASSWORD, demo_state_counts
-from reviewportal.models import ReviewState, User, WorkingDay
+from reviewportal.demo import DEMO_KEY_NAME, DEMO_PASSWORD, demo_state_counts
+from reviewportal.models import ApiKey, ReviewState, User, WorkingDay
 
 
 @pytest.mark.django_db
@@ -19,10 +20,18 @@ def test_seed_demo_covers_every_state_and_is_idempotent(client, capsys):
         assert set(first[label]) == set(ReviewState.values), label
     assert {"approved", "pending_review"} <= set(first["qualifications"])
     assert "reviewer" in out and DEMO_PASSWORD in out
+    # The printed API key reads the first demo account's signatures.
+    token = re.search(r"export KEY=(rpk_\S+)", out).group(1)
+    listed = client.get("/api/v1/signatures", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert listed.status_code == 200 and listed.json()["results"]
 
     call_command("seed_demo", "--quiet-logins")
     assert demo_state_counts() == first
     assert "kept existing demo account" in capsys.readouterr().out
+    # Seeding again makes a new key (a secret is shown once) and revokes the printed one.
+    again = client.get("/api/v1/signatures", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert again.status_code == 401
+    assert ApiKey.objects.filter(name=DEMO_KEY_NAME, revoked_at__isnull=True).count() == 1
 
     # The printed staff logins open the console.
     for username in ("reviewer", "senior", "support", "auditor", "admin"):

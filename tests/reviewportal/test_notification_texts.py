@@ -9,7 +9,6 @@ customer) or console page (staff). Real services, real stub carriers; nothing of
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from contextlib import nullcontext
 
@@ -110,16 +109,8 @@ def app_signature(approved_qualification, customer, reviewer):
 
 
 @pytest.fixture
-def carrier_policy(settings):
-    """Stub carriers without faults, on real working days."""
-    policy = copy.deepcopy(settings.CARRIER_POLICY)
-    policy["GATEWAYS"] = dict.fromkeys(
-        ("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"
-    )
-    policy["STUB"]["FAULT_RATE"] = 0.0
-    policy["STUB"]["TIME_SCALE"] = 1.0
-    settings.CARRIER_POLICY = policy
-    return policy
+def carrier_policy(stub_carriers):
+    return stub_carriers
 
 
 @pytest.fixture

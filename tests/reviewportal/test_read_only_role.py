@@ -223,11 +223,7 @@ def test_urgent_ticket_file_refuses_a_read_only_user(signature, customer, viewer
 
 
 @pytest.fixture
-def rejected_filing(signature, customer, reviewer, senior, settings):
-    settings.CARRIER_POLICY = {
-        **settings.CARRIER_POLICY,
-        "GATEWAYS": dict.fromkeys(("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"),
-    }
+def rejected_filing(signature, customer, reviewer, senior, stub_carriers):
     item = walk_to(signature, S.APPROVED, customer=customer, reviewer=reviewer, senior=senior)
     filing = CarrierFiling.objects.get(signature=item, carrier__code="cucc")
     filing_submit(filing_id=filing.pk)

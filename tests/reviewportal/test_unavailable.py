@@ -49,6 +49,22 @@ def test_a_bug_is_still_the_500_page(failing_urls, anonymous):
     assert "服务暂时出错" in response.content.decode()
 
 
+def test_the_api_answers_problem_details_for_a_service_gone_and_for_a_bug(
+    failing_urls, anonymous, caplog
+):
+    with caplog.at_level(logging.WARNING, logger="reviewportal.unavailable"):
+        gone = anonymous.get("/api/test/database-gone/", HTTP_ACCEPT_LANGUAGE="en")
+    assert gone.status_code == 503 and gone["Retry-After"] == "5"
+    assert gone["Content-Type"] == "application/problem+json"
+    assert gone.json()["code"] == "service_unavailable"
+    assert "Try again shortly" in gone.json()["detail"] and gone["Content-Language"] == "en"
+    bug = anonymous.get("/api/test/bug/")
+    assert bug.status_code == 500 and bug["Content-Type"] == "application/problem+json"
+    assert bug.json()["code"] == "server_error" and bug["Content-Language"] == "zh-hans"
+    assert bug.json()["title"] == "服务器错误"
+    assert "a bug" not in bug.content.decode() and "Traceback" not in bug.content.decode()
+
+
 def test_the_session_unreadable_in_a_middleware_answers_503(customer, monkeypatch, caplog):
     """The database goes away before any view runs: reading the session for the language
     middleware fails, and ``handler500`` turns it into the 503."""

@@ -24,6 +24,9 @@ urlpatterns = [
     path("test/database-gone/", database_gone),
     path("test/redis-gone/", redis_gone),
     path("test/bug/", bug),
+    # The same under the API's prefix: answered as problem details.
+    path("api/test/database-gone/", database_gone),
+    path("api/test/bug/", bug),
     *project_urls,
 ]
 

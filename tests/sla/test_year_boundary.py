@@ -370,20 +370,6 @@ def test_calendar_import_of_a_provisional_year_replaced_moves_the_clocks(
 
 
 @pytest.fixture
-def stub_carriers(settings):
-    import copy
-
-    policy = copy.deepcopy(settings.CARRIER_POLICY)
-    policy["GATEWAYS"] = dict.fromkeys(
-        ("cmcc", "cucc", "ctcc"), "carriers.gateways.stub.StubGateway"
-    )
-    policy["STUB"]["FAULT_RATE"] = 0.0
-    policy["STUB"]["TIME_SCALE"] = 1.0
-    settings.CARRIER_POLICY = policy
-    return policy
-
-
-@pytest.fixture
 def approve_at(
     clock, stub_carriers, customer, reviewer, senior, django_capture_on_commit_callbacks
 ):

@@ -42,3 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {password})")
         for login in result.logins:
             self.stdout.write(f"  {login.username:<10} {login.role:<16} {login.note}")
+        if result.api_key:
+            name, token = result.api_key
+            self.stdout.write("")
+            self.stdout.write(f"Demo API key ({name}, read and write; a new one each start)")
+            self.stdout.write(f"  export KEY={token}")
