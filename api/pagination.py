@@ -39,3 +39,10 @@ class ChangedCursorPagination(CursorPagination):
                 % {"max": self.max_page_size},
             )
         return min(int(text), self.max_page_size)
+
+
+class CreatedCursorPagination(ChangedCursorPagination):
+    """For records that are never changed once made (trademarks, authorizations): the order in
+    which they were made is the order in which they changed."""
+
+    ordering = ("created_at", "id")

@@ -112,15 +112,17 @@ def review_facts(items: list) -> None:
     for decision in decisions:
         latest.setdefault(decision.revision.object_id, decision)
     filings: dict[int, dict[str, CarrierFiling]] = {pk: {} for pk in by_pk}
-    field = CarrierFiling.item_field(model)
     catalogue = None
-    rows = (
-        CarrierFiling.objects.filter(**{f"{field}_id__in": list(by_pk)})
-        .select_related("carrier", "revision")
-        .order_by("carrier__sort_order", "-revision_id", "-pk")
-    )
-    for filing in rows:
-        filings[getattr(filing, f"{field}_id")].setdefault(filing.carrier.code, filing)
+    # Qualifications are reviewed here only: no carrier files them.
+    if CarrierFiling.kept_for(model):
+        field = CarrierFiling.item_field(model)
+        rows = (
+            CarrierFiling.objects.filter(**{f"{field}_id__in": list(by_pk)})
+            .select_related("carrier", "revision")
+            .order_by("carrier__sort_order", "-revision_id", "-pk")
+        )
+        for filing in rows:
+            filings[getattr(filing, f"{field}_id")].setdefault(filing.carrier.code, filing)
     for pk, item in by_pk.items():
         decision = latest.get(pk)
         item.api_rejection = None

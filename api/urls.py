@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api import views
+from api import realname, views
 from api.problems import not_found_view
 
 app_name = "api"
@@ -25,6 +25,9 @@ router.register("signatures", views.SignatureViewSet, basename="signature")
 router.register("templates", views.TemplateViewSet, basename="template")
 router.register("materials", views.MaterialViewSet, basename="material")
 router.register("precheck", views.PrecheckViewSet, basename="precheck")
+router.register("qualifications", realname.QualificationViewSet, basename="qualification")
+router.register("trademarks", realname.TrademarkViewSet, basename="trademark")
+router.register("authorizations", realname.AuthorizationViewSet, basename="authorization")
 
 urlpatterns = [
     path(

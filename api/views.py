@@ -95,6 +95,8 @@ class ReviewableViewSet(ApiViewSet):
     output = None
     #: The pointer of each service field (Django's names) in the request body.
     field_names: dict[str, str] = {}
+    #: The keyword the kind's update service takes the object by.
+    item_argument = "application"
 
     def get_queryset(self):
         queryset = self.account_queryset(self.model.objects.all()).select_related(
@@ -181,7 +183,7 @@ class ReviewableViewSet(ApiViewSet):
         data = body.validated_data
         with version_expected(item, if_match(request, required=True)):
             item = service(
-                application=item,
+                **{self.item_argument: item},
                 user=request.user,
                 materials=self._materials(data.get("materials")),
                 **self._fields(data),

@@ -47,6 +47,7 @@ from reviewportal.services.lifecycle import (
 from reviewportal.services.notifications import translated_later
 from reviewportal.validators import normalize_resident_id, normalize_uscc
 from signatures.models import (
+    AGENT_ID_ALLOWED_KINDS,
     Authorization,
     DomainVerification,
     Material,
@@ -294,6 +295,43 @@ def _draft_gaps(qualification: Qualification) -> list[str]:
     return [f for f in DRAFT_MAY_LACK if not getattr(qualification, f)]
 
 
+def _clean_qualification(
+    qualification: Qualification, *, exclude: Iterable[str], submitted: bool
+) -> None:
+    """``_clean``, and refuse also, each error on its field, what the fields allow one by one
+    but not together: a licence that ends before it starts, and (once ``submitted``: anything
+    but a draft that stays one) no ID number a submission needs. The forms check both too;
+    the services are called by other clients (the API), and the database refuses a submitted
+    qualification without an ID number only with an error nobody can read."""
+    errors: dict[str, list] = {}
+    try:
+        _clean(qualification, exclude=exclude)
+    except ValidationError as exc:
+        exc.update_error_dict(errors)
+    start, end = qualification.license_valid_from, qualification.license_valid_until
+    if start and end and end < start:
+        errors.setdefault("license_valid_until", []).append(
+            ValidationError(_("The end date is before the start date."), code="date_order")
+        )
+    agent_allowed = qualification.entity_kind in AGENT_ID_ALLOWED_KINDS
+    if submitted and not qualification.legal_rep_id_number:
+        if not agent_allowed:
+            errors.setdefault("legal_rep_id_number", []).append(
+                ValidationError(
+                    _("The legal representative's ID number is required."), code="required"
+                )
+            )
+        elif not qualification.agent_id_number:
+            errors.setdefault("agent_id_number", []).append(
+                ValidationError(
+                    _("Give the legal representative's or the agent's name and ID number."),
+                    code="required",
+                )
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
 def qualification_create(
     *,
     account: Account,
@@ -312,7 +350,9 @@ def qualification_create(
             account=account, created_by=user, **_normalise_qualification_fields(fields)
         )
         gaps = [] if submit else _draft_gaps(qualification)
-        _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
+        _clean_qualification(
+            qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps], submitted=submit
+        )
         _refuse_duplicate_qualification(qualification)
         try:
             with transaction.atomic():
@@ -353,7 +393,11 @@ def qualification_update(
                 raise ReviewError(_("Unknown field: %(field)s") % {"field": key})
             setattr(qualification, key, value)
         gaps = _draft_gaps(qualification) if qualification.state == ReviewState.DRAFT else []
-        _clean(qualification, exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps])
+        _clean_qualification(
+            qualification,
+            exclude=[*LIFECYCLE_EXCLUDE, "change_of", *gaps],
+            submitted=submit or qualification.state != ReviewState.DRAFT,
+        )
         if qualification.change_of_id:
             _refuse_code_held_elsewhere(qualification)
         else:
@@ -399,7 +443,7 @@ def qualification_change_start(
         change = Qualification(
             account=original.account, created_by=user, change_of=original, **data
         )
-        _clean(change, exclude=LIFECYCLE_EXCLUDE)
+        _clean_qualification(change, exclude=LIFECYCLE_EXCLUDE, submitted=submit)
         _refuse_code_held_elsewhere(change)
         change.save()
         change.materials.set(

@@ -27,8 +27,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Review Portal API",
     "DESCRIPTION": (
-        "Signatures, templates, materials and their review, per carrier, for the programs of a "
-        "customer account. Authenticate with `Authorization: Bearer rpk_…` (an API key made "
+        "Qualifications (with their change flow), trademarks, authorizations, signatures, "
+        "templates, materials and their review, per carrier, for the programs of a customer "
+        "account. Authenticate with `Authorization: Bearer rpk_…` (an API key made "
         "by an admin of the account in the portal). Errors are RFC 9457 problem details."
     ),
     "VERSION": "1",
@@ -45,6 +46,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReviewStateEnum": "reviewportal.models.lifecycle.ReviewState",
         "MaterialKindEnum": "signatures.models.MaterialKind",
+        "EntityKindEnum": "signatures.models.EntityKind",
         "TemplateKindEnum": "templates.models.TemplateKind",
         "FilingStateEnum": "carriers.models.FilingState",
     },

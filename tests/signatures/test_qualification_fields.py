@@ -5,6 +5,8 @@ the exact words of the refusal, also for a change to a credit code another quali
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -137,6 +139,66 @@ def test_submitting_needs_the_credit_code(customer):
         )
     assert set(excinfo.value.message_dict) == {"uscc"}
     assert not Qualification.objects.exists()
+
+
+def test_an_edit_of_a_submitted_qualification_may_not_drop_its_id_number(customer):
+    submitted = qualification_create(
+        account=customer.account,
+        user=customer,
+        submit=True,
+        materials=enterprise_materials(customer.account, customer),
+        **_fields(),
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        qualification_update(qualification=submitted, user=customer, legal_rep_id_number="")
+    assert excinfo.value.message_dict == {
+        "legal_rep_id_number": ["The legal representative's ID number is required."]
+    }
+    submitted.refresh_from_db()
+    assert submitted.legal_rep_id_number == sample_resident_id(9201)
+    assert submitted.current_revision.number == 1
+
+
+def test_an_institution_may_submit_with_its_agents_id_but_not_without_any(customer):
+    fields = _fields(entity_kind="public_institution", legal_rep_id_number="", agent_name="王五")
+    with pytest.raises(ValidationError) as excinfo:
+        qualification_create(account=customer.account, user=customer, submit=True, **fields)
+    assert set(excinfo.value.message_dict) == {"agent_id_number"}
+    assert not Qualification.objects.exists()
+    draft = _create(customer, **fields)
+    assert draft.state == S.DRAFT
+
+
+def test_a_change_submitted_without_any_id_number_is_refused_on_its_field(
+    approved_qualification, customer
+):
+    with pytest.raises(ValidationError) as excinfo:
+        qualification_change_start(
+            qualification=approved_qualification, user=customer, legal_rep_id_number=""
+        )
+    assert set(excinfo.value.message_dict) == {"legal_rep_id_number"}
+    assert not approved_qualification.changes.exists()
+
+
+@pytest.mark.parametrize("how", ["create", "edit", "change"])
+def test_a_licence_ending_before_it_starts_is_refused_on_its_end(
+    how, customer, approved_qualification
+):
+    dates = {"license_valid_from": dt.date(2020, 5, 1), "license_valid_until": dt.date(2020, 4, 30)}
+    with pytest.raises(ValidationError) as excinfo:
+        if how == "create":
+            _create(customer, **_fields(**dates))
+        elif how == "edit":
+            draft = _create(customer, **_fields(license_valid_from=dates["license_valid_from"]))
+            qualification_update(
+                qualification=draft, user=customer, license_valid_until=dates["license_valid_until"]
+            )
+        else:
+            qualification_change_start(qualification=approved_qualification, user=customer, **dates)
+    assert excinfo.value.message_dict == {
+        "license_valid_until": ["The end date is before the start date."]
+    }
+    assert not approved_qualification.changes.exists()
 
 
 # --- one qualification per credit code ----------------------------------------------------------
