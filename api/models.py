@@ -13,7 +13,7 @@ class IdempotentRequest(models.Model):
         "reviewportal.ApiKey", on_delete=models.CASCADE, related_name="+", verbose_name=_("API key")
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=255)
-    #: SHA-256 of the method, path and body: the same key with another body is refused.
+    #: HMAC-SHA256 of the method, path and body: the same key with another body is refused.
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True)
     body = models.JSONField(null=True)

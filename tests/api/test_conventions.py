@@ -182,3 +182,24 @@ def test_the_key_secret_is_never_stored(write_key):
     key, token = write_key
     stored = ApiKey.objects.filter(pk=key.pk).values().get()
     assert token.split("_", 2)[2] not in str(stored)
+
+
+def test_the_idempotency_fingerprint_is_keyed_so_it_reveals_nothing_of_the_body(settings):
+    """A plain hash of a body holding an ID number could be reversed by trying every number;
+    the stored fingerprint is an HMAC keyed by SECRET_KEY."""
+    from rest_framework.parsers import JSONParser
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from api.base import _fingerprint
+
+    def fingerprint():
+        raw = APIRequestFactory().post(
+            "/api/v1/qualifications", {"legal_rep_id_number": "11010519491231002X"}, format="json"
+        )
+        return _fingerprint(Request(raw, parsers=[JSONParser()]))
+
+    first = fingerprint()
+    assert first == fingerprint()
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
+    assert fingerprint() != first
