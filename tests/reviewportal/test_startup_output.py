@@ -6,12 +6,14 @@ filesystem broker in a folder of their own), never against the test database."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
 from tests.topology.processes import free_port
@@ -26,9 +28,12 @@ ALLOWED = [
     r"  Customer portal   http://127\.0\.0\.1:\d+/portal/",
     r"  Reviewer console  http://127\.0\.0\.1:\d+/admin/",
     r"  Health check      http://127\.0\.0\.1:\d+/health/",
+    r"  Customer API      http://127\.0\.0\.1:\d+/api/v1/  \(reference: http://127\.0\.0\.1:\d+/api/v1/docs\)",
     r"  Logs              \S+/web\.log, \S+/worker\.log, \S+/beat\.log",
     r"Demo logins \(password for all: \S+\)",
     r"  [a-z0-9]+ +(Reviewer|Senior reviewer|Support|Auditor|Superuser|Customer) +\S.*",
+    r"Demo API key \(\S+, read and write; a new one each start\)",
+    r"  export KEY=rpk_[a-z0-9]{12}_[A-Za-z0-9_-]{40,}",
     r"Press Ctrl-C to stop\.",
     # A real warning (seed_demo's provisional calendar year from November, say).
     r"warning: .+",
@@ -121,6 +126,14 @@ def test_scripts_run_prints_the_urls_logins_and_real_warnings_only(tmp_path):
     try:
         # A fresh start migrates and seeds the demo first: well under a minute on a laptop.
         assert ready.wait(timeout=240), "\n".join(lines)
+        # The printed API key works on the running demo.
+        (token,) = [ln.split("=", 1)[1] for ln in lines if ln.startswith("  export KEY=")]
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/signatures",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status == 200 and json.load(answer)["results"]
         process.send_signal(signal.SIGINT)  # as Ctrl-C: scripts/run stops what it started
         # It gives its processes 10 s to stop, then kills them: it is done well within a minute.
         try:
