@@ -46,6 +46,17 @@ RESTARTS = 4
 WAIT_SECONDS = 90
 
 
+def _sent(beat_log) -> int:
+    return beat_log.read_text().count("Sending due task sla-sweep") if beat_log.exists() else 0
+
+
+def _wait_for_sent(beat_log, *, more_than: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while _sent(beat_log) <= more_than:
+        assert time.monotonic() < deadline, "beat sent no sweep within a minute"
+        time.sleep(0.2)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_restarted_beat_and_overlapping_sweeps_record_each_breach_once(tmp_path):
     assert connection.vendor == "postgresql", "this test must run on PostgreSQL"
@@ -96,10 +107,14 @@ def test_a_restarted_beat_and_overlapping_sweeps_record_each_breach_once(tmp_pat
     try:
         wait_ready(app, names)
         for _restart in range(RESTARTS):
+            before = _sent(beat_log)
             beat = serve("beat", env=beat_env, log=beat_log)
             for _ in range(4):  # and sweeps sent by hand, on top of beat's
                 app.send_task("reviewportal.tasks.sla_sweep")
-            time.sleep(2)
+            # Killed once it has sent a sweep of its own (start-up takes longer on a busy
+            # machine), and a moment later, mid-schedule.
+            _wait_for_sent(beat_log, more_than=before)
+            time.sleep(1)
             beat.send_signal(signal.SIGKILL)  # no clean shutdown: its schedule file as it was
             beat.wait(timeout=10)
         beat = serve("beat", env=beat_env, log=beat_log)
@@ -123,7 +138,7 @@ def test_a_restarted_beat_and_overlapping_sweeps_record_each_breach_once(tmp_pat
         delete_queues(app, queue)
 
     # Beat did send sweeps (not only the ones sent by hand), across its restarts.
-    assert beat_log.read_text().count("Sending due task sla-sweep") >= RESTARTS
+    assert _sent(beat_log) >= RESTARTS
     # Each item reported once, over however many notifications the overlapping runs made.
     told = Notification.objects.filter(recipient=senior, kind="sla")
     mentioned = Counter(
