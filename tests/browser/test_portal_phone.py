@@ -185,10 +185,11 @@ def _check_layout(page, name, problems):
 
 
 @pytest.mark.parametrize(
-    "width, language", [(360, "en"), (360, "zh-hans"), (390, "zh-hans"), (414, "en")]
+    "width, language", [(360, "en"), (360, "zh-hans"), (414, "en")]
 )
 def test_portal_pages_fit_a_phone(page, world, width, language, screenshot_dir):
-    """The narrowest and the widest phones in both languages (English labels are longer)."""
+    """The narrowest phone in both languages, and the widest in English (its labels are
+    longer); the other pages' tests run at 390 px."""
     page.set_viewport_size({"width": width, "height": 844})
     page.context.add_cookies(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url}]
@@ -197,7 +198,7 @@ def test_portal_pages_fit_a_phone(page, world, width, language, screenshot_dir):
     for name, url in ANONYMOUS_PAGES:
         page.goto(url)
         _check_layout(page, f"{name} ({language})", problems)
-        if width == 390:
+        if (width, language) == (360, "zh-hans"):
             page.screenshot(path=f"{screenshot_dir}/phone-{name}.png", full_page=True)
     portal_login(page, world["customer"])
     for name, url in _pages(world):
@@ -205,7 +206,7 @@ def test_portal_pages_fit_a_phone(page, world, width, language, screenshot_dir):
         assert response.ok, url
         page.wait_for_load_state("networkidle")
         _check_layout(page, f"{name} ({language})", problems)
-        if width == 390:
+        if (width, language) == (360, "zh-hans"):
             page.screenshot(path=f"{screenshot_dir}/phone-{name}.png", full_page=True)
     assert not problems, "\n".join(problems)
 
