@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api import views
+from api import views, webhooks
 from api.problems import not_found_view
 
 app_name = "api"
@@ -25,6 +25,8 @@ router.register("signatures", views.SignatureViewSet, basename="signature")
 router.register("templates", views.TemplateViewSet, basename="template")
 router.register("materials", views.MaterialViewSet, basename="material")
 router.register("precheck", views.PrecheckViewSet, basename="precheck")
+router.register("webhook-endpoints", webhooks.WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("webhook-deliveries", webhooks.WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [
     path(

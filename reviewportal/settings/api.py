@@ -47,6 +47,8 @@ SPECTACULAR_SETTINGS = {
         "MaterialKindEnum": "signatures.models.MaterialKind",
         "TemplateKindEnum": "templates.models.TemplateKind",
         "FilingStateEnum": "carriers.models.FilingState",
+        "DeliveryStateEnum": "webhooks.models.DeliveryState",
+        "DisabledReasonEnum": "webhooks.models.DisabledReason",
     },
 }
 
