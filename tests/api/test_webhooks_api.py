@@ -168,6 +168,17 @@ def test_idempotent_create_replays_the_secret_but_keeps_it_encrypted(api):
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
 
 
+def test_a_kept_answer_whose_secret_no_key_opens_is_replayed_without_it(api):
+    first = api.post(ENDPOINTS, {"url": URL}, format="json", HTTP_IDEMPOTENCY_KEY="hook-2")
+    record = IdempotentRequest.objects.get()
+    record.body = {**record.body, "secret": {"encrypted": "not-a-token"}}
+    record.save()
+    again = api.post(ENDPOINTS, {"url": URL}, format="json", HTTP_IDEMPOTENCY_KEY="hook-2")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["secret"] is None
+    assert again.json()["id"] == first.json()["id"]
+
+
 def test_list_is_the_accounts_own_with_updated_since(api, endpoint, other_customer):
     theirs = endpoint_create(user=other_customer, url=URL, event_types=[])[0]
     response = api.get(ENDPOINTS)
@@ -238,6 +249,13 @@ def test_rotate_secret_answers_the_new_one_and_keeps_the_old_a_day(api, endpoint
     assert body["previous_secret_expires_at"] is not None
     assert old not in response.content.decode()
     assert body["secret"] not in api.get(_url(endpoint)).content.decode()
+
+
+def test_the_previous_secret_is_shown_as_valid_only_for_a_day(api, endpoint, _fixed_clock):
+    api.post(_url(endpoint, "rotate-secret"))
+    assert api.get(_url(endpoint)).json()["previous_secret_expires_at"] is not None
+    _fixed_clock.shift(timezone.timedelta(hours=25))
+    assert api.get(_url(endpoint)).json()["previous_secret_expires_at"] is None
 
 
 def test_ping_answers_202_with_its_delivery(api, endpoint):

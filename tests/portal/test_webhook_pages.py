@@ -397,3 +397,19 @@ def test_the_list_reads_a_fixed_number_of_queries(client, customer):
             user=customer, endpoint=endpoint_create(user=customer, url=URL, event_types=[])[0]
         )
     assert count() == one
+
+
+def test_the_endpoint_page_reads_a_fixed_number_of_queries(client, customer, endpoint):
+    url = reverse("portal:webhook_endpoint", args=[endpoint.public_id])
+    logged_in(client, customer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    endpoint_ping(user=customer, endpoint=endpoint)
+    one = count()
+    for _ in range(2):
+        endpoint_ping(user=customer, endpoint=endpoint)
+    assert count() == one

@@ -236,6 +236,8 @@ def test_selectors_list_an_accounts_own_newest_first_without_a_query_per_row(
         ({"event_types": "signature.approved"}, "event_types"),
         ({"event_types": {"signature.approved": True}}, "event_types"),
         ({"description": 3}, "description"),
+        ({"description": "ERP\nsync"}, "description"),
+        ({"description": "ERP\u202esync"}, "description"),
     ],
 )
 def test_input_of_the_wrong_type_is_a_validation_error_on_its_field(

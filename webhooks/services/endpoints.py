@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from reviewportal.errors import NotFoundForUser, ReviewError
 from reviewportal.models import User
 from reviewportal.permissions import require_account_manager
+from reviewportal.services.accounts import validate_plain_line
 from reviewportal.services.versions import version_check
 from webhooks.addresses import AddressRefused, target_check
 from webhooks.models import (
@@ -81,6 +82,10 @@ def _description_validate(description: str) -> str:
     if description is not None and not isinstance(description, str):
         raise ValidationError({"description": _("Give the description as text.")})
     description = (description or "").strip()
+    try:
+        validate_plain_line(description)
+    except ValidationError as exc:
+        raise ValidationError({"description": exc.messages}) from exc
     if len(description) > DESCRIPTION_MAX_LENGTH:
         raise ValidationError(
             {
