@@ -36,5 +36,6 @@ urlpatterns = [
     ),
     path("docs", docs, name="docs"),
     path("", include(router.urls)),
-    re_path(r"^.*$", not_found_view),
+    # [\s\S], not ".": an id with a line break in it is an unknown URL of the API too.
+    re_path(r"^[\s\S]*$", not_found_view),
 ]

@@ -447,3 +447,11 @@ def test_resend_is_refused_while_it_is_being_sent(api, delivery):
     response = api.post(f"{DELIVERIES}/{delivery.public_id}/resend")
     assert response.status_code == 422
     assert response.json()["code"] == "delivery_being_sent"
+
+
+@pytest.mark.parametrize("path", ["/x.%0A", "/WHK.1%0A/ping", "/x.y"])
+def test_an_id_no_route_matches_is_a_problem_not_the_portals_page(api, path):
+    response = api.get(ENDPOINTS + path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
