@@ -224,8 +224,10 @@ def webhook_rotate(request, public_id):
 
 @customer_required
 @manager_required
+@once_per_form("webhook_delete", key="public_id")
 def webhook_delete(request, public_id):
-    """GET: asks to confirm; POST: deletes the endpoint with its deliveries."""
+    """GET: asks to confirm; POST: deletes the endpoint with its deliveries (the confirmation
+    sent twice leads to the list, not to a page saying the endpoint is gone)."""
     endpoint = _endpoint(request, public_id)
     if request.method != "POST":
         return render(request, "portal/webhook_delete.html", {"endpoint": endpoint})

@@ -330,9 +330,12 @@ def test_delete_asks_then_deletes(client, customer, endpoint, delivery):
     confirm = client.get(url)
     assert confirm.status_code == 200 and 'data-testid="confirm-delete"' in text(confirm)
     assert WebhookEndpoint.objects.exists()
-    response = client.post(url)
+    response = client.post(url, {"form_token": "delete-1"})
     assert response.status_code == 302 and response["Location"] == LIST
     assert not WebhookEndpoint.objects.exists() and not WebhookDelivery.objects.exists()
+    # The confirmation sent again (a double click) leads to the list too.
+    again = client.post(url, {"form_token": "delete-1"})
+    assert again.status_code == 302 and again["Location"] == LIST
 
 
 # --- deliveries ---------------------------------------------------------------------------------
