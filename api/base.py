@@ -189,7 +189,7 @@ class ApiViewSet(viewsets.GenericViewSet):
                         _("This Idempotency-Key was used for another request."),
                     )
                 response = problem_response(earlier.status_code, "replay", "")
-                response.data = earlier.body
+                response.data = self.answer_replayed(earlier.body)
                 if earlier.status_code < 400:
                     response.content_type = None
                 for name, value in earlier.headers.items():
@@ -201,12 +201,21 @@ class ApiViewSet(viewsets.GenericViewSet):
                 transaction.set_rollback(True)
                 return response
             record.status_code = response.status_code
-            record.body = response.data
+            record.body = self.answer_kept(response.data)
             record.headers = {
                 name: response[name] for name in ("Location", "ETag") if response.has_header(name)
             }
             record.save(update_fields=["status_code", "body", "headers"])
             return response
+
+    def answer_kept(self, data):
+        """What is stored of an answer for its repeats (a view whose answer carries a secret
+        keeps that encrypted)."""
+        return data
+
+    def answer_replayed(self, data):
+        """The stored answer as a repeat is given it (the inverse of ``answer_kept``)."""
+        return data
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api import realname, views
+from api import realname, views, webhooks
 from api.problems import not_found_view
 
 app_name = "api"
@@ -28,6 +28,8 @@ router.register("precheck", views.PrecheckViewSet, basename="precheck")
 router.register("qualifications", realname.QualificationViewSet, basename="qualification")
 router.register("trademarks", realname.TrademarkViewSet, basename="trademark")
 router.register("authorizations", realname.AuthorizationViewSet, basename="authorization")
+router.register("webhook-endpoints", webhooks.WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("webhook-deliveries", webhooks.WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [
     path(
@@ -37,5 +39,6 @@ urlpatterns = [
     ),
     path("docs", docs, name="docs"),
     path("", include(router.urls)),
-    re_path(r"^.*$", not_found_view),
+    # [\s\S], not ".": an id with a line break in it is an unknown URL of the API too.
+    re_path(r"^[\s\S]*$", not_found_view),
 ]

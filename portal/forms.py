@@ -20,6 +20,7 @@ from reviewportal.services.accounts import validate_plain_line
 from reviewportal.services.api_keys import networks_normalised
 from reviewportal.services.email import email_send, site_url
 from reviewportal.services.sla import business_tz
+from webhooks.models import EVENT_TYPE_LABELS, EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -238,3 +239,38 @@ class ApiKeyForm(forms.Form):
         if day is None:
             return None
         return datetime.combine(day, time.max, tzinfo=business_tz())
+
+
+class WebhookEndpointForm(forms.Form):
+    """An endpoint's URL, event types and description; the service checks the URL (https, an
+    address webhooks may be sent to) and puts its refusals on the fields."""
+
+    url = forms.CharField(
+        label=_("URL"),
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/webhooks/sms"}),
+        help_text=_(
+            "Where the events are sent, over https. Addresses inside a private network are refused."
+        ),
+    )
+    event_types = forms.MultipleChoiceField(
+        label=_("Event types"),
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: every event type, also those added later."),
+    )
+    description = forms.CharField(
+        label=_("Description (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("What receives the events, e.g. “ERP sync”."),
+        validators=[validate_plain_line],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event_types"].choices = [
+            (event_type, f"{event_type} · {EVENT_TYPE_LABELS[event_type]}")
+            for event_type in EVENT_TYPES
+        ]

@@ -27,7 +27,16 @@ from django.conf import settings
 from tests.factories import StaffFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("reviewportal", "signatures", "templates", "carriers", "portal", "console", "api")
+APPS = (
+    "reviewportal",
+    "signatures",
+    "templates",
+    "carriers",
+    "webhooks",
+    "portal",
+    "console",
+    "api",
+)
 LC_MESSAGES = Path("locale", "zh_Hans", "LC_MESSAGES")
 
 

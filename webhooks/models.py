@@ -26,6 +26,32 @@ EVENT_TYPES: tuple[str, ...] = (
 )
 PING_EVENT = "ping"
 
+#: What each event type means, for the pages where a customer chooses them.
+EVENT_TYPE_LABELS = {
+    "qualification.submitted": _("Qualification submitted"),
+    "qualification.approved": _("Qualification approved"),
+    "qualification.rejected": _("Qualification rejected"),
+    "qualification.rereview": _("Qualification put back for re-review"),
+    "qualification.revoked": _("Qualification revoked"),
+    "qualification.withdrawn": _("Qualification withdrawn"),
+    "signature.submitted": _("Signature submitted"),
+    "signature.approved": _("Signature approved"),
+    "signature.rejected": _("Signature rejected"),
+    "signature.rereview": _("Signature put back for re-review"),
+    "signature.revoked": _("Signature revoked"),
+    "signature.withdrawn": _("Signature withdrawn"),
+    "template.submitted": _("Template submitted"),
+    "template.approved": _("Template approved"),
+    "template.rejected": _("Template rejected"),
+    "template.rereview": _("Template put back for re-review"),
+    "template.revoked": _("Template revoked"),
+    "template.withdrawn": _("Template withdrawn"),
+    "filing.updated": _("Carrier filing changed"),
+    "urgent_ticket.accepted": _("Urgent request accepted"),
+    "urgent_ticket.declined": _("Urgent request declined"),
+    PING_EVENT: _("Test event (ping)"),
+}
+
 
 def _endpoint_public_id() -> str:
     return new_public_id("WHK")

@@ -3,7 +3,7 @@ deliveries, newest first, with what a list shows read in a fixed number of queri
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from reviewportal.errors import NotFoundForUser
@@ -12,6 +12,19 @@ from webhooks.models import DeliveryState, WebhookAttempt, WebhookDelivery, Webh
 
 def endpoints_of_account(*, account_id: int) -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.objects.filter(account_id=account_id).order_by("-created_at", "-pk")
+
+
+def endpoints_with_last_delivery(*, account_id: int) -> QuerySet[WebhookEndpoint]:
+    """The account's endpoints, each with its newest delivery's public id, state, time and
+    last status code (``last_delivery_id``, ``…_state``, ``…_at``, ``…_status_code``; None
+    without one), in one query however many endpoints there are."""
+    newest = WebhookDelivery.objects.filter(endpoint=OuterRef("pk")).order_by("-created_at", "-pk")
+    return endpoints_of_account(account_id=account_id).annotate(
+        last_delivery_id=Subquery(newest.values("public_id")[:1]),
+        last_delivery_state=Subquery(newest.values("state")[:1]),
+        last_delivery_at=Subquery(newest.values("created_at")[:1]),
+        last_delivery_status_code=Subquery(newest.values("last_status_code")[:1]),
+    )
 
 
 def endpoint_of_account(*, account_id: int, public_id: str) -> WebhookEndpoint:

@@ -25,8 +25,10 @@ _expected: ContextVar[list | None] = ContextVar("version_expected", default=None
 
 
 def item_version(item) -> str:
-    """An opaque version of ``item`` as it is now (16 hex digits)."""
-    basis = f"{item._meta.label}:{item.pk}:{item.updated_at.isoformat()}:{item.state}"
+    """An opaque version of ``item`` as it is now (16 hex digits). An object without a review
+    state (a webhook endpoint) is versioned by its saves alone."""
+    state = getattr(item, "state", "")
+    basis = f"{item._meta.label}:{item.pk}:{item.updated_at.isoformat()}:{state}"
     return hashlib.sha256(basis.encode()).hexdigest()[:16]
 
 

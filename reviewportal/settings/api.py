@@ -49,6 +49,8 @@ SPECTACULAR_SETTINGS = {
         "EntityKindEnum": "signatures.models.EntityKind",
         "TemplateKindEnum": "templates.models.TemplateKind",
         "FilingStateEnum": "carriers.models.FilingState",
+        "DeliveryStateEnum": "webhooks.models.DeliveryState",
+        "DisabledReasonEnum": "webhooks.models.DisabledReason",
     },
 }
 

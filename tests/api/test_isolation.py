@@ -16,13 +16,14 @@ from reviewportal.services import lifecycle as lc
 from signatures.services import authorization_create, trademark_create
 from tests.factories import SignatureApplicationFactory, TemplateApplicationFactory, make_material
 from tests.states import walk_to
+from webhooks.services import endpoint_create, endpoint_ping
 
 pytestmark = pytest.mark.django_db
 
 METHODS = ("get", "post", "patch", "put", "delete")
 
 
-def _others_objects(other_customer, reviewer) -> dict[str, str]:
+def _others_objects(other_customer, reviewer, settings) -> dict[str, str]:
     """One object of each kind in the other account: the first path segment → its public id."""
     account = other_customer.account
     from tests.factories import QualificationFactory
@@ -57,7 +58,15 @@ def _others_objects(other_customer, reviewer) -> dict[str, str]:
         valid_until="2027-12-31",
         letter=make_material(account, "authorization_letter"),
     )
+    # Their receiver on this machine (the address guard off, as in the webhook tests).
+    settings.WEBHOOK_POLICY = {**settings.WEBHOOK_POLICY, "ALLOW_PRIVATE_ADDRESSES": True}
+    endpoint, _secret = endpoint_create(
+        user=other_customer, url="http://127.0.0.1:9/hooks", event_types=()
+    )
+    delivery = endpoint_ping(user=other_customer, endpoint=endpoint)
     return {
+        "webhook-endpoints": endpoint.public_id,
+        "webhook-deliveries": delivery.public_id,
         "qualifications": qualification.public_id,
         "signatures": signature.public_id,
         "templates": template.public_id,
@@ -90,9 +99,9 @@ def _snapshot() -> dict[str, str]:
 
 
 def test_another_accounts_id_is_404_on_every_route_and_changes_nothing(
-    api, other_customer, reviewer
+    api, other_customer, reviewer, settings
 ):
-    theirs = _others_objects(other_customer, reviewer)
+    theirs = _others_objects(other_customer, reviewer, settings)
     routes = _routes()
     assert len(routes) >= 20  # the schema still lists them
     # The key's "last used" is written by the first request (then at most once a minute).

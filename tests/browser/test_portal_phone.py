@@ -184,9 +184,7 @@ def _check_layout(page, name, problems):
     problems.extend(f"{name}: {p}" for p in found[:5])
 
 
-@pytest.mark.parametrize(
-    "width, language", [(360, "en"), (360, "zh-hans"), (414, "en")]
-)
+@pytest.mark.parametrize("width, language", [(360, "en"), (360, "zh-hans"), (414, "en")])
 def test_portal_pages_fit_a_phone(page, world, width, language, screenshot_dir):
     """The narrowest phone in both languages, and the widest in English (its labels are
     longer); the other pages' tests run at 390 px."""

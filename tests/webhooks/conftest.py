@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -93,18 +94,28 @@ def allow_private(settings):
     return settings.WEBHOOK_POLICY
 
 
-@pytest.fixture
-def receiver(allow_private):
+@contextmanager
+def receiver_serving() -> Iterator[Receiver]:
+    """A receiver listening on 127.0.0.1 while the block runs (the address guard must be off:
+    ``allow_private``). The API's, the portal's and the browser's tests use it too."""
     receiver = Receiver(url="")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
     # A path and a query, as real receivers have (they must reach it unchanged).
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks?t=1"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield receiver
-    server.shutdown()
-    server.server_close()
-    client_close()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        client_close()
+
+
+@pytest.fixture
+def receiver(allow_private):
+    with receiver_serving() as receiver:
+        yield receiver
 
 
 @pytest.fixture

@@ -8,15 +8,25 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from reviewportal.errors import NotFoundForUser, PermissionRefused, ReviewError
+from reviewportal.errors import NotFoundForUser, PermissionRefused, PreconditionFailed, ReviewError
 from reviewportal.models import AccountRole
+from reviewportal.services.versions import item_version, version_expected
 from tests.factories import CustomerFactory, StaffFactory
-from webhooks.models import DeliveryState, DisabledReason, WebhookDelivery, WebhookEndpoint
+from webhooks.models import (
+    EVENT_TYPE_LABELS,
+    EVENT_TYPES,
+    PING_EVENT,
+    DeliveryState,
+    DisabledReason,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from webhooks.selectors import (
     deliveries_of_account,
     delivery_of_account,
     endpoint_of_account,
     endpoints_of_account,
+    endpoints_with_last_delivery,
 )
 from webhooks.services import (
     deliveries_send,
@@ -215,3 +225,71 @@ def test_selectors_list_an_accounts_own_newest_first_without_a_query_per_row(
             account_id=customer.account_id,
             public_id=WebhookDelivery.objects.get(endpoint=theirs).public_id,
         )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"url": 5}, "url"),
+        ({"url": ["https://93.184.216.34/"]}, "url"),
+        ({"event_types": 7}, "event_types"),
+        ({"event_types": "signature.approved"}, "event_types"),
+        ({"event_types": {"signature.approved": True}}, "event_types"),
+        ({"description": 3}, "description"),
+        ({"description": "ERP\nsync"}, "description"),
+        ({"description": "ERP\u202esync"}, "description"),
+    ],
+)
+def test_input_of_the_wrong_type_is_a_validation_error_on_its_field(
+    customer, allow_private, fields, field
+):
+    """A caller that sends JSON of the wrong shape is told which field, never a server error."""
+    values = {"url": URL, "event_types": [], **fields}
+    with pytest.raises(ValidationError) as refused:
+        endpoint_create(user=customer, **values)
+    assert list(refused.value.message_dict) == [field]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_change_expecting_an_older_version_is_refused_under_the_lock(endpoint, customer):
+    read = item_version(endpoint)
+    endpoint_update(user=customer, endpoint=endpoint, description="first")
+    with pytest.raises(PreconditionFailed), version_expected(endpoint, read):
+        endpoint_update(user=customer, endpoint=endpoint, description="second")
+    endpoint.refresh_from_db()
+    assert endpoint.description == "first"
+    with version_expected(endpoint, item_version(endpoint)):
+        endpoint_disable(user=customer, endpoint=endpoint)
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active and item_version(endpoint) != read
+
+
+def test_refusals_of_a_disabled_endpoint_have_a_stable_code(endpoint, delivery, customer):
+    endpoint_disable(user=customer, endpoint=endpoint)
+    for call in (
+        lambda: endpoint_ping(user=customer, endpoint=endpoint),
+        lambda: delivery_resend(user=customer, delivery=delivery),
+    ):
+        with pytest.raises(ReviewError) as refused:
+            call()
+        assert refused.value.code == "endpoint_disabled"
+
+
+def test_every_event_type_has_a_label():
+    assert set(EVENT_TYPE_LABELS) == {*EVENT_TYPES, PING_EVENT}
+
+
+def test_endpoints_with_last_delivery_name_the_newest_in_one_query(
+    endpoint_for, customer, django_assert_num_queries
+):
+    quiet = endpoint_for(customer)
+    busy = endpoint_for(customer)
+    endpoint_ping(user=customer, endpoint=busy)
+    newest = endpoint_ping(user=customer, endpoint=busy)
+    with django_assert_num_queries(1):
+        rows = {e.pk: e for e in endpoints_with_last_delivery(account_id=customer.account_id)}
+    assert (rows[busy.pk].last_delivery_id, rows[busy.pk].last_delivery_state) == (
+        newest.public_id,
+        DeliveryState.PENDING,
+    )
+    assert rows[quiet.pk].last_delivery_id is None and rows[quiet.pk].last_delivery_at is None

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from reviewportal.errors import NotFoundForUser, ReviewError
 from reviewportal.models import User
 from reviewportal.permissions import require_account_manager
+from reviewportal.services.accounts import validate_plain_line
+from reviewportal.services.versions import version_check
 from webhooks.addresses import AddressRefused, target_check
 from webhooks.models import (
     EVENT_TYPES,
@@ -36,6 +38,8 @@ URL_MAX_LENGTH = 2000
 
 def url_validate(url: str) -> str:
     """The URL, trimmed, if webhooks may be sent to it now; ValidationError on ``url``."""
+    if url is not None and not isinstance(url, str):
+        raise ValidationError({"url": _("This is not a valid URL.")})
     url = (url or "").strip()
     if not url:
         raise ValidationError({"url": _("Enter the URL the events are sent to.")})
@@ -57,7 +61,10 @@ def url_validate(url: str) -> str:
 def event_types_validate(event_types: Iterable[str] | None) -> list[str]:
     """The event types, without repeats, in the catalogue's order; empty means all of them.
     ValidationError on ``event_types`` naming the unknown ones."""
-    if isinstance(event_types, str):
+    # A text or a mapping is iterable too, but its characters or keys are no list of types.
+    if isinstance(event_types, str | bytes | dict) or (
+        event_types is not None and not isinstance(event_types, Iterable)
+    ):
         raise ValidationError({"event_types": _("Give the event types as a list.")})
     given = [str(t).strip() for t in event_types or ()]
     unknown = sorted({t for t in given if t not in EVENT_TYPES})
@@ -72,7 +79,13 @@ def event_types_validate(event_types: Iterable[str] | None) -> list[str]:
 
 
 def _description_validate(description: str) -> str:
+    if description is not None and not isinstance(description, str):
+        raise ValidationError({"description": _("Give the description as text.")})
     description = (description or "").strip()
+    try:
+        validate_plain_line(description)
+    except ValidationError as exc:
+        raise ValidationError({"description": exc.messages}) from exc
     if len(description) > DESCRIPTION_MAX_LENGTH:
         raise ValidationError(
             {
@@ -84,14 +97,18 @@ def _description_validate(description: str) -> str:
 
 
 def _lock(user: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    """The endpoint locked, after the manager check on its account."""
+    """The endpoint locked, after the manager check on its account; within
+    ``version_expected`` (the API's If-Match) refused unless it is still the version the
+    caller read (compared under the lock, so that no change slips in between)."""
     require_account_manager(user, endpoint.account_id)
     try:
-        return WebhookEndpoint.objects.select_for_update().get(
+        locked = WebhookEndpoint.objects.select_for_update().get(
             pk=endpoint.pk, account_id=user.account_id
         )
     except WebhookEndpoint.DoesNotExist as exc:
         raise NotFoundForUser(_("Not found.")) from exc
+    version_check(locked)
+    return locked
 
 
 def endpoint_create(
@@ -224,9 +241,14 @@ def delivery_resend(*, user: User, delivery: WebhookDelivery) -> WebhookDelivery
         except WebhookDelivery.DoesNotExist as exc:
             raise NotFoundForUser(_("Not found.")) from exc
         if delivery.state == DeliveryState.SENDING:
-            raise ReviewError(_("This delivery is being sent right now; try again in a moment."))
+            raise ReviewError(
+                _("This delivery is being sent right now; try again in a moment."),
+                code="delivery_being_sent",
+            )
         if not delivery.endpoint.is_active:
-            raise ReviewError(_("The endpoint is disabled; enable it first."))
+            raise ReviewError(
+                _("The endpoint is disabled; enable it first."), code="endpoint_disabled"
+            )
         delivery.state = DeliveryState.PENDING
         delivery.attempts = 0
         delivery.next_attempt_at = timezone.now()
@@ -242,7 +264,9 @@ def endpoint_ping(*, user: User, endpoint: WebhookEndpoint) -> WebhookDelivery:
     with transaction.atomic():
         endpoint = _lock(user, endpoint)
         if not endpoint.is_active:
-            raise ReviewError(_("The endpoint is disabled; enable it first."))
+            raise ReviewError(
+                _("The endpoint is disabled; enable it first."), code="endpoint_disabled"
+            )
         now = timezone.now()
         (event,) = events_write(
             specs=[
