@@ -255,6 +255,7 @@ def _receiver(port_out, secret_in, log: str) -> None:
         def log_message(self, *args):
             pass
 
+    ThreadingHTTPServer.request_queue_size = 256  # this process serves nothing else
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     port_out.put(server.server_address[1])

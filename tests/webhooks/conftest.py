@@ -79,6 +79,14 @@ def _handler(receiver: Receiver):
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # A worker sends a batch over up to SEND_THREADS connections at once, and a test may run
+    # several: the default listen backlog of 5 resets some of them ("connection reset by peer"),
+    # which a real receiver's server does not.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @pytest.fixture(autouse=True)
 def _carriers_without_faults(settings):
     """Stub carriers that never fail transiently: what they answer does not depend on chance."""
@@ -99,7 +107,7 @@ def receiver_serving() -> Iterator[Receiver]:
     """A receiver listening on 127.0.0.1 while the block runs (the address guard must be off:
     ``allow_private``). The API's, the portal's and the browser's tests use it too."""
     receiver = Receiver(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    server = _Server(("127.0.0.1", 0), _handler(receiver))
     # A path and a query, as real receivers have (they must reach it unchanged).
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks?t=1"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -33,8 +33,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import reduce
-from operator import or_
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -43,6 +41,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from reviewportal.bulk import rows_update
 from reviewportal.models import User
 from reviewportal.models.accounts import MANAGER_ROLES
 from reviewportal.services.dispatch import task_named
@@ -311,7 +310,11 @@ def _record(token: str, rows: list[WebhookDelivery], answers: list[Answer], batc
                 )
             changed.append(delivery)
         if changed:
-            WebhookDelivery.objects.bulk_update(changed, list(_RECORDED))
+            rows_update(
+                WebhookDelivery,
+                [(d.pk, {name: getattr(d, name) for name in _RECORDED}) for d in changed],
+                _RECORDED,
+            )
             WebhookAttempt.objects.bulk_create(attempts)
         _endpoints_record(worked=worked, failed=failed - worked, gone=gone, now=now)
         following = _following(finished, now)
@@ -328,13 +331,20 @@ def _following(finished: list[WebhookDelivery], now) -> list[int]:
     if not finished:
         return []
     pairs = {(d.endpoint_id, d.subject_id) for d in finished}
-    same = reduce(or_, (Q(endpoint_id=e, subject_id=s) for e, s in pairs))
-    return list(
-        WebhookDelivery.objects.filter(same, state=S.PENDING, next_attempt_at__lte=now)
+    # The endpoints' and objects' rows (a superset, read by the index on endpoint and object),
+    # then the pairs themselves: an OR of one condition per pair costs more to build than this.
+    candidates = (
+        WebhookDelivery.objects.filter(
+            endpoint_id__in={e for e, _s in pairs},
+            subject_id__in={s for _e, s in pairs},
+            state=S.PENDING,
+            next_attempt_at__lte=now,
+        )
         .filter(endpoint__is_active=True)
         .filter(~_waiting_for_earlier())
-        .values_list("pk", flat=True)
+        .values_list("pk", "endpoint_id", "subject_id")
     )
+    return [pk for pk, endpoint_id, subject_id in candidates if (endpoint_id, subject_id) in pairs]
 
 
 def _endpoints_record(*, worked: set, failed: set, gone: set, now) -> None:

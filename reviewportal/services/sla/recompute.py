@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from reviewportal.bulk import rows_update
 from reviewportal.models import CalendarChange, SlaPolicy, User
 from reviewportal.services.sla.calendar import business_calendar
 from reviewportal.services.sla.clocks import ClockKind, clock_calendar, clock_kinds, clock_times
@@ -140,39 +141,10 @@ def _recompute_kind(
             _write(kind.model, changed)
 
 
-#: PostgreSQL types of the written columns, so that a column of NULLs in VALUES is typed.
-_PG_TYPES = {
-    "sla_target": "interval",
-    "due_at": "timestamptz",
-    "at_risk_at": "timestamptz",
-    "due_pending_year": "smallint",
-    "at_risk_flagged_at": "timestamptz",
-    "breach_recorded_at": "timestamptz",
-}
-
-
 def _write(model, changed: list[tuple[int, dict]]) -> None:
-    """Write a batch of recomputed clocks with one ``UPDATE … FROM (VALUES …)`` (PostgreSQL,
-    SQLite ≥ 3.33). ``bulk_update`` builds a ``CASE WHEN`` per row and field, which costs
-    milliseconds per row in Django alone; the rows are already locked by the batch's read."""
-    fields = [model._meta.get_field(name) for name in _WRITE]
-    postgres = connection.vendor == "postgresql"
-    cells = ["%s"] + [f"CAST(%s AS {_PG_TYPES[f.name]})" if postgres else "%s" for f in fields]
-    row_sql = "(" + ", ".join(cells) + ")"
-    table = connection.ops.quote_name(model._meta.db_table)
-    assignments = ", ".join(
-        f"{connection.ops.quote_name(f.column)} = v.column{n}" for n, f in enumerate(fields, 2)
-    )
-    params: list = []
-    for pk, values in changed:
-        params.append(pk)
-        params += [f.get_db_prep_value(values[f.name], connection) for f in fields]
-    sql = (
-        f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row_sql] * len(changed))}) "
-        f"AS v WHERE {table}.{connection.ops.quote_name(model._meta.pk.column)} = v.column1"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    """Write a batch of recomputed clocks with one statement (``rows_update``); the rows are
+    already locked by the batch's read."""
+    rows_update(model, changed, _WRITE)
 
 
 def _recompute(
