@@ -271,3 +271,32 @@ def test_nothing_secret_is_kept_in_errors_or_logs(endpoint_for, receiver, custom
     assert key not in delivery.last_error and key not in caplog.text
     assert "t=1" not in caplog.text  # the URL's query (a receiver's token) is not logged
     assert endpoint.public_id in caplog.text
+
+
+def test_a_batch_with_room_takes_other_due_deliveries_but_keeps_each_objects_order(
+    endpoint_for, receiver, customer, reviewer, items, settings, _fixed_clock
+):
+    settings.WEBHOOK_POLICY = {**settings.WEBHOOK_POLICY, "BATCH_SIZE": 3}
+    endpoint = endpoint_for(customer)
+    pings = [endpoint_ping(user=customer, endpoint=endpoint) for _ in range(3)]
+    _review(items[0], customer, reviewer)  # submitted (1), then rejected (2)
+    first, second = WebhookDelivery.objects.exclude(pk__in=[p.pk for p in pings]).order_by(
+        "sequence"
+    )
+    later = endpoint_ping(user=customer, endpoint=endpoint)
+    WebhookDelivery.objects.filter(pk=later.pk).update(
+        next_attempt_at=timezone.now() + timedelta(minutes=5)
+    )
+    # A message with one delivery: the batch fills up to 3 with the longest waiting ones due.
+    batch = deliveries_send(delivery_ids=[pings[0].pk])
+    assert batch.succeeded == sorted([pings[0].pk, pings[1].pk, pings[2].pk])
+    # The messages of those find nothing to do, and take nothing else.
+    assert deliveries_send(delivery_ids=[pings[1].pk]).succeeded == []
+    # The next one takes the object's first event; its second waits for it (the same batch
+    # never holds both), and one not yet due stays.
+    batch = deliveries_send(delivery_ids=[first.pk])
+    assert batch.succeeded == [first.pk]
+    assert WebhookDelivery.objects.get(pk=second.pk).state == S.PENDING
+    assert deliveries_send(delivery_ids=[second.pk]).succeeded == [second.pk]
+    assert WebhookDelivery.objects.get(pk=later.pk).state == S.PENDING
+    assert [p["sequence"] for p in receiver.accepted if p["type"] != "ping"] == [1, 2]

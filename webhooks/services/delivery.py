@@ -6,7 +6,8 @@ A batch (one task message, ``deliveries_send``) goes through three steps:
    their time has come, or being sent by a worker whose lease ran out), whose endpoint is
    active and that no earlier delivery of the same endpoint and object is still waiting for,
    are locked (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL: a row another worker is
-   claiming is left to it) and marked ``sending`` with this batch's claim token and a lease;
+   claiming is left to it) — with, up to BATCH_SIZE, other deliveries due by the same rules —
+   and marked ``sending`` with this batch's claim token and a lease;
 2. **send**, outside any transaction, in parallel threads (no database access): each body is
    signed with the endpoint's secrets and POSTed to an address checked just now;
 3. **record**, one transaction: only rows still holding this batch's token are written (a row
@@ -139,14 +140,22 @@ class SendBatch:
 def _claim(ids: Sequence[int], now) -> tuple[str, list[WebhookDelivery]]:
     token = uuid.uuid4().hex
     with transaction.atomic():
-        pks = list(
+        claimable = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=list(ids))
             .filter(_due(now), endpoint__is_active=True)
             .filter(~_waiting_for_earlier())
-            .order_by("pk")
-            .values_list("pk", flat=True)
         )
+        pks = list(claimable.filter(pk__in=list(ids)).order_by("pk").values_list("pk", flat=True))
+        # A batch with room takes other due deliveries too, longest waiting first (as the sweep
+        # would send them): under load, messages of one or a few deliveries each are sent in
+        # full batches, and the messages whose deliveries were taken find nothing to do.
+        room = policy()["BATCH_SIZE"] - len(pks)
+        if pks and room > 0:
+            pks += list(
+                claimable.exclude(pk__in=pks)
+                .order_by("next_attempt_at", "pk")
+                .values_list("pk", flat=True)[:room]
+            )
         if not pks:
             return token, []
         WebhookDelivery.objects.filter(pk__in=pks).update(
