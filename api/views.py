@@ -120,9 +120,7 @@ class ReviewableViewSet(ApiViewSet):
                     )
                 queryset = queryset.filter(state=state)
             queryset = self.changed_since(queryset)
-        return queryset.prefetch_related(
-            Prefetch("materials", queryset=Material.objects.only("pk", "public_id"))
-        )
+        return queryset
 
     def get_serializer_class(self):
         return self.output
