@@ -33,6 +33,7 @@ from signatures.models import (
     Trademark,
 )
 from signatures.services import (
+    AUTHORIZATION_FIELDS,
     authorization_create,
     qualification_change_start,
     qualification_create,
@@ -459,13 +460,7 @@ class AuthorizationViewSet(RecordViewSet):
         authorization = authorization_create(
             qualification=qualification,
             user=request.user,
-            partner_name=data["partner_name"],
-            partner_entity_kind=data["partner_entity_kind"],
-            partner_uscc=data["partner_uscc"],
-            partner_legal_rep_name=data["partner_legal_rep_name"],
-            partner_legal_rep_id_number=data["partner_legal_rep_id_number"],
-            valid_from=data["valid_from"],
-            valid_until=data["valid_until"],
+            **{name: data[name] for name in AUTHORIZATION_FIELDS},
             letter=letter,
             partner_materials=partner_materials,
         )

@@ -534,6 +534,19 @@ def trademark_create(
         return trademark
 
 
+#: What describes the partner and the letter's validity: the fields a form or a request gives
+#: ``authorization_create`` as they are.
+AUTHORIZATION_FIELDS = (
+    "partner_name",
+    "partner_entity_kind",
+    "partner_uscc",
+    "partner_legal_rep_name",
+    "partner_legal_rep_id_number",
+    "valid_from",
+    "valid_until",
+)
+
+
 def authorization_create(
     *,
     qualification: Qualification,

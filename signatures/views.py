@@ -68,6 +68,7 @@ from signatures.models import (
 from signatures.rules import QUALIFICATION_REQUIRED, QUALIFICATION_SLOTS, entity_kinds_with
 from signatures.selectors import domain_statuses, signature_live_findings
 from signatures.services import (
+    AUTHORIZATION_FIELDS,
     authorization_create,
     qualification_change_start,
     qualification_update,
@@ -394,13 +395,7 @@ def authorization_create_view(request, public_id):
                 authorization_create(
                     qualification=qualification,
                     user=request.user,
-                    partner_name=data["partner_name"],
-                    partner_entity_kind=data["partner_entity_kind"],
-                    partner_uscc=data["partner_uscc"],
-                    partner_legal_rep_name=data["partner_legal_rep_name"],
-                    partner_legal_rep_id_number=data["partner_legal_rep_id_number"],
-                    valid_from=data["valid_from"],
-                    valid_until=data["valid_until"],
+                    **{name: data[name] for name in AUTHORIZATION_FIELDS},
                     letter=letter,
                     partner_materials=[m for m in stored if m is not letter],
                 )
