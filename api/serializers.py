@@ -216,9 +216,9 @@ class SignatureSerializer(ReviewableSerializer):
     type = serializers.ChoiceField(source="sig_type", choices=SignatureType.choices)
     content = serializers.CharField()
     purpose = serializers.ChoiceField(choices=SignaturePurpose.choices)
-    qualification = serializers.CharField(source="qualification.public_id")
-    authorization = serializers.CharField(source="authorization.public_id", allow_null=True)
-    trademark = serializers.CharField(source="trademark.public_id", allow_null=True)
+    qualification = serializers.CharField(source="api_qualification")
+    authorization = serializers.CharField(source="api_authorization", allow_null=True)
+    trademark = serializers.CharField(source="api_trademark", allow_null=True)
     use_case = serializers.CharField()
     filings = serializers.SerializerMethodField()
 

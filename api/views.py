@@ -5,7 +5,7 @@ path to a state change."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -246,7 +246,16 @@ class SignatureViewSet(ReviewableViewSet):
     field_names = {"sig_type": "type"}
 
     def get_queryset(self):
-        return super().get_queryset().select_related("qualification", "authorization", "trademark")
+        # The linked objects' public ids, not the objects: a list builds no related rows.
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                api_qualification=F("qualification__public_id"),
+                api_authorization=F("authorization__public_id"),
+                api_trademark=F("trademark__public_id"),
+            )
+        )
 
     def _fields(self, data: dict) -> dict:
         account = request_account(self)
