@@ -96,6 +96,11 @@ def _fingerprint(request) -> str:
     return digest.hexdigest()
 
 
+def request_account(view) -> int:
+    """The id of the account whose key made the request."""
+    return view.request.auth.account_id
+
+
 class ApiViewSet(viewsets.GenericViewSet):
     """The base of every resource: public ids in URLs (``lookup_field``), objects of the key's
     account only, and the conventions of SPEC §9."""

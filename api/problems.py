@@ -64,6 +64,23 @@ class Problem(exceptions.APIException):
         self.headers = headers or {}
 
 
+def unknown_in_account(pointer: str, what: str) -> Problem:
+    """A 422 for a public id in the body that names nothing of the key's account (another
+    account's id is answered exactly as one that does not exist)."""
+    return Problem(
+        422,
+        "validation_failed",
+        _("The request has invalid fields."),
+        errors=[
+            {
+                "pointer": f"#/{pointer}",
+                "code": "not_found",
+                "detail": _("No %(what)s with this ID in your account.") % {"what": what},
+            }
+        ],
+    )
+
+
 def problem_response(status_code: int, code: str, detail: str, *, errors=(), headers=None):
     body = problem_body(status_code, code, _titles().get(status_code, _("Error")), detail)
     if errors:

@@ -1,6 +1,7 @@
-"""The customer API's real-name resources: qualifications (with their change flow), trademarks
-and partner authorizations. As everywhere in the API, each view resolves public ids within the
-key's account and calls the portal's own service.
+"""The customer API's real-name records — trademarks and partner authorizations — and what the
+real-name resources share (the qualification resource is ``api.qualifications``). As everywhere
+in the API, each view resolves public ids within the key's account and calls the portal's own
+service.
 
 Resident ID numbers are sensitive personal information (SPEC §10): a client sends them in full
 and reads them back only masked (first 6 + last 4), as the portal shows them."""
@@ -12,17 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import ApiViewSet, if_match, updated_since
+from api.base import ApiViewSet, request_account, updated_since
 from api.pagination import CreatedCursorPagination
-from api.problems import Problem
-from api.serializers import PublicIdList, ReviewableSerializer, StrictSerializer
-from api.views import STATE_FILTER, UPDATED_SINCE, ReviewableViewSet, _unknown, request_account
-from reviewportal.models import ReviewState
-from reviewportal.models.lifecycle import OPEN_STATES
-from reviewportal.services.versions import version_expected
+from api.problems import Problem, unknown_in_account
+from api.serializers import PublicIdList, StrictSerializer
 from reviewportal.validators import mask_id_number
 from signatures.models import (
     Authorization,
@@ -35,9 +31,6 @@ from signatures.models import (
 from signatures.services import (
     AUTHORIZATION_FIELDS,
     authorization_create,
-    qualification_change_start,
-    qualification_create,
-    qualification_update,
     trademark_create,
 )
 
@@ -50,7 +43,7 @@ PARTNER_MATERIAL_KINDS = (
 )
 
 
-def _invalid(pointer: str, code: str, detail: str) -> Problem:
+def invalid_field(pointer: str, code: str, detail: str) -> Problem:
     return Problem(
         422,
         "validation_failed",
@@ -59,24 +52,24 @@ def _invalid(pointer: str, code: str, detail: str) -> Problem:
     )
 
 
-def _qualification_in_force(view, public_id: str, pointer: str) -> Qualification:
+def qualification_in_force(view, public_id: str, pointer: str) -> Qualification:
     """The account's qualification ``public_id`` (not a change: a change's data is copied onto
     the one in force when approved), or a 422 pointing at ``pointer``."""
     found = Qualification.objects.filter(
         account_id=request_account(view), public_id=public_id, change_of__isnull=True
     ).first()
     if found is None:
-        raise _unknown(pointer, _("qualification"))
+        raise unknown_in_account(pointer, _("qualification"))
     return found
 
 
-def _material_of_kind(view, public_id: str, pointer: str, kinds) -> Material:
+def material_of_kind(view, public_id: str, pointer: str, kinds) -> Material:
     """The account's material ``public_id``, of one of ``kinds``, or a 422 at ``pointer``."""
     found = Material.objects.filter(account_id=request_account(view), public_id=public_id).first()
     if found is None:
-        raise _unknown(pointer, _("material"))
+        raise unknown_in_account(pointer, _("material"))
     if found.kind not in kinds:
-        raise _invalid(
+        raise invalid_field(
             pointer,
             "wrong_kind",
             _("This material is a %(kind)s; give one of: %(kinds)s.")
@@ -95,187 +88,6 @@ class MaskedId(serializers.CharField):
     def to_representation(self, value):
         return mask_id_number(value or "")
 
-
-# --- qualifications --------------------------------------------------------------------------
-
-
-class QualificationSerializer(ReviewableSerializer):
-    """A real-name qualification or a change of one (``change_of`` set), with its review. ID
-    numbers are shown masked only."""
-
-    entity_kind = serializers.ChoiceField(choices=EntityKind.choices)
-    name = serializers.CharField()
-    uscc = serializers.CharField()
-    legal_rep_name = serializers.CharField()
-    legal_rep_id_number_masked = MaskedId(source="legal_rep_id_number")
-    agent_name = serializers.CharField()
-    agent_id_number_masked = MaskedId(source="agent_id_number")
-    is_mainland = serializers.BooleanField()
-    license_valid_from = serializers.DateField(allow_null=True)
-    license_valid_until = serializers.DateField(allow_null=True)
-    verified_domains = serializers.ListField(child=serializers.CharField())
-    change_of = serializers.CharField(source="change_of.public_id", allow_null=True)
-    open_change = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_open_change(self, item):
-        """The change of this qualification under way (none for a change itself)."""
-        changes = getattr(item, "api_open_changes", None)
-        return changes[0].public_id if changes else None
-
-
-class QualificationWriteSerializer(StrictSerializer):
-    """The entity's data. A draft may lack the credit code, the legal representative and the ID
-    numbers; submitting needs them (an agent's ID instead of the legal representative's only
-    for public institutions and non-profits)."""
-
-    entity_kind = serializers.ChoiceField(choices=EntityKind.choices, required=False)
-    name = serializers.CharField(max_length=200)
-    uscc = serializers.CharField(max_length=30, allow_blank=True, required=False)
-    legal_rep_name = serializers.CharField(max_length=60, allow_blank=True, required=False)
-    legal_rep_id_number = serializers.CharField(
-        max_length=30,
-        allow_blank=True,
-        required=False,
-        help_text="In full; it is read back masked (first 6 + last 4).",
-    )
-    agent_name = serializers.CharField(max_length=60, allow_blank=True, required=False)
-    agent_id_number = serializers.CharField(max_length=30, allow_blank=True, required=False)
-    is_mainland = serializers.BooleanField(required=False)
-    license_valid_from = serializers.DateField(allow_null=True, required=False)
-    license_valid_until = serializers.DateField(
-        allow_null=True, required=False, help_text="Empty for a long-term licence."
-    )
-    verified_domains = serializers.ListField(
-        child=serializers.CharField(max_length=253), max_length=50, required=False
-    )
-    materials = PublicIdList(
-        required=False,
-        help_text="Public IDs of uploads (POST /api/v1/materials); on an edit they replace the "
-        "qualification's materials.",
-    )
-
-
-class QualificationCreateSerializer(QualificationWriteSerializer):
-    submit = serializers.BooleanField(
-        default=False, help_text="Submit for review at once (everything must be given)."
-    )
-
-
-class QualificationChangeSerializer(QualificationWriteSerializer):
-    name = serializers.CharField(max_length=200, required=False)
-    materials = PublicIdList(
-        required=False, help_text="The change's materials (default: those of the original)."
-    )
-    submit = serializers.BooleanField(
-        default=True, help_text="Submit the change at once (default), or keep it as a draft."
-    )
-
-
-CHANGE_OF = OpenApiParameter(
-    "change_of", str, description="Only the changes of this qualification (its public ID)."
-)
-IS_CHANGE = OpenApiParameter(
-    "is_change",
-    bool,
-    description="`false`: only qualifications in force (or on their way to be); `true`: only "
-    "changes. Both by default.",
-)
-
-
-class QualificationViewSet(ReviewableViewSet):
-    """Real-name qualifications. An approved qualification is never edited: a change (``POST
-    …/{id}/change``) is a qualification of its own, with ``change_of`` naming the one in force,
-    reviewed while that one stays in force; once approved, its data becomes the original's."""
-
-    model = Qualification
-    output = QualificationSerializer
-    item_argument = "qualification"
-    list_parameters = ReviewableViewSet.list_parameters | {"change_of", "is_change"}
-
-    def get_queryset(self):
-        queryset = (
-            super()
-            .get_queryset()
-            .select_related("change_of")
-            .prefetch_related(
-                Prefetch(
-                    "changes",
-                    queryset=Qualification.objects.filter(state__in=OPEN_STATES).only(
-                        "pk", "public_id", "change_of_id"
-                    ),
-                    to_attr="api_open_changes",
-                )
-            )
-        )
-        if self.action == "list" and not getattr(self, "swagger_fake_view", False):
-            params = self.request.query_params
-            if "change_of" in params:
-                original = _qualification_in_force(self, params["change_of"], "change_of")
-                queryset = queryset.filter(change_of=original)
-            if "is_change" in params:
-                flag = params["is_change"]
-                if flag not in ("true", "false"):
-                    raise _invalid("is_change", "invalid", _("Give true or false."))
-                queryset = queryset.filter(change_of__isnull=flag == "false")
-        return queryset
-
-    def _fields(self, data: dict) -> dict:
-        return {name: data[name] for name in Qualification.DATA_FIELDS if name in data}
-
-    @extend_schema(parameters=[STATE_FILTER, UPDATED_SINCE, CHANGE_OF, IS_CHANGE])
-    def list(self, request):
-        """The account's qualifications and their changes in the order they changed."""
-        return super().list(request)
-
-    @extend_schema(request=QualificationCreateSerializer, responses={201: QualificationSerializer})
-    def create(self, request):
-        """Register a company: a draft, or submitted at once with ``"submit": true``."""
-        return self._create(request, QualificationCreateSerializer, qualification_create)
-
-    @extend_schema(request=QualificationWriteSerializer(partial=True))
-    def partial_update(self, request, id=None):
-        """Change a qualification not approved, or a change (``If-Match`` required); a submitted
-        one is resubmitted. An approved one is changed with ``POST …/{id}/change``."""
-        item = self.get_object()
-        if item.state in (ReviewState.APPROVED, ReviewState.REREVIEW):
-            original = item.change_of or item
-            raise Problem(
-                409,
-                "change_required",
-                _(
-                    "%(item)s is approved and stays in force; to change it, start a change "
-                    "with POST %(url)s."
-                )
-                % {
-                    "item": original,
-                    "url": reverse("api:qualification-change", kwargs={"id": original.public_id}),
-                },
-            )
-        return self._update(request, QualificationWriteSerializer, qualification_update)
-
-    @extend_schema(request=QualificationChangeSerializer, responses={201: QualificationSerializer})
-    @action(detail=True, methods=["post"])
-    def change(self, request, id=None):
-        """Start a change of an approved qualification: the data given replaces the original's
-        (the rest is copied), submitted for review at once unless ``"submit": false``. At most
-        one change is under way. ``If-Match`` (the original's ETag) optional."""
-        item = self.get_object()
-        body = QualificationChangeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        with version_expected(item, if_match(request, required=False)):
-            change = qualification_change_start(
-                qualification=item,
-                user=request.user,
-                materials=self._materials(data.get("materials")),
-                submit=data["submit"],
-                **self._fields(data),
-            )
-        return self._represent(change, status.HTTP_201_CREATED, Location=self._detail_url(change))
-
-
-# --- trademarks and authorizations -----------------------------------------------------------
 
 QUALIFICATION_FILTER = OpenApiParameter(
     "qualification", str, description="Only those of this qualification (its public ID)."
@@ -308,7 +120,7 @@ class RecordViewSet(ApiViewSet):
             public_id = self.request.query_params.get("qualification")
             if public_id is not None:
                 queryset = queryset.filter(
-                    qualification=_qualification_in_force(self, public_id, "qualification")
+                    qualification=qualification_in_force(self, public_id, "qualification")
                 )
             since = updated_since(self.request)
             if since:
@@ -370,12 +182,12 @@ class TrademarkViewSet(RecordViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         trademark = trademark_create(
-            qualification=_qualification_in_force(self, data["qualification"], "qualification"),
+            qualification=qualification_in_force(self, data["qualification"], "qualification"),
             user=request.user,
             name=data["name"],
             registration_number=data["registration_number"],
             owner_name=data["owner_name"],
-            certificate=_material_of_kind(
+            certificate=material_of_kind(
                 self, data["certificate"], "certificate", (MaterialKind.TRADEMARK_CERTIFICATE,)
             ),
         )
@@ -447,13 +259,13 @@ class AuthorizationViewSet(RecordViewSet):
         body = AuthorizationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        qualification = _qualification_in_force(self, data["qualification"], "qualification")
-        letter = _material_of_kind(
+        qualification = qualification_in_force(self, data["qualification"], "qualification")
+        letter = material_of_kind(
             self, data["letter"], "letter", (MaterialKind.AUTHORIZATION_LETTER,)
         )
         ids = data.get("partner_materials", [])
         partner_materials = [
-            _material_of_kind(self, public_id, f"partner_materials/{n}", PARTNER_MATERIAL_KINDS)
+            material_of_kind(self, public_id, f"partner_materials/{n}", PARTNER_MATERIAL_KINDS)
             for n, public_id in enumerate(ids)
             if public_id not in ids[:n]
         ]

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api import realname, views, webhooks
+from api import materials, precheck, qualifications, realname, views, webhooks
 from api.problems import not_found_view
 
 app_name = "api"
@@ -23,9 +23,9 @@ router = SimpleRouter(trailing_slash=False)
 router.include_format_suffixes = False
 router.register("signatures", views.SignatureViewSet, basename="signature")
 router.register("templates", views.TemplateViewSet, basename="template")
-router.register("materials", views.MaterialViewSet, basename="material")
-router.register("precheck", views.PrecheckViewSet, basename="precheck")
-router.register("qualifications", realname.QualificationViewSet, basename="qualification")
+router.register("materials", materials.MaterialViewSet, basename="material")
+router.register("precheck", precheck.PrecheckViewSet, basename="precheck")
+router.register("qualifications", qualifications.QualificationViewSet, basename="qualification")
 router.register("trademarks", realname.TrademarkViewSet, basename="trademark")
 router.register("authorizations", realname.AuthorizationViewSet, basename="authorization")
 router.register("webhook-endpoints", webhooks.WebhookEndpointViewSet, basename="webhook-endpoint")

@@ -4,25 +4,17 @@ path to a state change."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import F, Prefetch
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from api.base import ApiViewSet, etag, if_match
-from api.problems import Problem
+from api.base import ApiViewSet, etag, if_match, request_account
+from api.problems import Problem, unknown_in_account
 from api.serializers import (
-    MaterialSerializer,
-    MaterialUploadSerializer,
-    PrecheckResultSerializer,
-    PrecheckSignatureSerializer,
-    PrecheckTemplateSerializer,
     ReasonInputSerializer,
     RevisionSerializer,
     SignatureCreateSerializer,
@@ -33,7 +25,6 @@ from api.serializers import (
     TemplateWriteSerializer,
     UrgentSerializer,
     UrgentTicketSerializer,
-    findings_data,
     review_facts,
 )
 from reviewportal.models import ReviewDecision, ReviewState
@@ -46,17 +37,13 @@ from signatures.models import (
     Material,
     Qualification,
     SignatureApplication,
-    SignaturePurpose,
     Trademark,
 )
-from signatures.selectors import signature_live_findings
 from signatures.services import (
-    material_create,
     signature_application_create,
     signature_application_update,
 )
 from templates.models import TemplateApplication
-from templates.selectors import template_live_findings
 from templates.services import template_application_create, template_application_update
 
 STATE_FILTER = OpenApiParameter(
@@ -67,21 +54,6 @@ UPDATED_SINCE = OpenApiParameter(
     str,
     description="Only objects changed after this time (ISO 8601 with offset).",
 )
-
-
-def _unknown(pointer: str, what: str) -> Problem:
-    return Problem(
-        422,
-        "validation_failed",
-        _("The request has invalid fields."),
-        errors=[
-            {
-                "pointer": f"#/{pointer}",
-                "code": "not_found",
-                "detail": _("No %(what)s with this ID in your account.") % {"what": what},
-            }
-        ],
-    )
 
 
 ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The public ID.")
@@ -156,7 +128,7 @@ class ReviewableViewSet(ApiViewSet):
         }
         missing = [i for i in ids if i not in found]
         if missing:
-            raise _unknown("materials", _("material"))
+            raise unknown_in_account("materials", _("material"))
         return [found[i] for i in dict.fromkeys(ids)]
 
     def _create(self, request, serializer, service):
@@ -236,10 +208,6 @@ class ReviewableViewSet(ApiViewSet):
         return Response(RevisionSerializer(revisions, many=True).data)
 
 
-def request_account(view) -> int:
-    return view.request.auth.account_id
-
-
 class SignatureViewSet(ReviewableViewSet):
     model = SignatureApplication
     output = SignatureSerializer
@@ -265,7 +233,7 @@ class SignatureViewSet(ReviewableViewSet):
                 account_id=account, public_id=data["qualification"], change_of__isnull=True
             ).first()
             if qualification is None:
-                raise _unknown("qualification", _("qualification"))
+                raise unknown_in_account("qualification", _("qualification"))
             fields["qualification"] = qualification
         for name, model, what in (
             ("authorization", Authorization, _("authorization")),
@@ -279,7 +247,7 @@ class SignatureViewSet(ReviewableViewSet):
                     else None
                 )
                 if value and found is None:
-                    raise _unknown(name, what)
+                    raise unknown_in_account(name, what)
                 fields[name] = found
         for api, field in (("type", "sig_type"), ("content", "content"), ("purpose", "purpose")):
             if api in data:
@@ -318,7 +286,7 @@ class TemplateViewSet(ReviewableViewSet):
                 account_id=request_account(self), public_id=data["signature"]
             ).first()
             if signature is None:
-                raise _unknown("signature", _("signature"))
+                raise unknown_in_account("signature", _("signature"))
             fields["signature"] = signature
         for name in ("name", "content", "kind", "industry", "remark"):
             if name in data:
@@ -339,112 +307,3 @@ class TemplateViewSet(ReviewableViewSet):
     def partial_update(self, request, id=None):
         """Change a template (``If-Match`` required); a submitted one is resubmitted."""
         return self._update(request, TemplateWriteSerializer, template_application_update)
-
-
-class MaterialViewSet(ApiViewSet):
-    """Uploads (business licenses, ID cards, letters…), checked by content with the portal's
-    limits. An upload no application uses is deleted after a while."""
-
-    serializer_class = MaterialSerializer
-    parser_classes = [MultiPartParser]
-
-    def get_queryset(self):
-        return self.account_queryset(Material.objects.all()).order_by("-created_at", "-pk")
-
-    def retrieve(self, request, id=None):
-        return Response(MaterialSerializer(self.get_object()).data)
-
-    @extend_schema(
-        request={"multipart/form-data": MaterialUploadSerializer},
-        responses={201: MaterialSerializer},
-    )
-    def create(self, request):
-        """Upload one file (multipart: ``kind`` and ``file``)."""
-        body = MaterialUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        upload = body.validated_data["file"]
-        try:
-            material = material_create(
-                account=request.auth.account,
-                user=request.user,
-                kind=body.validated_data["kind"],
-                data=upload.read(),
-                original_name=upload.name,
-            )
-        except ValidationError as exc:
-            # The upload checks judge the file's content: point at the file.
-            if hasattr(exc, "error_dict"):
-                raise
-            raise ValidationError({"file": exc.error_list}) from None
-        return Response(MaterialSerializer(material).data, status=status.HTTP_201_CREATED)
-
-
-class PrecheckViewSet(ApiViewSet):
-    """The automatic pre-check of an application as of a date, without storing anything."""
-
-    #: Asking for a pre-check changes nothing: a read key may.
-    read_only_post = True
-    pagination_class = None
-
-    @extend_schema(request=PrecheckSignatureSerializer, responses={200: PrecheckResultSerializer})
-    @action(detail=False, methods=["post"])
-    def signature(self, request):
-        body = PrecheckSignatureSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        account = request_account(self)
-        purpose = data.get("purpose") or SignaturePurpose.SELF
-        on = data.get("on") or timezone.localdate()
-        findings = signature_live_findings(
-            qualification=Qualification.objects.filter(
-                account_id=account, public_id=data["qualification"]
-            ).first(),
-            sig_type=data["type"],
-            content=data["content"],
-            purpose=purpose,
-            authorization=Authorization.objects.filter(
-                account_id=account, public_id=data.get("authorization") or ""
-            ).first()
-            if purpose == SignaturePurpose.OTHER
-            else None,
-            trademark=Trademark.objects.filter(
-                account_id=account, public_id=data.get("trademark") or ""
-            ).first(),
-            own_kinds=data.get("material_kinds", []),
-            on=on,
-        )
-        return self._result(on, findings)
-
-    @extend_schema(request=PrecheckTemplateSerializer, responses={200: PrecheckResultSerializer})
-    @action(detail=False, methods=["post"])
-    def template(self, request):
-        body = PrecheckTemplateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        on = data.get("on") or timezone.localdate()
-        signature = (
-            SignatureApplication.objects.filter(
-                account_id=request_account(self), public_id=data["signature"]
-            )
-            .select_related("qualification")
-            .first()
-        )
-        findings = template_live_findings(
-            signature=signature,
-            content=data["content"],
-            kind=data["kind"],
-            industry=data.get("industry", ""),
-            own_kinds=data.get("material_kinds", []),
-            on=on,
-        )
-        return self._result(on, findings)
-
-    def _result(self, on, findings):
-        items = findings_data(findings)
-        return Response(
-            {
-                "on": on.isoformat(),
-                "blocked": any(f["severity"] == "block" for f in items),
-                "findings": items,
-            }
-        )
