@@ -34,28 +34,22 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
 
 from reviewportal.bulk import rows_update
-from reviewportal.models import User
-from reviewportal.models.accounts import MANAGER_ROLES
 from reviewportal.services.dispatch import task_named
-from reviewportal.services.notifications import notification_send
 from webhooks.addresses import AddressRefused, target_check
 from webhooks.http import Answer, post
 from webhooks.models import (
     DeliveryState,
-    DisabledReason,
     WebhookAttempt,
     WebhookDelivery,
-    WebhookEndpoint,
 )
+from webhooks.services.health import endpoints_record
 from webhooks.signing import signed_headers
 
 logger = logging.getLogger("webhooks.delivery")
@@ -325,7 +319,7 @@ def _record(token: str, rows: list[WebhookDelivery], answers: list[Answer], batc
                 _RECORDED,
             )
             WebhookAttempt.objects.bulk_create(attempts)
-        _endpoints_record(worked=worked, failed=failed - worked, gone=gone, now=now)
+        endpoints_record(worked=worked, failed=failed - worked, gone=gone, now=now)
         following = _following(finished, now)
         if following:
             transaction.on_commit(lambda: deliveries_enqueue(following))
@@ -354,82 +348,6 @@ def _following(finished: list[WebhookDelivery], now) -> list[int]:
         .values_list("pk", "endpoint_id", "subject_id")
     )
     return [pk for pk, endpoint_id, subject_id in candidates if (endpoint_id, subject_id) in pairs]
-
-
-def _endpoints_record(*, worked: set, failed: set, gone: set, now) -> None:
-    """A success stops an endpoint's failing clock, a failure starts it; a 410 disables it,
-    and so do failures for DISABLE_AFTER_FAILING_SECONDS."""
-    if worked:
-        WebhookEndpoint.objects.filter(pk__in=worked, failing_since__isnull=False).update(
-            failing_since=None
-        )
-    if failed:
-        WebhookEndpoint.objects.filter(pk__in=failed, failing_since__isnull=True).update(
-            failing_since=now
-        )
-    if gone:
-        for endpoint in _locked_active(gone):
-            endpoint_disable_for(endpoint, reason=DisabledReason.GONE, now=now)
-    if failed:
-        since = now - timedelta(seconds=policy()["DISABLE_AFTER_FAILING_SECONDS"])
-        for endpoint in _locked_active(failed - gone, failing_since__lte=since):
-            endpoint_disable_for(endpoint, reason=DisabledReason.FAILING, now=now)
-
-
-def _locked_active(pks, **conditions) -> list[WebhookEndpoint]:
-    return list(
-        WebhookEndpoint.objects.select_for_update()
-        .select_related("account")
-        .filter(pk__in=list(pks), is_active=True, **conditions)
-        .order_by("pk")
-    )
-
-
-def endpoint_label(endpoint: WebhookEndpoint) -> str:
-    """How people are told which endpoint: its id and host (never the path or query, which
-    may carry a token of the receiver's)."""
-    host = urlsplit(endpoint.url).hostname or ""
-    return f"{endpoint.public_id} ({host})"
-
-
-def endpoint_disable_for(endpoint: WebhookEndpoint, *, reason: str, now) -> None:
-    """Disable a locked endpoint (inside the caller's transaction); for a 410 or five days of
-    failures, tell the account's owners and admins. Its pending deliveries wait: they are sent
-    if it is enabled again."""
-    endpoint.is_active = False
-    endpoint.disabled_at = now
-    endpoint.disabled_reason = reason
-    endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason", "updated_at"])
-    logger.warning("webhook endpoint %s disabled: %s", endpoint.public_id, reason)
-    if reason == DisabledReason.BY_USER:
-        return
-    managers = User.objects.filter(
-        account_id=endpoint.account_id, is_active=True, account_role__in=MANAGER_ROLES
-    ).order_by("pk")
-    label = endpoint_label(endpoint)
-    since = endpoint.failing_since
-
-    def render() -> tuple[str, str]:
-        if reason == DisabledReason.GONE:
-            why = _("It answered 410 Gone, which means it no longer wants deliveries.")
-        else:
-            why = _("Every delivery to it has failed since %(since)s.") % {
-                "since": formats.date_format(timezone.localtime(since or now), "DATETIME_FORMAT")
-            }
-        return (
-            _("Webhook endpoint disabled: %(endpoint)s") % {"endpoint": label},
-            _("We stopped sending events to the webhook endpoint %(endpoint)s.")
-            % {"endpoint": label}
-            + " "
-            + why
-            + " "
-            + _(
-                "An owner or admin of the account can enable it again; the events that waited "
-                "for it are then sent."
-            ),
-        )
-
-    notification_send(recipients=managers, kind="account", render=render, account=endpoint.account)
 
 
 def deliveries_send(*, delivery_ids: Sequence[int]) -> SendBatch:

@@ -28,8 +28,9 @@ from webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from webhooks.services.delivery import deliveries_enqueue, endpoint_disable_for, policy
+from webhooks.services.delivery import deliveries_enqueue, policy
 from webhooks.services.events import EventSpec, events_write, iso
+from webhooks.services.health import endpoint_disable_for
 from webhooks.signing import secret_new
 
 DESCRIPTION_MAX_LENGTH = 200
