@@ -62,16 +62,6 @@ def pytest_configure(config):
         settings.CACHES["default"]["KEY_PREFIX"] = f"test-{worker}"
 
 
-#: Tests that run the product's own processes (workers, beat, web nodes, service restarts) for
-#: minutes each. They start first, so that the other tests fill the other test processes around
-#: them instead of one of them running alone at the end (collection order put them last).
-LONG_FIRST = (
-    "tests/topology/",
-    "tests/carriers/test_forwarding_workers.py",
-    "tests/reviewportal/test_startup_output.py",
-)
-
-
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``services`` need the real PostgreSQL and Redis. Without DATABASE_URL and
     REDIS_URL (a fresh machine) they are skipped; with them set they run, and fail if the
@@ -79,10 +69,7 @@ def pytest_collection_modifyitems(config, items):
 
     A transactional test empties the database when it ends; the data the migrations made
     (roles, reason codes, carriers, the working-day calendar) comes back only for tests with
-    serialized rollback, so every transactional test must ask for it.
-
-    The long process tests (``LONG_FIRST``) are moved to the front."""
-    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))
+    serialized rollback, so every transactional test must ask for it."""
     for item in items:
         marker = item.get_closest_marker("django_db")
         if (
