@@ -62,6 +62,27 @@ def pytest_configure(config):
         settings.CACHES["default"]["KEY_PREFIX"] = f"test-{worker}"
 
 
+#: Tests that run the product's own processes (workers, beat, web nodes, service restarts) for
+#: minutes each. They lead their group of tests, so that under pytest-xdist the other test
+#: process runs the rest beside them; in file order the Redis-outage test came last and ran
+#: alone for minutes. (pytest-django's order of groups — rolled-back tests, transactional
+#: ones, then tests without a database — is kept: a transactional test's flush must not come
+#: before a rolled-back test, which needs the migrations' data.)
+LONG_FIRST = ("tests/topology/", "tests/carriers/test_forwarding_workers.py")
+
+
+def _db_group(item) -> str:
+    """pytest-django's group of a test (the suite has no unittest-style test classes)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", []))
+    if (marker and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & fixtures:
+        return "transactional"
+    return "rolled back" if marker or "db" in fixtures else "no database"
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``services`` need the real PostgreSQL and Redis. Without DATABASE_URL and
     REDIS_URL (a fresh machine) they are skipped; with them set they run, and fail if the
@@ -69,7 +90,18 @@ def pytest_collection_modifyitems(config, items):
 
     A transactional test empties the database when it ends; the data the migrations made
     (roles, reason codes, carriers, the working-day calendar) comes back only for tests with
-    serialized rollback, so every transactional test must ask for it."""
+    serialized rollback, so every transactional test must ask for it.
+
+    Among the places of the transactional tests, and of those without a database (pytest-django
+    has sorted the groups before this runs), the long process tests (``LONG_FIRST``) are moved
+    to the front."""
+    for kind in ("transactional", "no database"):
+        places = [n for n, item in enumerate(items) if _db_group(item) == kind]
+        group = sorted(
+            (items[n] for n in places), key=lambda item: not item.nodeid.startswith(LONG_FIRST)
+        )
+        for n, item in zip(places, group, strict=True):
+            items[n] = item
     for item in items:
         marker = item.get_closest_marker("django_db")
         if (
