@@ -91,6 +91,19 @@ def _text(zh: str, en: str) -> str:
     return en if get_language() == "en" else zh
 
 
+def decision_reasons(decision: ReviewDecision) -> list[dict]:
+    """A decision's reasons as the customer reads them: code, title and text in the caller's
+    language."""
+    return [
+        {
+            "code": reason.code,
+            "title": _text(reason.title_zh, reason.title_en),
+            "text": _text(reason.customer_text_zh, reason.customer_text_en),
+        }
+        for reason in decision.reasons.all()
+    ]
+
+
 def review_facts(items: list) -> None:
     """Attach to each item of one kind its latest rejection (when its latest decision is one)
     and its latest filing per carrier: two queries for a whole page."""
@@ -144,14 +157,7 @@ def review_facts(items: list) -> None:
         ):
             item.api_rejection = {
                 "revision": decision.revision.number,
-                "reasons": [
-                    {
-                        "code": reason.code,
-                        "title": _text(reason.title_zh, reason.title_en),
-                        "text": _text(reason.customer_text_zh, reason.customer_text_en),
-                    }
-                    for reason in decision.reasons.all()
-                ],
+                "reasons": decision_reasons(decision),
                 "comment": decision.customer_comment,
                 "decided_at": decision.created_at,
             }
@@ -280,14 +286,7 @@ class RevisionSerializer(serializers.Serializer):
         return [
             {
                 "outcome": decision.outcome,
-                "reasons": [
-                    {
-                        "code": reason.code,
-                        "title": _text(reason.title_zh, reason.title_en),
-                        "text": _text(reason.customer_text_zh, reason.customer_text_en),
-                    }
-                    for reason in decision.reasons.all()
-                ],
+                "reasons": decision_reasons(decision),
                 "comment": decision.customer_comment,
                 "decided_at": serializers.DateTimeField().to_representation(decision.created_at),
             }
