@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from celery import current_app as celery_current_app
 from celery.utils import uuid
 from django.conf import settings
 from django.db.backends.base.creation import BaseDatabaseCreation
@@ -151,6 +152,19 @@ class SentTask:
     args: tuple
     kwargs: dict
     options: dict
+
+
+@pytest.fixture(autouse=True)
+def _project_celery_app_stays_current():
+    """Tasks are ``shared_task``s: they go through Celery's *current* app. A test that makes
+    another app (``Celery(...)``, a probe of its own broker) without ``set_as_current=False``
+    would send every later task in this process to that broker; it fails here instead."""
+    yield
+    current = celery_current_app._get_current_object()
+    if current is not celery_app:
+        celery_app.set_current()
+        pytest.fail(f"the test left Celery's current app set to {current!r}: "
+                    "create other apps with set_as_current=False")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

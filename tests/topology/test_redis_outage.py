@@ -96,7 +96,7 @@ def test_forwarding_survives_redis_stopped_for_30_seconds(
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "DJANGO_SETTINGS_MODULE": "reviewportal.settings",
     }
-    probe = Celery(broker=server.url)
+    probe = Celery(broker=server.url, set_as_current=False)
     names = [f"{queue}-{n}" for n in "ab"]
     logs = [tmp_path / f"worker-{n}.log" for n in "ab"]
     workers = [
@@ -167,6 +167,7 @@ def test_forwarding_survives_redis_stopped_for_30_seconds(
         for worker in workers:
             stop_worker(worker)
         server.stop()
+        probe.close()
 
     assert stopped_at is not None and final_before < 3 * APPROVALS
     print(f"workers restarted by the supervisor: {restarts}")
