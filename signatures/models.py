@@ -187,7 +187,12 @@ class Qualification(BlindIndexedModelMixin, ReviewableModel):
         verbose_name = _("qualification")
         verbose_name_plural = _("qualifications")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "due_at"]), queue_index("qualification_queue")]
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            queue_index("qualification_queue"),
+            # The API's list: an account's qualifications in the order they changed.
+            models.Index(fields=["account", "updated_at", "id"], name="qualification_api_sync"),
+        ]
         constraints = [
             # A draft may be saved before its ID numbers are known; anything submitted has one.
             models.CheckConstraint(
