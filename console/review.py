@@ -111,9 +111,10 @@ def qualification_of(item: ReviewableModel):
     return kind.qualification(item) if kind else None
 
 
-def materials_of(item: ReviewableModel) -> list:
+def materials_of(item: ReviewableModel, *, domains=None) -> list:
     """Every material a reviewer of ``item`` may need to look at, each once: the item's own, its
-    qualification's, its authorization letter and trademark certificate."""
+    qualification's, its authorization letter and trademark certificate. ``domains``: the
+    qualification's ``domain_statuses`` when the caller has read them already."""
     found: dict[int, object] = {}
     for material in item.materials.all():
         found.setdefault(material.pk, material)
@@ -122,7 +123,7 @@ def materials_of(item: ReviewableModel) -> list:
         for material in qualification.materials.all():
             found.setdefault(material.pk, material)
     if qualification is not None:
-        for status in domain_statuses(qualification):
+        for status in domain_statuses(qualification) if domains is None else domains:
             if status.verified:
                 found.setdefault(status.verification.evidence_id, status.verification.evidence)
     kind = kind_of(item)
@@ -146,10 +147,10 @@ def _who(user) -> str:
     return user.display_name() if hasattr(user, "display_name") else str(user)
 
 
-def timeline_for(item: ReviewableModel, decisions: list) -> list[Event]:
+def timeline_for(item: ReviewableModel, decisions: list, tickets=None) -> list[Event]:
     """Transitions, decisions (with internal notes), the staff's internal notes, urgent tickets
-    and carrier filings of ``item``, newest first. For the console only: the portal builds its
-    own timeline, which shows no note."""
+    (``urgent_tickets_of``, read here unless given) and carrier filings of ``item``, newest
+    first. For the console only: the portal builds its own timeline, which shows no note."""
     events: list[Event] = []
     for note in internal_notes_for(item):
         events.append(
@@ -203,7 +204,7 @@ def timeline_for(item: ReviewableModel, decisions: list) -> list[Event]:
                 text=text,
             )
         )
-    for ticket in urgent_tickets_of(item):
+    for ticket in urgent_tickets_of(item) if tickets is None else tickets:
         events.append(
             Event(
                 at=ticket.created_at,
@@ -349,6 +350,10 @@ def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unma
     """Everything the review page shows about ``item`` to ``request.user``."""
     user = request.user
     revisions = list(revisions_for(item))
+    # The current revision is one of the item's revisions: no second query for it.
+    for revision in revisions:
+        if revision.pk == item.current_revision_id:
+            item.current_revision = revision
     current = item.current_revision
     previous = None
     if current is not None:
@@ -379,6 +384,7 @@ def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unma
         if approval is None:
             actions.remove(Action.APPROVE)
     qualification = qualification_of(item)
+    domains = domain_statuses(qualification) if qualification else []
     tickets = urgent_tickets_of(item)
     calendar = business_calendar()
     opts = item._meta
@@ -390,7 +396,7 @@ def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unma
         "kind": opts.model_name,
         "qualification": qualification,
         "id_numbers": _id_numbers(qualification, unmasked or {}) if qualification else [],
-        "domains": domain_statuses(qualification) if qualification else [],
+        "domains": domains,
         "may_verify_domains": user.is_staff and user.has_perm(PERM_REVIEW),
         "may_unmask": user.has_perm(PERM_SENSITIVE),
         "current": current,
@@ -413,8 +419,8 @@ def review_context(modeladmin, request: HttpRequest, item: ReviewableModel, unma
         "first_approvals": first_approvals,
         "approval": approval,
         "decisions": decisions,
-        "materials": materials_of(item),
-        "timeline": timeline_for(item, decisions),
+        "materials": materials_of(item, domains=domains),
+        "timeline": timeline_for(item, decisions, tickets),
         "may_write_note": may_write_internal_note(item, user),
         "tickets": tickets,
         "may_answer_urgent": user.has_perm(PERM_URGENT),
