@@ -5,8 +5,13 @@ survived (read from mutmut's result files under mutants/).
     python scripts/mutation_report.py --modules   the core modules, one per line
     python scripts/mutation_report.py --save DIR  keep mutmut's verdicts and function hashes
     python scripts/mutation_report.py --restore DIR   put them back where mutants/ has none
+    python scripts/mutation_report.py --equivalent NAME WHY   record a survivor as equivalent
 
 The table reads mutants/, or the saved verdicts (docs/mutation/) where mutants/ has none.
+Equivalent mutants (the code behaves the same whatever a test does) are recorded in
+docs/mutation/equivalent.toml with why and the hash of their function: the record holds while
+the function is unchanged; once it changes (the mutant may be another now) the survivor counts
+as a survivor again and the table says the record is stale.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVED = ROOT / "docs" / "mutation"
+EQUIVALENT = SAVED / "equivalent.toml"
 
 # mutmut's exit codes (mutmut.stats.status_by_exit_code), by what they mean for the score.
 KILLED = {1, 3}
@@ -53,14 +59,55 @@ def _saved(meta: Path, directory: Path) -> Path:
     return directory / meta.relative_to(ROOT / "mutants").with_suffix(".json")
 
 
-def results(module: str) -> dict[str, int | None]:
+def _data(module: str) -> dict:
     meta = _meta(module)
     if meta.exists():
-        return json.loads(meta.read_text())["exit_code_by_key"]
+        return json.loads(meta.read_text())
     saved = _saved(meta, SAVED)
     if saved.exists():
-        return json.loads(saved.read_text())["exit_code_by_key"]
+        return json.loads(saved.read_text())
     return {}
+
+
+def results(module: str) -> dict[str, int | None]:
+    return _data(module).get("exit_code_by_key", {})
+
+
+def _function_of(module: str, name: str) -> str:
+    """``x_func`` of ``module.x_func__mutmut_7`` (the key of mutmut's function hashes)."""
+    return name[len(module) + 1 :].rsplit("__mutmut_", 1)[0]
+
+
+def _module_of(name: str) -> str:
+    for module in sorted(core_modules(), key=len, reverse=True):
+        if name.startswith(module + ".x"):
+            return module
+    raise SystemExit(f"{name}: not a mutant of a core module")
+
+
+def equivalents() -> dict[str, dict]:
+    if not EQUIVALENT.exists():
+        return {}
+    return tomllib.loads(EQUIVALENT.read_text(encoding="utf-8"))
+
+
+def record_equivalent(name: str, why: str) -> int:
+    module = _module_of(name)
+    data = _data(module)
+    if name not in data.get("exit_code_by_key", {}):
+        raise SystemExit(f"{name}: no such mutant in the last results")
+    if data["exit_code_by_key"][name] not in SURVIVED:
+        raise SystemExit(f"{name}: not a survivor (only survivors are judged equivalent)")
+    digest = data["hash_by_function_name"][_function_of(module, name)]
+    if name in equivalents():
+        raise SystemExit(f"{name}: already recorded in {EQUIVALENT.relative_to(ROOT)}")
+    # A JSON string is a TOML basic string (the same quotes and escapes).
+    quoted = json.dumps(why, ensure_ascii=False)
+    entry = f'\n["{name}"]\nhash = {json.dumps(digest)}\nwhy = {quoted}\n'
+    with EQUIVALENT.open("a", encoding="utf-8") as out:
+        out.write(entry)
+    print(f"recorded {name} as equivalent")
+    return 0
 
 
 def save(directory: Path) -> int:
@@ -108,13 +155,24 @@ def restore(directory: Path) -> int:
     return 0
 
 
-def row(module: str) -> tuple[str, Counter, list[str]]:
-    codes = results(module)
+def row(module: str) -> tuple[str, Counter, list[str], list[str]]:
+    data = _data(module)
+    codes = data.get("exit_code_by_key", {})
+    hashes = data.get("hash_by_function_name", {})
+    judged = equivalents()
     counts: Counter = Counter()
     survivors = []
+    stale = []
     for name, code in codes.items():
         if code in KILLED:
             counts["killed"] += 1
+        elif code in SURVIVED and name in judged:
+            if judged[name]["hash"] == hashes.get(_function_of(module, name)):
+                counts["equivalent"] += 1
+            else:
+                counts["survived"] += 1
+                survivors.append(name)
+                stale.append(name)
         elif code in SURVIVED:
             counts["survived"] += 1
             survivors.append(name)
@@ -127,7 +185,7 @@ def row(module: str) -> tuple[str, Counter, list[str]]:
         else:
             counts["other"] += 1
     counts["mutants"] = len(codes)
-    return module, counts, sorted(survivors)
+    return module, counts, sorted(survivors), sorted(stale)
 
 
 def main(argv: list[str]) -> int:
@@ -138,22 +196,29 @@ def main(argv: list[str]) -> int:
         return save(ROOT / argv[1])
     if argv[:1] == ["--restore"]:
         return restore(ROOT / argv[1])
+    if argv[:1] == ["--equivalent"] and len(argv) == 3:
+        return record_equivalent(argv[1], argv[2])
     modules = argv or core_modules()
-    print("| module | mutants | killed | timeout | survived | no tests | not run | killed % |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| module | mutants | killed | timeout | survived | equivalent | no tests | not run "
+        "| killed % of non-equivalent |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     listed = []
-    for module, c, survivors in map(row, modules):
+    for module, c, survivors, stale in map(row, modules):
         tried = c["killed"] + c["timeout"] + c["survived"] + c["no tests"]
         score = f"{100 * (c['killed'] + c['timeout']) / tried:.1f}" if tried else "–"
         print(
             f"| `{module}` | {c['mutants']} | {c['killed']} | {c['timeout']} | {c['survived']} "
-            f"| {c['no tests']} | {c['not run']} | {score} |"
+            f"| {c['equivalent']} | {c['no tests']} | {c['not run']} | {score} |"
         )
-        listed.append((module, survivors))
-    for module, survivors in listed:
+        listed.append((module, survivors, stale))
+    for module, survivors, stale in listed:
         if survivors:
             print(f"\nSurvivors in `{module}` (`mutmut show NAME` prints each):")
             print("\n".join(f"- `{name}`" for name in survivors))
+        if stale:
+            print(f"\nRecorded as equivalent, but their function has changed since: {stale}")
     return 0
 
 

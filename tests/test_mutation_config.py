@@ -5,6 +5,7 @@ nothing without saying so."""
 
 from __future__ import annotations
 
+import importlib.util
 import tomllib
 from pathlib import Path
 
@@ -27,3 +28,42 @@ def test_every_installed_app_of_the_project_is_copied():
 def test_every_mutated_pattern_matches_a_file():
     unmatched = [pattern for pattern in CONFIG["only_mutate"] if not list(ROOT.glob(pattern))]
     assert unmatched == []
+
+
+def _report():
+    spec = importlib.util.spec_from_file_location(
+        "mutation_report", ROOT / "scripts" / "mutation_report.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_equivalent_survivor_counts_while_its_function_is_unchanged(monkeypatch):
+    report = _report()
+    name = "reviewportal.permissions"
+    data = {
+        "exit_code_by_key": {
+            f"{name}.x_rule__mutmut_1": 1,
+            f"{name}.x_rule__mutmut_2": 0,
+            f"{name}.x_other__mutmut_1": 0,
+            f"{name}.x_other__mutmut_2": None,
+        },
+        "hash_by_function_name": {"x_rule": "aaa", "x_other": "bbb"},
+    }
+    monkeypatch.setattr(report, "_data", lambda module: data)
+    judged = {f"{name}.x_rule__mutmut_2": {"hash": "aaa", "why": "the same"}}
+    monkeypatch.setattr(report, "equivalents", lambda: judged)
+    _module, counts, survivors, stale = report.row(name)
+    assert (counts["killed"], counts["equivalent"], counts["survived"], counts["not run"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    assert survivors == [f"{name}.x_other__mutmut_1"] and stale == []
+
+    judged[f"{name}.x_rule__mutmut_2"]["hash"] = "changed since"
+    _module, counts, survivors, stale = report.row(name)
+    assert (counts["equivalent"], counts["survived"]) == (0, 2)
+    assert stale == [f"{name}.x_rule__mutmut_2"]
