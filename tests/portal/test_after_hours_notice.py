@@ -57,3 +57,10 @@ def test_the_signature_form_warns_after_hours(
     assert client.get(url).context["after_hours"] is False
     time_machine.move_to(beijing("2026-11-23T18:00:00"), tick=False)
     assert client.get(url).context["after_hours"] is True
+
+
+def test_after_hours_is_in_beijing_time_when_the_server_runs_in_utc(settings):
+    settings.TIME_ZONE = "UTC"
+    # 09:30 UTC on a Monday is 17:30 in Beijing: too late for today, whatever the server's zone.
+    assert after_hours(datetime.fromisoformat("2026-11-23T09:30:00+00:00")) is True
+    assert after_hours(datetime.fromisoformat("2026-11-23T08:30:00+00:00")) is False
