@@ -166,6 +166,8 @@ def row(module: str) -> tuple[str, Counter, list[str], list[str]]:
     for name, code in codes.items():
         if code in KILLED:
             counts["killed"] += 1
+            if name in judged:
+                stale.append(name)  # judged equivalent, yet a test tells it apart
         elif code in SURVIVED and name in judged:
             if judged[name]["hash"] == hashes.get(_function_of(module, name)):
                 counts["equivalent"] += 1
@@ -218,7 +220,10 @@ def main(argv: list[str]) -> int:
             print(f"\nSurvivors in `{module}` (`mutmut show NAME` prints each):")
             print("\n".join(f"- `{name}`" for name in survivors))
         if stale:
-            print(f"\nRecorded as equivalent, but their function has changed since: {stale}")
+            print(
+                "\nRecorded as equivalent, but their function has changed since or a test "
+                f"kills them (remove the record): {stale}"
+            )
     return 0
 
 
