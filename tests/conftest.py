@@ -10,6 +10,7 @@ from celery import current_app as celery_current_app
 from celery.utils import uuid
 from django.conf import settings
 from django.db.backends.base.creation import BaseDatabaseCreation
+from django.test import TransactionTestCase
 from django.utils import translation
 
 from reviewportal.celery import app as celery_app
@@ -20,16 +21,22 @@ from tests.factories import (
     SignatureApplicationFactory,
     StaffFactory,
 )
-from tests.fast_rollback import fast_deserialize_db_from_string
+from tests.fast_rollback import fast_deserialize_db_from_string, restore_after_flush
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _fast_serialized_rollback():
-    """Transactional tests get the migrations' data back by bulk inserts (``fast_rollback``)."""
-    original = BaseDatabaseCreation.deserialize_db_from_string
+    """Transactional tests put the migrations' data back by bulk inserts right after their
+    flush, so the next test finds it whatever its kind (``fast_rollback``)."""
+    restore, teardown = (
+        BaseDatabaseCreation.deserialize_db_from_string,
+        TransactionTestCase._fixture_teardown,
+    )
     BaseDatabaseCreation.deserialize_db_from_string = fast_deserialize_db_from_string
+    TransactionTestCase._fixture_teardown = restore_after_flush
     yield
-    BaseDatabaseCreation.deserialize_db_from_string = original
+    BaseDatabaseCreation.deserialize_db_from_string = restore
+    TransactionTestCase._fixture_teardown = teardown
 
 
 @pytest.fixture(scope="session")
@@ -64,24 +71,12 @@ def pytest_configure(config):
 
 
 #: Tests that run the product's own processes (workers, beat, web nodes, service restarts) for
-#: minutes each. They lead their group of tests, so that under pytest-xdist the other test
-#: process runs the rest beside them; in file order the Redis-outage test came last and ran
-#: alone for minutes. (pytest-django's order of groups — rolled-back tests, transactional
-#: ones, then tests without a database — is kept: a transactional test's flush must not come
-#: before a rolled-back test, which needs the migrations' data.)
+#: a minute or more each. They come first: ``scripts/test`` hands each pytest-xdist process one
+#: half of the list in order (``--dist worksteal``), so one process starts with all of them
+#: while the other runs short tests beside it, and whichever finishes first takes over the
+#: other's remaining tests. (In file order the Redis-outage test came last and ran alone for
+#: minutes.)
 LONG_FIRST = ("tests/topology/", "tests/carriers/test_forwarding_workers.py")
-
-
-def _db_group(item) -> str:
-    """pytest-django's group of a test (the suite has no unittest-style test classes)."""
-    marker = item.get_closest_marker("django_db")
-    fixtures = set(getattr(item, "fixturenames", []))
-    if (marker and marker.kwargs.get("transaction")) or {
-        "transactional_db",
-        "live_server",
-    } & fixtures:
-        return "transactional"
-    return "rolled back" if marker or "db" in fixtures else "no database"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -90,26 +85,18 @@ def pytest_collection_modifyitems(config, items):
     services are unreachable.
 
     A transactional test empties the database when it ends; the data the migrations made
-    (roles, reason codes, carriers, the working-day calendar) comes back only for tests with
-    serialized rollback, so every transactional test must ask for it.
-
-    Among the places of the transactional tests, and of those without a database (pytest-django
-    has sorted the groups before this runs), the long process tests (``LONG_FIRST``) are moved
-    to the front."""
-    for kind in ("transactional", "no database"):
-        places = [n for n, item in enumerate(items) if _db_group(item) == kind]
-        group = sorted(
-            (items[n] for n in places), key=lambda item: not item.nodeid.startswith(LONG_FIRST)
-        )
-        for n, item in zip(places, group, strict=True):
-            items[n] = item
+    (roles, reason codes, carriers, the working-day calendar) comes back (``fast_rollback``:
+    right after the flush) only for tests with serialized rollback, so every transactional test
+    must ask for it. Then no test depends on which kind of test ran before it, and the long
+    process tests (``LONG_FIRST``) are moved to the front of the run."""
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if (
-            marker
-            and marker.kwargs.get("transaction")
-            and not marker.kwargs.get("serialized_rollback")
-        ):
+        kwargs = marker.kwargs if marker else {}
+        fixtures = set(getattr(item, "fixturenames", ()))
+        transactional = kwargs.get("transaction") or {"transactional_db", "live_server"} & fixtures
+        restored = kwargs.get("serialized_rollback") or "django_db_serialized_rollback" in fixtures
+        if transactional and not restored:
             raise pytest.UsageError(
                 f"{item.nodeid}: use django_db(transaction=True, serialized_rollback=True)"
             )
