@@ -25,6 +25,7 @@ from contextlib import contextmanager
 
 from django.apps import apps
 from django.core import serializers
+from django.core.management.color import no_style
 from django.db import connections, transaction
 from django.db.backends.base.creation import BaseDatabaseCreation
 from django.test import TransactionTestCase
@@ -102,6 +103,11 @@ def fast_deserialize_db_from_string(self: BaseDatabaseCreation, data: str) -> No
                 objects, batch_size=1000, ignore_conflicts=True
             )
         self.connection.check_constraints(table_names=[m._meta.db_table for m in rows])
+        # The rows keep their ids: the tables' id sequences must be past them (a flush that
+        # reset them to 1 would make the next insert collide), as loaddata does.
+        with self.connection.cursor() as cursor:
+            for sql in self.connection.ops.sequence_reset_sql(no_style(), list(rows)):
+                cursor.execute(sql)
 
 
 #: Django's own teardown of a transactional test (the flush), before ``restore_after_flush``
