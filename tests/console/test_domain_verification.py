@@ -230,3 +230,21 @@ def test_the_customer_sees_which_domains_are_verified(client, qualification, cus
 
 def _file(data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile("icp.png", data, content_type="image/png")
+
+
+def test_the_statuses_bring_the_evidence_and_the_verifier_in_one_query(
+    qualification, reviewer, senior, django_assert_num_queries
+):
+    # The review page shows, for every domain, who verified it and the screenshot: read with
+    # the verifications, not one query per domain.
+    _verify(qualification, reviewer, domain="jiguang.cn", icp_number=ICP)
+    _verify(qualification, senior, domain="jpush.cn", icp_number=ICP)
+    with django_assert_num_queries(1):
+        shown = [
+            (s.domain, s.verification.verified_by.username, s.verification.evidence.kind)
+            for s in domain_statuses(qualification)
+        ]
+    assert shown == [
+        ("jiguang.cn", reviewer.username, "icp_screenshot"),
+        ("jpush.cn", senior.username, "icp_screenshot"),
+    ]

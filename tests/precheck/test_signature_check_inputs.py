@@ -25,6 +25,7 @@ from signatures.selectors import (
     signature_check_input,
     signature_findings,
     signature_is_taken,
+    signature_live_findings,
     signature_precheck_values,
 )
 from signatures.services import authorization_create, trademark_create
@@ -463,3 +464,73 @@ def test_values_of_other_use_are_taken_unless_the_partner_holds_them(db):
 def test_values_of_self_use_are_not_taken_by_the_entity_itself(db):
     _holder("和讯华谷", name=ENTITY)
     assert _values(material_kinds=LICENCE, partner_name=PARTNER) == []
+
+
+def test_signature_is_taken_leaves_out_the_application_asked_about(qualification):
+    holder = _holder("和讯华谷")
+    assert signature_is_taken(content="和讯华谷") is True
+    assert signature_is_taken(content="和讯华谷", exclude_pk=holder.pk) is False
+
+
+# --- signature_live_findings (the portal's form, as the customer types) -------------------------
+
+
+def _live(qualification, **kwargs):
+    values = {
+        "content": "和讯华谷",
+        "sig_type": "company",
+        "purpose": "self",
+        "qualification": qualification,
+        "trademark": None,
+        "authorization": None,
+        "own_kinds": (),
+        "on": ON,
+        **kwargs,
+    }
+    return [f.code for f in signature_live_findings(**values)]
+
+
+def test_the_live_check_of_a_complete_company_signature_is_clean(qualification):
+    assert _live(qualification) == []
+
+
+def test_the_live_check_reads_the_chosen_trademark(qualification):
+    def trademark(owner):
+        return trademark_create(
+            qualification=qualification,
+            user=qualification.account.users.first(),
+            name="和讯",
+            registration_number="30123456",
+            owner_name=owner,
+            certificate=_materials(qualification, "trademark_certificate")[0],
+        )
+
+    as_trademark = {"content": "和讯", "sig_type": "trademark"}
+    assert _live(qualification, trademark=trademark(ENTITY), **as_trademark) == []
+    mismatch = _live(qualification, trademark=trademark("杭州星河互动娱乐有限公司"), **as_trademark)
+    assert "SIG_TRADEMARK_MISMATCH" in mismatch
+
+
+def test_the_live_check_says_when_another_entity_holds_the_signature(qualification):
+    assert "SIG_TAKEN" not in _live(qualification)
+    _holder("和讯华谷")
+    assert "SIG_TAKEN" in _live(qualification)
+
+
+def test_the_live_check_of_an_own_entitys_signature_is_not_taken(qualification):
+    _holder("和讯华谷", name=ENTITY)
+    assert "SIG_TAKEN" not in _live(qualification)
+
+
+def test_for_another_use_the_partners_own_signature_is_not_taken(qualification):
+    # The partner's qualification holds the signature: the partner authorised its use.
+    _holder("和讯华谷", name=PARTNER)
+    authorization = _authorization(qualification)
+    other_use = _live(qualification, purpose="other", authorization=authorization)
+    assert "SIG_TAKEN" not in other_use
+    assert "SIG_TAKEN" in _live(qualification, purpose="self")
+
+
+def test_the_live_check_uses_the_neutral_words_the_operators_added(qualification, words):
+    assert "SIG_NEUTRAL" in _live(qualification, content=ADDED_WORD)
+    assert "SIG_NEUTRAL" not in _live(qualification, content=DISABLED_WORD + "和讯")

@@ -1,23 +1,28 @@
 """Edges of the permission rules the tables do not reach: users who are not logged in or no
 longer active, a reviewer who is not senior at the second approval, and the words of a
-refused internal note."""
+refused internal note; who counts as read-only in an account, and what a user of another
+account is told when managing it."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 
-from reviewportal.errors import PermissionRefused, ReviewError
+from reviewportal.errors import NotFoundForUser, PermissionRefused, ReviewError
+from reviewportal.models import AccountRole
 from reviewportal.permissions import (
     Action,
     ApprovalStep,
     available_actions,
     four_eyes_step,
+    is_read_only_in,
+    require_account_manager,
     require_action,
     require_internal_note,
 )
 from reviewportal.services import lifecycle as lc
-from tests.factories import CustomerFactory, SignatureApplicationFactory
+from tests.factories import AccountFactory, CustomerFactory, SignatureApplicationFactory
 
 
 @pytest.fixture
@@ -50,3 +55,35 @@ def test_a_refused_internal_note_says_so_in_those_words(draft, auditor):
     with pytest.raises(PermissionRefused) as refused:
         require_internal_note(draft, auditor)
     assert str(refused.value) == f"You may not write internal notes on {draft}."
+
+
+@pytest.mark.parametrize(
+    ("role", "read_only"),
+    [
+        (AccountRole.OWNER, False),
+        (AccountRole.ADMIN, False),
+        (AccountRole.MEMBER, False),
+        (AccountRole.VIEWER, True),
+    ],
+)
+def test_only_the_read_only_role_reads_only_in_its_own_account(account, role, read_only):
+    user = CustomerFactory(account=account, account_role=role)
+    assert is_read_only_in(user, account.pk) is read_only
+    # In another account nobody is "read-only": they are not of it at all.
+    assert is_read_only_in(user, AccountFactory().pk) is False
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "Not found."), ("zh-hans", "未找到。")])
+def test_a_user_of_another_account_is_told_the_account_is_not_there(account, language, words):
+    stranger = CustomerFactory(account=AccountFactory())
+    with translation.override(language), pytest.raises(NotFoundForUser) as refused:
+        require_account_manager(stranger, account.pk)
+    assert str(refused.value) == words
+    with pytest.raises(NotFoundForUser):
+        require_account_manager(AnonymousUser(), account.pk)
+    member = CustomerFactory(account=account, account_role=AccountRole.MEMBER)
+    with pytest.raises(PermissionRefused):
+        require_account_manager(member, account.pk)
+    require_account_manager(
+        CustomerFactory(account=account, account_role=AccountRole.ADMIN), account.pk
+    )
