@@ -6,10 +6,11 @@ offers in each state, and the urgent requests with whether another may be sent."
 from __future__ import annotations
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from reviewportal.models import ReviewState
+from reviewportal.models import ReviewState, UrgentTicket
 from reviewportal.services.urgent import urgent_ticket_decline, urgent_ticket_file
 from tests.factories import SignatureApplicationFactory
 from tests.states import walk_to
@@ -193,3 +194,33 @@ def test_a_qualification_page_has_no_filings(portal_client, approved_qualificati
     response = _page(portal_client, approved_qualification)
     assert response.context["filings"] == []
     assert [step[2] for step in _steps(response)][-1] == S.APPROVED
+
+
+def test_a_request_of_another_kind_with_the_same_key_is_not_this_items(
+    portal_client, account, customer, approved_qualification
+):
+    # A qualification and a signature application may share a primary key: the page lists
+    # the tickets of this kind and key only.
+    item = SignatureApplicationFactory(qualification=approved_qualification)
+    item = walk_to(item, S.PENDING_REVIEW, customer=customer, reviewer=None, senior=None)
+    UrgentTicket.objects.create(
+        account=account,
+        content_type=ContentType.objects.get_for_model(approved_qualification),
+        object_id=item.pk,
+        requested_by=customer,
+        reason="资质加急",
+    )
+    response = _page(portal_client, item)
+    assert list(response.context["tickets"]) == []
+    assert response.context["can_urgent"] is True
+
+
+def test_each_step_of_the_timeline_shows_when_it_happened(
+    portal_client, customer, reviewer, signature, _fixed_clock
+):
+    item = walk_to(signature, S.REJECTED, customer=customer, reviewer=reviewer, senior=None)
+    response = _page(portal_client, item)
+    times = [step["at"] for step in response.context["timeline"]]
+    assert len(times) == 3 and times == sorted(times)
+    shown = timezone.localtime(times[-1]).strftime("%Y-%m-%d %H:%M")
+    assert shown in response.content.decode()
