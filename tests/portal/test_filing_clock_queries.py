@@ -6,13 +6,15 @@ filing is queued, nothing else."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from carriers.models import CarrierFiling
+from carriers.models import CarrierFiling, CarrierPause
 from carriers.services import filing_submit
 from portal.helpers import FilingClock, filing_clocks_attach
 from reviewportal.services.sla import business_tz, pending_text
@@ -69,3 +71,25 @@ def test_filings_whose_due_time_is_pending_read_nothing(quiet_carriers, approved
 
     assert captured.captured_queries == []
     assert [f.clock for f in filings] == [FilingClock(pending_text=pending_text(2027))] * 3
+
+
+def test_each_filing_gets_its_own_clock_whatever_comes_before_it(quiet_carriers, approved):
+    # In the page's order: a queued filing of a paused carrier, one the carrier rejected, one
+    # submitted. Neither of the first two keeps the last from its due time.
+    paused, rejected, submitted = _filings(approved)
+    today = timezone.now().astimezone(business_tz()).date()
+    CarrierPause.objects.create(
+        carrier=paused.carrier, starts_on=today, ends_on=today + dt.timedelta(days=2)
+    )
+    CarrierFiling.objects.filter(pk=rejected.pk).update(state="rejected")
+    assert filing_submit(filing_id=submitted.pk).state == "submitted"
+    filings = _filings(approved)
+
+    filing_clocks_attach(filings)
+
+    due = filings[2].due_at.astimezone(business_tz())
+    assert [f.clock for f in filings] == [
+        FilingClock(resumes_on=today + dt.timedelta(days=3)),
+        None,
+        FilingClock(due_text=f"{due:%Y-%m-%d %H:%M}"),
+    ]
