@@ -16,7 +16,11 @@ ON = dt.date(2026, 6, 1)
 
 def _signature(**facts):
     return signature_input(
-        content="和讯华谷", sig_type=sig_rules.COMPANY, purpose="", on=ON, **facts
+        content="和讯华谷",
+        sig_type=sig_rules.COMPANY,
+        purpose=sig_rules.PURPOSE_SELF,
+        on=ON,
+        **facts,
     )
 
 
