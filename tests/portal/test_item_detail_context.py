@@ -216,7 +216,7 @@ def test_a_request_of_another_kind_with_the_same_key_is_not_this_items(
 
 
 def test_each_step_of_the_timeline_shows_when_it_happened(
-    portal_client, customer, reviewer, signature, _fixed_clock
+    portal_client, customer, reviewer, signature
 ):
     item = walk_to(signature, S.REJECTED, customer=customer, reviewer=reviewer, senior=None)
     response = _page(portal_client, item)
