@@ -14,13 +14,20 @@ from reviewportal.errors import ReviewError
 from reviewportal.models import ReviewState
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from reviewportal.services import lifecycle as lc
+from signatures import services
 from signatures.models import Qualification
 from signatures.services import (
     qualification_change_start,
     qualification_create,
     qualification_update,
 )
-from tests.factories import enterprise_materials
+from tests.factories import (
+    AccountFactory,
+    QualificationFactory,
+    enterprise_materials,
+    make_material,
+)
+from tests.states import walk_to
 from tests.templates_app.helpers import revoke
 
 S = ReviewState
@@ -201,6 +208,64 @@ def test_a_licence_ending_before_it_starts_is_refused_on_its_end(
     assert not approved_qualification.changes.exists()
 
 
+def _codes_and_messages(excinfo):
+    return {
+        field: [(error.code, *error.messages) for error in errors]
+        for field, errors in excinfo.value.error_dict.items()
+    }
+
+
+def test_the_cross_field_refusals_carry_codes_the_api_can_point_at(customer):
+    """The API's problem details name an error by its code: the order of the licence's dates
+    and each missing ID number have their own."""
+    dates = {"license_valid_from": dt.date(2020, 5, 1), "license_valid_until": dt.date(2020, 4, 30)}
+    with pytest.raises(ValidationError) as excinfo:
+        _create(customer, **_fields(**dates))
+    assert _codes_and_messages(excinfo) == {
+        "license_valid_until": [("date_order", "The end date is before the start date.")]
+    }
+    with pytest.raises(ValidationError) as excinfo:
+        _create(customer, submit=True, **_fields(legal_rep_id_number=""))
+    assert _codes_and_messages(excinfo) == {
+        "legal_rep_id_number": [("required", "The legal representative's ID number is required.")]
+    }
+    fields = _fields(entity_kind="non_profit", legal_rep_id_number="", agent_name="王五")
+    with pytest.raises(ValidationError) as excinfo:
+        _create(customer, submit=True, **fields)
+    assert _codes_and_messages(excinfo) == {
+        "agent_id_number": [
+            ("required", "Give the legal representative's or the agent's name and ID number.")
+        ]
+    }
+    assert not Qualification.objects.exists()
+
+
+def test_a_licence_valid_for_one_day_only_is_accepted(customer):
+    day = dt.date(2020, 5, 1)
+    qualification = _create(customer, **_fields(license_valid_from=day, license_valid_until=day))
+    qualification.refresh_from_db()
+    assert (qualification.license_valid_from, qualification.license_valid_until) == (day, day)
+
+
+def test_an_institution_with_its_agents_id_number_submits(customer):
+    fields = _fields(
+        entity_kind="public_institution",
+        legal_rep_id_number="",
+        agent_name="王五",
+        agent_id_number=sample_resident_id(9202),
+    )
+    qualification = _create(
+        customer,
+        submit=True,
+        materials=[
+            make_material(customer.account, kind, user=customer)
+            for kind in ("institution_certificate", "agent_id_front", "agent_id_back")
+        ],
+        **fields,
+    )
+    assert qualification.state == S.PENDING_REVIEW
+
+
 # --- one qualification per credit code ----------------------------------------------------------
 
 
@@ -322,3 +387,130 @@ def test_an_edit_of_a_change_to_the_credit_code_of_another_qualification_is_refu
     assert (error.code, error.message) == ("duplicate", HELD % other)
     change.refresh_from_db()
     assert change.uscc == approved_qualification.uscc
+
+
+def test_a_change_may_take_a_code_another_account_holds(approved_qualification, customer):
+    """Only the caller's account counts: another customer's qualification of that company is
+    theirs."""
+    QualificationFactory(account=AccountFactory(), uscc=sample_uscc(9311))
+    change = qualification_change_start(
+        qualification=approved_qualification, user=customer, uscc=sample_uscc(9311)
+    )
+    assert change.uscc == sample_uscc(9311)
+
+
+def test_a_change_may_take_a_code_no_other_qualification_holds(approved_qualification, customer):
+    _create(customer, **_fields(9312, name="另一家有限公司"))
+    change = qualification_change_start(
+        qualification=approved_qualification, user=customer, uscc=sample_uscc(9313)
+    )
+    assert change.uscc == sample_uscc(9313)
+
+
+def test_a_change_may_take_the_code_of_a_withdrawn_qualification(approved_qualification, customer):
+    withdrawn = _create(customer, **_fields(9314, name="另一家有限公司"))
+    withdrawn = lc.review_withdraw(item=withdrawn, user=customer)
+    assert withdrawn.state == S.WITHDRAWN
+    change = qualification_change_start(
+        qualification=approved_qualification, user=customer, uscc=sample_uscc(9314)
+    )
+    assert change.uscc == sample_uscc(9314)
+
+
+def test_a_code_another_change_carries_is_refused_naming_the_qualification_it_changes(
+    approved_qualification, customer, reviewer
+):
+    other = walk_to(
+        QualificationFactory(account=customer.account, name="另一家有限公司"),
+        "approved",
+        customer=customer,
+        reviewer=reviewer,
+        senior=None,
+    )
+    other_change = qualification_change_start(
+        qualification=other, user=customer, uscc=sample_uscc(9315)
+    )
+    with pytest.raises(ValidationError) as refused:
+        qualification_change_start(
+            qualification=approved_qualification, user=customer, uscc=sample_uscc(9315)
+        )
+    [error] = refused.value.error_dict["uscc"]
+    assert (error.code, error.message) == ("duplicate", HELD % other)
+    assert str(other) != str(other_change)
+    assert not approved_qualification.changes.exists()
+
+
+# --- what is edited in place and what is changed ------------------------------------------------
+
+
+def test_an_approved_qualification_is_not_edited_in_place_in_words(
+    approved_qualification, customer
+):
+    with pytest.raises(ReviewError) as refused:
+        qualification_update(qualification=approved_qualification, user=customer, name="新名字")
+    assert refused.value.message == (
+        f"{approved_qualification} is approved and stays in force; submit a change instead."
+    )
+
+
+def test_only_an_approved_qualification_is_changed_in_words(customer):
+    draft = _create(customer, **_fields())
+    with pytest.raises(ReviewError) as refused:
+        qualification_change_start(qualification=draft, user=customer, legal_rep_name="王五")
+    assert refused.value.message == (
+        f"Only an approved qualification can be changed; edit {draft} instead."
+    )
+
+
+def test_a_second_change_under_way_is_refused_in_words(approved_qualification, customer):
+    qualification_change_start(
+        qualification=approved_qualification, user=customer, legal_rep_name="王五"
+    )
+    with pytest.raises(ReviewError) as refused:
+        qualification_change_start(
+            qualification=approved_qualification, user=customer, legal_rep_name="赵六"
+        )
+    assert refused.value.message == (
+        f"A change of {approved_qualification} is already under way; edit or withdraw it first."
+    )
+    assert approved_qualification.changes.count() == 1
+
+
+def test_a_submitted_qualification_may_not_drop_its_credit_code(customer):
+    """A draft may lack the credit code; an edit of a submitted one may not remove it."""
+    submitted = qualification_create(
+        account=customer.account,
+        user=customer,
+        submit=True,
+        materials=enterprise_materials(customer.account, customer),
+        **_fields(),
+    )
+    with pytest.raises(ValidationError) as refused:
+        qualification_update(qualification=submitted, user=customer, uscc="")
+    assert set(refused.value.message_dict) == {"uscc"}
+    submitted.refresh_from_db()
+    assert submitted.uscc == sample_uscc(9201)
+
+
+def test_a_twin_created_meanwhile_is_refused_in_the_same_words(customer, monkeypatch):
+    """Another request creates the same company's qualification between the check and the
+    insert (the check does not see it yet): the database's constraint stops the second, and
+    the customer reads the same refusal as when the first already stood."""
+    twin = _create(customer, **_fields())
+    real_live_twin, calls = services.live_twin, []
+
+    def not_yet_committed_at_first(item, **lookup):
+        calls.append(item)
+        return None if len(calls) == 1 else real_live_twin(item, **lookup)
+
+    monkeypatch.setattr(services, "live_twin", not_yet_committed_at_first)
+    with pytest.raises(ValidationError) as refused:
+        _create(customer, **_fields(name="另一个名字有限公司"))
+    assert len(calls) == 2
+    assert list(Qualification.objects.all()) == [twin]
+    [error] = refused.value.error_dict["uscc"]
+    assert error.code == "duplicate"
+    assert error.messages == [
+        f"Your account already has a qualification for this credit code: {twin}. "
+        "Open it to edit it, or to start a change once it is approved."
+    ]
