@@ -93,3 +93,37 @@ def test_each_filing_gets_its_own_clock_whatever_comes_before_it(quiet_carriers,
         None,
         FilingClock(due_text=f"{due:%Y-%m-%d %H:%M}"),
     ]
+
+
+def test_a_filing_without_a_clock_or_past_the_calendar_keeps_none_from_the_next(
+    quiet_carriers, approved
+):
+    """A submitted filing with no due time at all (nor a pending year), and one whose due time
+    lies past the calendar's last configured day, have no clock; the filing after them still
+    gets its own."""
+    for filing in _filings(approved):
+        assert filing_submit(filing_id=filing.pk).state == "submitted"
+    without, uncovered, _last = _filings(approved)
+    CarrierFiling.objects.filter(pk=without.pk).update(due_at=None, due_pending_year=None)
+    CarrierFiling.objects.filter(pk=uncovered.pk).update(due_at=at("2039-06-01T10:00:00+08:00"))
+    filings = _filings(approved)
+
+    filing_clocks_attach(filings)
+
+    due = filings[2].due_at.astimezone(business_tz())
+    assert [f.clock for f in filings] == [None, None, FilingClock(due_text=f"{due:%Y-%m-%d %H:%M}")]
+
+
+def test_due_times_are_in_beijing_time_when_the_server_runs_in_utc(
+    quiet_carriers, approved, settings
+):
+    settings.TIME_ZONE = "UTC"
+    for filing in _filings(approved):
+        assert filing_submit(filing_id=filing.pk).state == "submitted"
+    filings = _filings(approved)
+
+    filing_clocks_attach(filings)
+
+    for filing in filings:
+        due = filing.due_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
+        assert filing.clock == FilingClock(due_text=f"{due:%Y-%m-%d %H:%M}")

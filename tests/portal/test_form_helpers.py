@@ -257,6 +257,34 @@ def test_a_service_error_without_fields_goes_on_the_form_with_its_codes():
     assert form.errors.keys() == {"__all__"}
 
 
+def test_the_error_summary_links_each_problem_to_where_it_is_fixed():
+    """A field's error links to its input; a refusal by the pre-check to the findings; any
+    other refusal of the whole form to nothing (there is no one place to fix it)."""
+    form = _cleaned_form()
+    add_errors(
+        form,
+        ValidationError(
+            {
+                "name": ValidationError("Name taken.", code="duplicate"),
+                "__all__": [
+                    ValidationError("Changed meanwhile.", code="concurrent"),
+                    ValidationError("Fix the blocking problems.", code="blocked"),
+                ],
+            }
+        ),
+    )
+    assert form.error_summary() == [
+        {"href": "", "label": "", "text": "Changed meanwhile."},
+        {"href": "#findings", "label": "", "text": "Fix the blocking problems."},
+        {"href": "#field-name", "label": "Name", "text": "Name taken."},
+    ]
+
+
+def test_a_form_without_problems_has_no_summary():
+    assert _cleaned_form().error_summary() == []
+    assert DocumentsForm().error_summary() == []
+
+
 def test_merged_materials_replace_each_kind_uploaded_again(customer):
     licence, front, back = (
         make_material(customer.account, kind, user=customer)

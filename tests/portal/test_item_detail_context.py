@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from portal.helpers import item_context
 from reviewportal.models import ReviewState, UrgentTicket
 from reviewportal.services.urgent import urgent_ticket_decline, urgent_ticket_file
 from tests.factories import SignatureApplicationFactory
@@ -224,3 +225,18 @@ def test_each_step_of_the_timeline_shows_when_it_happened(
     assert len(times) == 3 and times == sorted(times)
     shown = timezone.localtime(times[-1]).strftime("%Y-%m-%d %H:%M")
     assert shown in response.content.decode()
+
+
+def test_an_approved_signatures_filings_come_with_their_carriers(
+    rf, customer, reviewer, signature, django_assert_num_queries
+):
+    """The page names each filing's carrier: read with the filings, not one query each."""
+    item = walk_to(signature, S.APPROVED, customer=customer, reviewer=reviewer, senior=None)
+    request = rf.get("/")
+    request.user = customer
+
+    filings = item_context(request, item)["filings"]
+
+    assert len(filings) == 3
+    with django_assert_num_queries(0):
+        assert all(filing.carrier.name_zh for filing in filings)

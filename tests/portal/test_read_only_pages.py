@@ -68,8 +68,12 @@ def test_form_pages_answer_a_read_only_user_with_a_403_that_says_why(client, wor
     for url in form_urls(world):
         response = client.get(url)
         assert response.status_code == 403, url
-        assert READ_ONLY_ZH in response.content.decode(), url
+        body = response.content.decode()
+        assert READ_ONLY_ZH in body, url
         assert "portal/forbidden.html" in [t.name for t in response.templates]
+        # The portal's own page for the signed-in user: navigation and sign-out are there.
+        assert f'action="{reverse("portal:logout")}"' in body, url
+        assert f'href="{reverse("portal:notifications")}"' in body, url
 
 
 def test_form_posts_by_a_read_only_user_write_nothing(client, world, viewer):
