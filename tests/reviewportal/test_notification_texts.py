@@ -178,7 +178,10 @@ def test_edit_under_review_tells_the_claimer_with_a_console_link(under_review, c
     name = sig_name(under_review)
     title, body = en(note)
     assert title == f"signature application {name} was edited by the customer"
-    assert "it is back in the queue as revision 2" in body
+    assert body == (
+        f"The customer edited signature application {name} while you had it claimed; "
+        "it is back in the queue as revision 2."
+    )
     title, body = zh(note)
     assert title == f"客户修改了签名申请 {name}"
     assert name in body and "was edited" not in body

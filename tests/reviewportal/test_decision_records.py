@@ -1,0 +1,224 @@
+"""What a rejection and a revocation record, exactly: the decision (outcome, reviewer, revision,
+comment and internal note without their blanks, the findings the reviewer saw), the moment of
+the decision on the item, the transition-log row (by whom, the reason codes), the customer's
+notification (about which item, its words line by line), and the words of each refusal; also
+the approval's internal note and the resubmission of a draft."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django_fsm_log.models import StateLog
+
+from reviewportal.errors import ReviewError, TransitionRefused
+from reviewportal.models import (
+    DecisionOutcome,
+    Notification,
+    ReasonCode,
+    ReviewDecision,
+)
+from reviewportal.services import lifecycle as lc
+from tests.factories import SignatureApplicationFactory
+from tests.states import walk_to
+
+#: A working day of the seeded calendar, given in UTC (18:00 in Beijing).
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+REASONS = ["materials_unclear", "sig_type_not_accepted"]
+#: The free texts of a decision, by argument and by the name a refusal gives them.
+TEXTS = [("comment", "comment"), ("internal_note", "internal note")]
+
+
+@pytest.fixture
+def at_now(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+def fresh(item):
+    return type(item).objects.get(pk=item.pk)
+
+
+def last_log(item):
+    return StateLog.objects.for_(item).latest("pk")
+
+
+def _item(approved_qualification, actors, state):
+    return walk_to(
+        SignatureApplicationFactory(qualification=approved_qualification, content="和讯华谷"),
+        state,
+        **actors,
+    )
+
+
+@pytest.fixture
+def under_review(at_now, approved_qualification, actors):
+    return _item(approved_qualification, actors, "under_review")
+
+
+@pytest.fixture
+def in_rereview(at_now, approved_qualification, actors):
+    return _item(approved_qualification, actors, "rereview")
+
+
+def _label(item) -> str:
+    return f"signature application 【{item.content}】 {item.public_id}"
+
+
+def _reason_lines() -> str:
+    reasons = ReasonCode.objects.in_bulk(REASONS, field_name="code")
+    return "\n".join(f"- {reasons[c].title_en}: {reasons[c].customer_text_en}" for c in REASONS)
+
+
+def _told(item) -> Notification:
+    note = Notification.objects.filter(recipient__account=item.account).latest("pk")
+    assert (note.content_type, note.object_id) == (ContentType.objects.get_for_model(item), item.pk)
+    return note
+
+
+def _assert_decision(decision, *, item, reviewer, outcome, comment, note):
+    decision = ReviewDecision.objects.get(pk=decision.pk)
+    assert decision.outcome == outcome
+    assert decision.reviewer == reviewer
+    assert decision.revision == item.current_revision
+    assert (decision.customer_comment, decision.internal_note) == (comment, note)
+    assert decision.findings == item.current_revision.findings
+    assert sorted(decision.reasons.values_list("code", flat=True)) == REASONS
+
+
+# --- a rejection ----------------------------------------------------------------------------------
+
+
+def test_a_rejection_records_its_decision_moment_log_and_notification(
+    at_now, approved_qualification, actors, reviewer
+):
+    # An abbreviation that skips part of the name: the reviewer saw the pre-check's warning.
+    under_review = walk_to(
+        SignatureApplicationFactory(qualification=approved_qualification, content="深圳华谷"),
+        "under_review",
+        **actors,
+    )
+    assert [f["code"] for f in under_review.current_revision.findings] == ["SIG_ABBREV_SKIPS"]
+    decision = lc.review_reject(
+        item=under_review,
+        user=reviewer,
+        reasons=REASONS,
+        comment="  请补充说明  ",
+        internal_note="  内部备注  ",
+    )
+    _assert_decision(
+        decision,
+        item=under_review,
+        reviewer=reviewer,
+        outcome=DecisionOutcome.REJECT,
+        comment="请补充说明",
+        note="内部备注",
+    )
+    item = fresh(under_review)
+    assert (item.state, item.decided_at) == ("rejected", NOW)
+    log = last_log(item)
+    assert (log.transition, log.by, log.description) == ("reject", reviewer, ", ".join(REASONS))
+    title, body = _told(item).text_in("en")
+    assert title == f"Not approved: {_label(item)}"
+    assert body == (f"{_label(item)} did not pass review. Reasons:\n{_reason_lines()}\n请补充说明")
+
+
+def test_a_rejection_without_a_comment_ends_with_its_reasons(under_review, reviewer):
+    decision = lc.review_reject(item=under_review, user=reviewer, reasons=REASONS)
+    assert ReviewDecision.objects.get(pk=decision.pk).internal_note == ""
+    _title, body = _told(under_review).text_in("en")
+    assert body == f"{_label(under_review)} did not pass review. Reasons:\n{_reason_lines()}"
+
+
+@pytest.mark.parametrize(
+    ("field", "name"), [("comment", "comment"), ("internal_note", "internal note")]
+)
+def test_a_rejections_text_too_long_is_refused_by_its_name(
+    under_review, reviewer, settings, field, name
+):
+    limit = settings.REVIEW_POLICY["COMMENT_MAX_LENGTH"]
+    with pytest.raises(ReviewError) as refused:
+        lc.review_reject(
+            item=under_review, user=reviewer, reasons=REASONS, **{field: "长" * (limit + 1)}
+        )
+    assert str(refused.value) == (
+        f"The {name} is too long ({limit + 1} characters; at most {limit})."
+    )
+    assert fresh(under_review).state == "under_review"
+    assert not ReviewDecision.objects.filter(revision=under_review.current_revision).exists()
+
+
+# --- a revocation ---------------------------------------------------------------------------------
+
+
+def test_a_revocation_records_its_decision_moment_log_and_notification(in_rereview, senior):
+    decision = lc.review_revoke(
+        item=in_rereview,
+        user=senior,
+        reasons=REASONS,
+        comment="  不再符合规定  ",
+        internal_note="  内部备注  ",
+    )
+    _assert_decision(
+        decision,
+        item=in_rereview,
+        reviewer=senior,
+        outcome=DecisionOutcome.REVOKE,
+        comment="不再符合规定",
+        note="内部备注",
+    )
+    item = fresh(in_rereview)
+    assert (item.state, item.decided_at) == ("revoked", NOW)
+    log = last_log(item)
+    assert (log.transition, log.by, log.description) == ("revoke", senior, ", ".join(REASONS))
+    title, body = _told(item).text_in("en")
+    assert title == f"Revoked: {_label(item)}"
+    assert body == f"{_label(item)} can no longer be used. Reasons:\n{_reason_lines()}"
+
+
+def test_a_revocation_without_texts_records_none(in_rereview, senior):
+    decision = lc.review_revoke(item=in_rereview, user=senior, reasons=REASONS)
+    decision = ReviewDecision.objects.get(pk=decision.pk)
+    assert (decision.customer_comment, decision.internal_note) == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("field", "name"), [("comment", "comment"), ("internal_note", "internal note")]
+)
+def test_a_revocations_text_too_long_is_refused_by_its_name(
+    in_rereview, senior, settings, field, name
+):
+    limit = settings.REVIEW_POLICY["COMMENT_MAX_LENGTH"]
+    with pytest.raises(ReviewError) as refused:
+        lc.review_revoke(
+            item=in_rereview, user=senior, reasons=REASONS, **{field: "长" * (limit + 1)}
+        )
+    assert str(refused.value) == (
+        f"The {name} is too long ({limit + 1} characters; at most {limit})."
+    )
+    assert fresh(in_rereview).state == "rereview"
+
+
+# --- an approval, a resubmission ------------------------------------------------------------------
+
+
+def test_an_approvals_internal_note_too_long_is_refused_by_its_name(
+    under_review, reviewer, settings
+):
+    limit = settings.REVIEW_POLICY["COMMENT_MAX_LENGTH"]
+    with pytest.raises(ReviewError) as refused:
+        lc.review_approve(item=under_review, user=reviewer, internal_note="长" * (limit + 1))
+    assert str(refused.value) == (
+        f"The internal note is too long ({limit + 1} characters; at most {limit})."
+    )
+    assert fresh(under_review).state == "under_review"
+
+
+def test_a_draft_is_not_resubmitted_but_submitted(at_now, approved_qualification, customer):
+    draft = SignatureApplicationFactory(qualification=approved_qualification, content="和讯华谷")
+    assert draft.state == "draft"
+    with pytest.raises(TransitionRefused) as refused:
+        lc.review_resubmit(item=draft, user=customer)
+    assert str(refused.value) == f"{draft} is a draft: submit it instead."
+    assert fresh(draft).state == "draft"
