@@ -99,3 +99,13 @@ def test_paused_carriers_today_is_today_in_beijing(pause_cmcc, time_machine):
     time_machine.move_to(at("2026-06-25T01:00:00+08:00"), tick=False)
     with timezone.override("America/New_York"):
         assert paused_carriers() == {cmcc: date(2026, 6, 26)}
+
+
+def test_today_is_the_beijing_date_when_the_server_runs_in_utc(pause_cmcc, settings, time_machine):
+    """16:30 UTC on 24 November is half past midnight on the 25th in Beijing: a pause of the
+    25th is in force, whatever the server's own zone."""
+    settings.TIME_ZONE = "UTC"
+    time_machine.move_to(at("2026-11-24T16:30:00+00:00"), tick=False)
+    pause_cmcc(date(2026, 11, 25), date(2026, 11, 25))
+    cmcc = Carrier.objects.get(code="cmcc")
+    assert paused_carriers() == {cmcc.pk: date(2026, 11, 26)}

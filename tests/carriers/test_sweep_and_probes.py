@@ -59,6 +59,13 @@ def test_probe_allowed_never_ctcc_between_23_and_7_shanghai(local, allowed):
     assert probe_allowed("cucc", at(local)) is True
 
 
+def test_quiet_hours_are_in_shanghai_time_when_the_server_runs_in_utc(settings):
+    settings.TIME_ZONE = "UTC"
+    # 15:30 UTC is 23:30 in Shanghai: quiet, whatever the server's zone; 23:30 UTC is 07:30.
+    assert probe_allowed("ctcc", at("2026-11-23T15:30:00+00:00")) is False
+    assert probe_allowed("ctcc", at("2026-11-23T23:30:00+00:00")) is True
+
+
 def test_filing_probe_sends_nothing_to_ctcc_at_night(filings, later, time_machine):
     filing = filings["ctcc"]
     filing_submit(filing_id=filing.pk)

@@ -5,9 +5,11 @@ batch, even once the limit is raised."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
-from carriers.models import FilingAttempt, StubFiling
+from carriers.models import CarrierPause, FilingAttempt, StubFiling
 from carriers.services import filings_submit
+from reviewportal.services.sla import business_tz
 from tests.carriers.conftest import fresh
 
 pytestmark = pytest.mark.django_db
@@ -25,3 +27,16 @@ def test_a_filing_failed_without_an_attempt_is_not_taken_by_a_top_up(filings, ca
     assert (failed.state, failed.attempts, failed.carrier_ticket_id) == ("failed", 0, "")
     assert not FilingAttempt.objects.filter(filing=cmcc).exists()
     assert StubFiling.objects.filter(carrier_code="cmcc").count() == 0
+
+
+def test_a_top_up_leaves_the_filings_of_a_paused_carrier_queued(filings, carrier_policy):
+    """A carrier's pause holds back its filings that a batch would take to fill itself, as it
+    holds back those the message named."""
+    cmcc, cucc, ctcc = filings["cmcc"], filings["cucc"], filings["ctcc"]
+    today = timezone.localdate(timezone.now(), timezone=business_tz())
+    CarrierPause.objects.create(carrier=cucc.carrier, starts_on=today, ends_on=today)
+    batch = filings_submit(filing_ids=[cmcc.pk], top_up=True)
+    assert sorted(batch.submitted) == sorted([cmcc.pk, ctcc.pk])
+    held = fresh(cucc)
+    assert (held.state, held.attempts) == ("queued", 0)
+    assert StubFiling.objects.filter(carrier_code="cucc").count() == 0
