@@ -4,32 +4,14 @@ confirmation writes, and the words of each refusal."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-from django_fsm_log.models import StateLog
 
 from reviewportal.errors import PermissionRefused, ReviewError, TransitionRefused
 from reviewportal.models import DecisionOutcome, ReviewDecision
 from reviewportal.services import lifecycle as lc
 from tests.factories import SignatureApplicationFactory
+from tests.reviewportal.records import NOW, fresh, last_log
 from tests.states import walk_to
-
-#: A working day of the seeded calendar, given in UTC (18:00 in Beijing).
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def at_now(time_machine):
-    time_machine.move_to(NOW, tick=False)
-
-
-def fresh(item):
-    return type(item).objects.get(pk=item.pk)
-
-
-def last_log(item):
-    return StateLog.objects.for_(item).latest("pk")
 
 
 @pytest.fixture

@@ -6,11 +6,8 @@ the approval's internal note and the resubmission of a draft."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django_fsm_log.models import StateLog
 
 from reviewportal.errors import ReviewError, TransitionRefused
 from reviewportal.models import (
@@ -21,27 +18,10 @@ from reviewportal.models import (
 )
 from reviewportal.services import lifecycle as lc
 from tests.factories import SignatureApplicationFactory
+from tests.reviewportal.records import NOW, fresh, last_log
 from tests.states import walk_to
 
-#: A working day of the seeded calendar, given in UTC (18:00 in Beijing).
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
 REASONS = ["materials_unclear", "sig_type_not_accepted"]
-#: The free texts of a decision, by argument and by the name a refusal gives them.
-TEXTS = [("comment", "comment"), ("internal_note", "internal note")]
-
-
-@pytest.fixture
-def at_now(time_machine):
-    time_machine.move_to(NOW, tick=False)
-
-
-def fresh(item):
-    return type(item).objects.get(pk=item.pk)
-
-
-def last_log(item):
-    return StateLog.objects.for_(item).latest("pk")
 
 
 def _item(approved_qualification, actors, state):
@@ -131,24 +111,6 @@ def test_a_rejection_without_a_comment_ends_with_its_reasons(under_review, revie
     assert body == f"{_label(under_review)} did not pass review. Reasons:\n{_reason_lines()}"
 
 
-@pytest.mark.parametrize(
-    ("field", "name"), [("comment", "comment"), ("internal_note", "internal note")]
-)
-def test_a_rejections_text_too_long_is_refused_by_its_name(
-    under_review, reviewer, settings, field, name
-):
-    limit = settings.REVIEW_POLICY["COMMENT_MAX_LENGTH"]
-    with pytest.raises(ReviewError) as refused:
-        lc.review_reject(
-            item=under_review, user=reviewer, reasons=REASONS, **{field: "长" * (limit + 1)}
-        )
-    assert str(refused.value) == (
-        f"The {name} is too long ({limit + 1} characters; at most {limit})."
-    )
-    assert fresh(under_review).state == "under_review"
-    assert not ReviewDecision.objects.filter(revision=under_review.current_revision).exists()
-
-
 # --- a revocation ---------------------------------------------------------------------------------
 
 
@@ -183,21 +145,31 @@ def test_a_revocation_without_texts_records_none(in_rereview, senior):
     assert (decision.customer_comment, decision.internal_note) == ("", "")
 
 
+# --- the refusals --------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize(
-    ("field", "name"), [("comment", "comment"), ("internal_note", "internal note")]
+    ("decide", "state", "text", "name"),
+    [
+        ("review_reject", "under_review", "comment", "comment"),
+        ("review_reject", "under_review", "internal_note", "internal note"),
+        ("review_revoke", "rereview", "comment", "comment"),
+        ("review_revoke", "rereview", "internal_note", "internal note"),
+    ],
 )
-def test_a_revocations_text_too_long_is_refused_by_its_name(
-    in_rereview, senior, settings, field, name
+def test_a_decisions_text_too_long_is_refused_by_its_name(
+    request, settings, reviewer, senior, decide, state, text, name
 ):
+    item = request.getfixturevalue("under_review" if state == "under_review" else "in_rereview")
+    user = reviewer if state == "under_review" else senior
     limit = settings.REVIEW_POLICY["COMMENT_MAX_LENGTH"]
     with pytest.raises(ReviewError) as refused:
-        lc.review_revoke(
-            item=in_rereview, user=senior, reasons=REASONS, **{field: "长" * (limit + 1)}
-        )
+        getattr(lc, decide)(item=item, user=user, reasons=REASONS, **{text: "长" * (limit + 1)})
     assert str(refused.value) == (
         f"The {name} is too long ({limit + 1} characters; at most {limit})."
     )
-    assert fresh(in_rereview).state == "rereview"
+    assert fresh(item).state == state
+    assert not ReviewDecision.objects.filter(revision=item.current_revision).exists()
 
 
 # --- an approval, a resubmission ------------------------------------------------------------------
