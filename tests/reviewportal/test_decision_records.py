@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from reviewportal.errors import ReviewError, TransitionRefused
+from reviewportal.errors import PermissionRefused, ReviewError, TransitionRefused
 from reviewportal.models import (
     DecisionOutcome,
     Notification,
@@ -143,6 +143,63 @@ def test_a_revocation_without_texts_records_none(in_rereview, senior):
     decision = lc.review_revoke(item=in_rereview, user=senior, reasons=REASONS)
     decision = ReviewDecision.objects.get(pk=decision.pk)
     assert (decision.customer_comment, decision.internal_note) == ("", "")
+
+
+# --- an approval -------------------------------------------------------------------------------
+
+
+def test_an_approval_records_its_decision_moment_log_and_notification(under_review, reviewer):
+    decision = lc.review_approve(
+        item=under_review, user=reviewer, comment="  符合要求  ", internal_note="  已核对  "
+    )
+    decision = ReviewDecision.objects.get(pk=decision.pk)
+    assert (decision.outcome, decision.reviewer, decision.revision) == (
+        DecisionOutcome.APPROVE,
+        reviewer,
+        under_review.current_revision,
+    )
+    assert (decision.customer_comment, decision.internal_note) == ("符合要求", "已核对")
+    item = fresh(under_review)
+    assert (item.state, item.decided_at) == ("approved", NOW)
+    log = last_log(item)
+    assert (log.transition, log.by, log.description) == ("approve", reviewer, "符合要求")
+    title, body = _told(item).text_in("en")
+    assert title == f"Approved: {_label(item)}"
+    assert body == f"{_label(item)} has passed review.\n符合要求"
+
+
+def test_an_approval_without_a_comment_logs_none_and_says_only_that(under_review, reviewer):
+    lc.review_approve(item=under_review, user=reviewer)
+    log = last_log(under_review)
+    assert (log.by, log.description) == (reviewer, None)
+    _title, body = _told(under_review).text_in("en")
+    assert body == f"{_label(under_review)} has passed review."
+
+
+def test_a_first_approval_records_what_the_first_reviewer_saw_and_said(
+    app_signature_under_review, reviewer
+):
+    item = app_signature_under_review
+    first = lc.review_approve(
+        item=item, user=reviewer, comment="  商标已核  ", internal_note="  需二审  "
+    )
+    first = ReviewDecision.objects.get(pk=first.pk)
+    assert (first.outcome, first.reviewer, first.revision) == (
+        DecisionOutcome.FIRST_APPROVAL,
+        reviewer,
+        item.current_revision,
+    )
+    assert (first.customer_comment, first.internal_note) == ("商标已核", "需二审")
+    assert [f["code"] for f in first.findings if f["severity"] == "block"] == [
+        "SIG_TYPE_NOT_ACCEPTED"
+    ]
+    assert fresh(item).state == "under_review"
+    with pytest.raises(PermissionRefused) as refused:
+        lc.review_approve(item=item, user=reviewer)
+    assert str(refused.value) == (
+        f"You have already approved {item} over its blocking findings; a senior reviewer other "
+        "than you must give the second approval."
+    )
 
 
 # --- the refusals --------------------------------------------------------------------------------
