@@ -17,7 +17,7 @@ from reviewportal.models import (
     ReviewDecision,
 )
 from reviewportal.services import lifecycle as lc
-from tests.factories import SignatureApplicationFactory
+from tests.factories import QualificationFactory, SignatureApplicationFactory
 from tests.reviewportal.records import NOW, fresh, last_log
 from tests.states import walk_to
 
@@ -250,4 +250,16 @@ def test_a_draft_is_not_resubmitted_but_submitted(at_now, approved_qualification
     with pytest.raises(TransitionRefused) as refused:
         lc.review_resubmit(item=draft, user=customer)
     assert str(refused.value) == f"{draft} is a draft: submit it instead."
+    assert fresh(draft).state == "draft"
+
+
+def test_a_draft_saved_without_what_a_submission_needs_is_refused_naming_it(customer):
+    draft = QualificationFactory(account=customer.account, uscc="", legal_rep_name="")
+    with pytest.raises(ReviewError) as refused:
+        lc.review_submit(item=draft, user=customer)
+    assert refused.value.code == "incomplete"
+    assert str(refused.value) == (
+        f"Complete {draft} before submitting it: "
+        "Unified social credit code, Legal representative."
+    )
     assert fresh(draft).state == "draft"
