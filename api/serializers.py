@@ -128,14 +128,13 @@ def review_facts(items: list) -> None:
     catalogue = None
     # Qualifications are reviewed here only: no carrier files them.
     if CarrierFiling.kept_for(model):
-        field = CarrierFiling.item_field(model)
         rows = (
-            CarrierFiling.objects.filter(**{f"{field}_id__in": list(by_pk)})
+            CarrierFiling.objects.of_items(model, list(by_pk))
             .select_related("carrier", "revision")
             .order_by("carrier__sort_order", "-revision_id", "-pk")
         )
         for filing in rows:
-            filings[getattr(filing, f"{field}_id")].setdefault(filing.carrier.code, filing)
+            filings[filing.object_id].setdefault(filing.carrier.code, filing)
     # The materials' public ids from the link table, newest upload first (Material's order):
     # one query, and no related manager built per item.
     link = model._meta.get_field("materials")

@@ -203,7 +203,7 @@ def main() -> int:
             lc.review_approve(item=item, user=reviewer)
             ids.append(item.pk)
         approving = time.perf_counter() - started
-        filings = CarrierFiling.objects.filter(signature_id__in=ids)
+        filings = CarrierFiling.objects.of_items(SignatureApplication, ids)
         total = filings.count()
         open_filings = CarrierFiling.objects.exclude(state__in=("registered", "rejected"))
 

@@ -41,6 +41,8 @@ from carriers.services.pauses import carrier_pause_delete, carrier_pause_save
 from console.admin_base import OneCalendarAdmin, ServiceSaveAdmin
 from console.filings import filing_due_badge
 from console.queue import current_calendar
+from reviewportal.kinds import filed_kinds
+from reviewportal.services.notification_links import item_label
 
 logger = logging.getLogger("carriers.admin")
 
@@ -125,7 +127,7 @@ def _each(modeladmin, request, queryset, call, done_message, *, outcomes=None) -
     page. ``outcomes`` maps what ``call`` returned to the message counting those filings
     (``done_message`` counts every call that did not return False)."""
     counts: dict = {}
-    for filing in queryset.select_related("carrier", "signature", "template"):
+    for filing in queryset.select_related("carrier").with_subjects():
         try:
             result = call(filing)
         except FilingError as exc:
@@ -176,15 +178,35 @@ class CarrierFilingAdmin(OneCalendarAdmin):
         "reason", "updated_at",
     )  # fmt: skip
     list_filter = ("carrier", "state", FilingClockFilter, "availability")
-    list_select_related = ("carrier", "signature", "template")
-    search_fields = ("signature__public_id", "template__public_id", "carrier_ticket_id")
-    readonly_fields = [
+    list_select_related = ("carrier",)
+    search_fields = ("carrier_ticket_id",)
+    search_help_text = _("The public ID of a signature or template, or a carrier's ticket.")
+    exclude = ("content_type", "object_id")  # shown as "item"
+    readonly_fields = ["item"] + [
         name
         for field in CarrierFiling._meta.fields
+        if field.name not in ("content_type", "object_id")
         for name in ((field.name, "reason") if field.name == "carrier_reason" else (field.name,))
     ]
     inlines = [FilingAttemptInline, CustomerRefileInline]
     actions = ["refile", "check_now", "send_test", "enter_result", "mark_active", "mark_inactive"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_subjects()
+
+    def get_search_results(self, request, queryset, search_term):
+        """The carrier's ticket (``search_fields``), or the public ID of the item filed."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            for kind in filed_kinds():
+                items = kind.model._default_manager.filter(public_id__iexact=term)
+                found |= queryset.of_items(kind.model, items.values("pk"))
+        return found, may_have_duplicates
+
+    @admin.display(description=_("item"))
+    def item(self, obj: CarrierFiling) -> str:
+        return item_label(obj.subject)
 
     def changelist_view(self, request, extra_context=None):
         token = _page_catalogue.set([])

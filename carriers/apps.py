@@ -1,4 +1,4 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,17 +15,12 @@ class CarriersConfig(AppConfig):
         from reviewportal.services.sla import clock_kind_register
 
         clock_kind_register(filing_clock_kind())
-        # An approved signature or template is filed with every active carrier, in the
-        # approval's transaction.
+        # An approved item of a kind registered ``filed_with_carriers`` is filed with every
+        # active carrier, in the approval's transaction.
         from carriers.receivers import filings_on_approval
         from reviewportal.signals import item_approved
 
-        for model in ("signatures.SignatureApplication", "templates.TemplateApplication"):
-            item_approved.connect(
-                filings_on_approval,
-                sender=apps.get_model(model),
-                dispatch_uid=f"carrier-filings-{model}",
-            )
+        item_approved.connect(filings_on_approval, dispatch_uid="carrier-filings")
         # The carrier-reason catalogue's history, as the rejection reasons' (reviewportal.audit):
         # every create and change, by whom, with the texts before and after.
         reason = self.get_model("CarrierReason")

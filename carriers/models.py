@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -12,6 +15,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from reviewportal.kinds import filed_kinds, kind_of
 from reviewportal.models import SlaClock
 
 
@@ -95,30 +99,51 @@ class CarrierPause(models.Model):
             )
 
 
+class CarrierFilingQuerySet(models.QuerySet):
+    def of(self, item) -> CarrierFilingQuerySet:
+        """The filings of one item."""
+        return self.filter(content_type=ContentType.objects.get_for_model(item), object_id=item.pk)
+
+    def of_model(self, model) -> CarrierFilingQuerySet:
+        """The filings of items of ``model``."""
+        return self.filter(content_type=ContentType.objects.get_for_model(model))
+
+    def of_items(self, model, pks) -> CarrierFilingQuerySet:
+        """The filings of the items of ``model`` whose keys are ``pks`` (a list or a subquery)."""
+        return self.of_model(model).filter(object_id__in=pks)
+
+    def with_subjects(self) -> CarrierFilingQuerySet:
+        """Each filing's item fetched with it (one query per kind), with the item's account
+        and, where it has one, the qualification it is filed under."""
+        return self.prefetch_related(GenericPrefetch("subject", subject_querysets()))
+
+
+def subject_querysets() -> list[models.QuerySet]:
+    """Per filed kind: the items as a filing's request and notices read them."""
+    querysets = []
+    for kind in filed_kinds():
+        names = {field.name for field in kind.model._meta.get_fields()}
+        related = [name for name in ("account", "qualification") if name in names]
+        querysets.append(kind.model._default_manager.select_related(*related))
+    return querysets
+
+
 class CarrierFiling(ConcurrentTransitionMixin, SlaClock):
-    """One approved revision of one signature or template, filed with one carrier.
+    """One approved revision of one item (a signature or a template: a kind registered
+    ``filed_with_carriers``), filed with one carrier.
 
     Unique per (carrier, revision): a revision is never filed twice with the same carrier. Its
     SLA clock (the ``filing`` policy) runs from the submission to the carrier until the
     carrier's answer."""
 
     carrier = models.ForeignKey(Carrier, verbose_name=_("carrier"), on_delete=models.PROTECT)
-    signature = models.ForeignKey(
-        "signatures.SignatureApplication",
-        verbose_name=_("signature"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="filings",
+    #: The item filed (a kind registered ``filed_with_carriers``), referenced as the review
+    #: kernel references items everywhere (revisions, decisions, clocks, tickets).
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("kind of item"), on_delete=models.PROTECT, related_name="+"
     )
-    template = models.ForeignKey(
-        "templates.TemplateApplication",
-        verbose_name=_("template"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="filings",
-    )
+    object_id = models.PositiveBigIntegerField(_("item id"))
+    subject = GenericForeignKey("content_type", "object_id")
     revision = models.ForeignKey(
         "reviewportal.Revision",
         verbose_name=_("revision"),
@@ -150,6 +175,8 @@ class CarrierFiling(ConcurrentTransitionMixin, SlaClock):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = CarrierFilingQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("carrier filing")
         verbose_name_plural = _("carrier filings")
@@ -158,34 +185,18 @@ class CarrierFiling(ConcurrentTransitionMixin, SlaClock):
             models.UniqueConstraint(
                 fields=["carrier", "revision"], name="one_filing_per_carrier_and_revision"
             ),
-            models.CheckConstraint(
-                condition=(Q(signature__isnull=False) & Q(template__isnull=True))
-                | (Q(signature__isnull=True) & Q(template__isnull=False)),
-                name="filing_is_for_a_signature_or_a_template",
-            ),
         ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="filing_item")]
 
     def __str__(self) -> str:
-        item = self.signature if self.signature_id else self.template
-        return f"{item} @ {self.carrier.code}: {self.get_state_display()}"
-
-    @classmethod
-    def item_field(cls, model) -> str:
-        """The name of the field that points at items of ``model`` (a signature or template
-        model), read from the model's own relations."""
-        for field in cls._meta.get_fields():
-            if field.many_to_one and issubclass(model, field.related_model):
-                return field.name
-        raise LookupError(f"carrier filings are not kept for {model.__name__}")
+        return f"{self.subject} @ {self.carrier.code}: {self.get_state_display()}"
 
     @classmethod
     def kept_for(cls, model) -> bool:
-        """Whether items of ``model`` are filed with the carriers (signatures and templates)."""
-        try:
-            cls.item_field(model)
-        except LookupError:
-            return False
-        return True
+        """Whether items of ``model`` are filed with the carriers (its kind is registered
+        ``filed_with_carriers``)."""
+        kind = kind_of(model)
+        return bool(kind and kind.filed_with_carriers)
 
     @property
     def is_usable(self) -> bool:

@@ -27,16 +27,15 @@ from reviewportal.services.notification_links import item_label
 def filing_label(filing: CarrierFiling) -> str:
     """A filing as a page or message names it, in the active language: its item and its
     carrier, never its state (a message says what happened to it)."""
-    item = filing.signature if filing.signature_id else filing.template
+    item = filing.subject
     carrier = filing.carrier.name_zh if get_language().startswith("zh") else filing.carrier.name_en
     return f"{item_label(item)} · {carrier}"
 
 
 def filings_of(item) -> QuerySet[CarrierFiling]:
     """The filings of a signature or template, current revision's generation first per carrier."""
-    field = CarrierFiling.item_field(type(item))
     return (
-        CarrierFiling.objects.filter(**{field: item})
+        CarrierFiling.objects.of(item)
         .select_related("carrier")
         .order_by("carrier__sort_order", "-revision_id")
     )

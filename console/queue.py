@@ -216,7 +216,10 @@ class CarrierStateFilter(admin.SimpleListFilter):
         if not self.value():
             return queryset
 
-        field = CarrierFiling.item_field(queryset.model)
         return queryset.filter(
-            Exists(CarrierFiling.objects.filter(**{field: OuterRef("pk")}, state=self.value()))
+            Exists(
+                CarrierFiling.objects.of_items(queryset.model, [OuterRef("pk")]).filter(
+                    state=self.value()
+                )
+            )
         )

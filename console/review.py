@@ -244,7 +244,9 @@ def filings_of(item: ReviewableModel, *, calendar=None) -> list:
     if not CarrierFiling.kept_for(type(item)):
         return []
     filings = list(
-        item.filings.select_related("carrier", "revision").order_by("carrier__sort_order")
+        CarrierFiling.objects.of(item)
+        .select_related("carrier", "revision")
+        .order_by("carrier__sort_order")
     )
     if filings:
         calendar = calendar or business_calendar()

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from carriers.models import Carrier
+from carriers.models import Carrier, CarrierFiling
 from reviewportal.errors import PrecheckBlocked, ReviewError
 from reviewportal.precheck import findings_from_dicts
 from reviewportal.services.lifecycle import review_withdraw
@@ -69,10 +69,19 @@ def urgent_request(request, item) -> None:
     )
 
 
-def carriers_and_filings(items, attr="filings"):
-    """Active carriers, and for each item a list of its filing per carrier (None when absent)."""
+def carriers_and_filings(items):
+    """Active carriers, and for each item (of one kind) a list of its filing per carrier (None
+    when absent; the newest revision's when there are several): one query for all items."""
     carriers = list(Carrier.objects.filter(is_active=True))
+    by_item: dict[int, dict[int, CarrierFiling]] = {item.pk: {} for item in items}
+    if items:
+        filings = (
+            CarrierFiling.objects.of_items(type(items[0]), list(by_item))
+            .select_related("carrier")
+            .order_by("revision_id", "pk")
+        )
+        for filing in filings:
+            by_item[filing.object_id][filing.carrier_id] = filing
     for item in items:
-        by_carrier = {f.carrier_id: f for f in getattr(item, attr).all()}
-        item.carrier_filings = [by_carrier.get(c.pk) for c in carriers]
+        item.carrier_filings = [by_item[item.pk].get(c.pk) for c in carriers]
     return carriers

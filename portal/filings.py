@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -15,12 +14,11 @@ from carriers.models import CarrierFiling
 from carriers.services import RefileRefused, filing_refile_by_customer
 from portal.helpers import customer_required, once_per_form
 from reviewportal.identifiers import parse_row_id
+from reviewportal.kinds import kind_of
 
 
 def _detail_url(filing: CarrierFiling) -> str:
-    if filing.signature_id:
-        return reverse("signatures:signature_detail", args=[filing.signature.public_id])
-    return reverse("templates:template_detail", args=[filing.template.public_id])
+    return reverse(kind_of(filing.subject).portal_detail, args=[filing.subject.public_id])
 
 
 @customer_required
@@ -30,14 +28,17 @@ def filing_refile(request, filing_id: str):
     """POST only (a GET is answered 405). Another account's filing, like a missing one, is 404;
     a refusal by the service (not rejected or cleared, the item no longer usable, the daily
     limit, too soon) is a message on the item's page, where the customer is sent back."""
-    account = request.user.account_id
-    own = Q(signature__account_id=account) | Q(template__account_id=account)
     filing = (
-        CarrierFiling.objects.filter(own, pk=parse_row_id(filing_id))
-        .select_related("carrier", "signature", "template")
+        CarrierFiling.objects.filter(pk=parse_row_id(filing_id))
+        .select_related("carrier")
+        .with_subjects()
         .first()
     )
-    if filing is None:
+    if (
+        filing is None
+        or filing.subject is None
+        or filing.subject.account_id != request.user.account_id
+    ):
         raise Http404(_("No such filing."))
     carrier = filing.carrier.name_en if get_language() == "en" else filing.carrier.name_zh
     try:
@@ -51,6 +52,6 @@ def filing_refile(request, filing_id: str):
                 "%(item)s was filed again with %(carrier)s. The carrier usually answers within "
                 "a few working days; you will be told."
             )
-            % {"item": (filing.signature or filing.template).public_id, "carrier": carrier},
+            % {"item": filing.subject.public_id, "carrier": carrier},
         )
     return redirect(_detail_url(filing))

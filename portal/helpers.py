@@ -506,7 +506,9 @@ def item_context(request, item) -> dict:
         content_type=ContentType.objects.get_for_model(item), object_id=item.pk
     ).order_by("-created_at")
     filings = (
-        list(item.filings.select_related("carrier")) if CarrierFiling.kept_for(type(item)) else []
+        list(CarrierFiling.objects.of(item).select_related("carrier"))
+        if CarrierFiling.kept_for(type(item))
+        else []
     )
     filing_clocks_attach(filings)
     refiles = customer_refile_statuses(filings, item=item, user=request.user)

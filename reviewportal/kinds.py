@@ -70,6 +70,9 @@ class ReviewKind:
     #: The name customers' webhook events give it (``signature`` in ``signature.approved``);
     #: empty for a kind that sends no events.
     event_name: str = ""
+    #: Whether its approved revisions are filed with every active carrier (SPEC §5): the
+    #: carriers app then keeps a filing per carrier and revision, the pages show them.
+    filed_with_carriers: bool = False
 
 
 _KINDS: dict[type, ReviewKind] = {}
@@ -93,6 +96,11 @@ def kind_of(item_or_model) -> ReviewKind | None:
 
 def kinds() -> list[ReviewKind]:
     return list(_KINDS.values())
+
+
+def filed_kinds() -> list[ReviewKind]:
+    """The kinds filed with the carriers."""
+    return [kind for kind in _KINDS.values() if kind.filed_with_carriers]
 
 
 def rereview_source(run_kind: str) -> tuple[type, RereviewSource]:

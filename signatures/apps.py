@@ -47,6 +47,7 @@ class SignaturesConfig(AppConfig):
                 model=SignatureApplication,
                 reason_scope="signature",
                 event_name="signature",
+                filed_with_carriers=True,
                 reason_label=_("Signatures"),
                 findings=signature_findings,
                 portal_detail="signatures:signature_detail",

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from carriers.models import CarrierFiling
 from portal.actions import (
     UrgentForm,
     carriers_and_filings,
@@ -423,14 +422,7 @@ def authorization_create_view(request, public_id):
 
 @customer_required
 def signature_list(request):
-    queryset = (
-        _signatures(request)
-        .select_related("qualification")
-        .prefetch_related(
-            Prefetch("filings", queryset=CarrierFiling.objects.select_related("carrier"))
-        )
-        .order_by("-created_at", "-pk")
-    )
+    queryset = _signatures(request).select_related("qualification").order_by("-created_at", "-pk")
     queryset, status = with_status(request, queryset)
     page = list_page(request, queryset)
     items = list(page)

@@ -20,6 +20,7 @@ class TemplatesConfig(AppConfig):
                 model=TemplateApplication,
                 reason_scope="template",
                 event_name="template",
+                filed_with_carriers=True,
                 reason_label=_("Templates"),
                 findings=template_findings,
                 portal_detail="templates:template_detail",

@@ -4,14 +4,12 @@ approval per carrier. Every lookup is scoped to the user's account."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from carriers.models import CarrierFiling
 from portal.actions import (
     UrgentForm,
     carriers_and_filings,
@@ -61,14 +59,7 @@ def _precheck(*, signature, content, kind, industry, material_kinds):
 
 @customer_required
 def template_list(request):
-    queryset = (
-        _templates(request)
-        .select_related("signature")
-        .prefetch_related(
-            Prefetch("filings", queryset=CarrierFiling.objects.select_related("carrier"))
-        )
-        .order_by("-created_at", "-pk")
-    )
+    queryset = _templates(request).select_related("signature").order_by("-created_at", "-pk")
     queryset, status = with_status(request, queryset)
     page = list_page(request, queryset)
     items = list(page)

@@ -9,6 +9,7 @@ of the review and send nothing."""
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from carriers.models import CarrierFiling
@@ -77,13 +78,12 @@ def review_event(sender, instance, name, source, target, **kwargs) -> None:
 
 
 def _filing_item(filing: CarrierFiling) -> tuple[type, int, str]:
-    """The model, pk and event name of the item a filing files (read from its relations)."""
-    for f in CarrierFiling._meta.concrete_fields:
-        if f.many_to_one and getattr(filing, f.attname) is not None:
-            kind = kind_of(f.related_model)
-            if kind is not None and kind.event_name:
-                return f.related_model, getattr(filing, f.attname), kind.event_name
-    raise LookupError("a carrier filing without an item")
+    """The model, pk and event name of the item a filing files."""
+    model = ContentType.objects.get_for_id(filing.content_type_id).model_class()
+    kind = kind_of(model)
+    if kind is None or not kind.event_name:
+        raise LookupError(f"a carrier filing of {model} sends no events")
+    return model, filing.object_id, kind.event_name
 
 
 def filing_event(filing: CarrierFiling, *, state: str) -> None:

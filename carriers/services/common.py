@@ -24,17 +24,10 @@ logger = logging.getLogger("carriers.services")
 SUBMIT_TASK = "carriers.tasks.filings_submit_task"
 CHECK_TASK = "carriers.tasks.filings_check_task"
 
-#: What a submission's request needs, fetched with the lock.
-FOR_REQUEST = ("carrier", "revision", "signature__qualification", "template")
-#: What a result's notification needs: the item, its account, the carrier's name.
-FOR_NOTICE = ("carrier", "signature__account", "template__account")
-_EVERYTHING = (
-    "carrier",
-    "revision",
-    "signature__qualification",
-    "signature__account",
-    "template__account",
-)
+#: What a submission's request needs, fetched with the lock (and each filing's item).
+FOR_REQUEST = ("carrier", "revision")
+#: What a result's notification needs: the carrier's name (and the item with its account).
+FOR_NOTICE = ("carrier",)
 
 
 class FilingError(Exception):
@@ -46,9 +39,11 @@ def policy() -> dict:
 
 
 def lock(filing_id: int) -> CarrierFiling:
+    """One filing locked, with its carrier, its revision and its item (read, not locked)."""
     return (
         CarrierFiling.objects.select_for_update(of=("self",))
-        .select_related(*_EVERYTHING)
+        .select_related("carrier", "revision")
+        .with_subjects()
         .get(pk=filing_id)
     )
 
@@ -56,17 +51,18 @@ def lock(filing_id: int) -> CarrierFiling:
 def lock_many(filing_ids: Sequence[int], *, related: Sequence[str] = ()) -> list[CarrierFiling]:
     """Lock filings in primary-key order, so that two batches sharing filings cannot deadlock;
     ``related`` as for ``select_related`` (what the caller will read; anything else is
-    fetched when touched)."""
-    return list(
+    fetched when touched); given ``related``, the items come too (one query per kind)."""
+    filings = (
         CarrierFiling.objects.select_for_update(of=("self",))
         .select_related(*related)
         .filter(pk__in=list(filing_ids))
         .order_by("pk")
     )
+    return list(filings.with_subjects() if related else filings)
 
 
 def item_of(filing: CarrierFiling):
-    return filing.signature if filing.signature_id else filing.template
+    return filing.subject
 
 
 def enqueue(task: str, ids: Sequence[int], **options) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,6 +35,7 @@ from carriers.services.common import (
 )
 from carriers.services.pauses import filing_clock_values, paused_carriers
 from reviewportal.history_batch import transition_log_batch
+from reviewportal.kinds import kind_of
 from reviewportal.models import Revision
 from reviewportal.services.sla import business_tz
 
@@ -49,14 +51,16 @@ def filings_create_for_approval(*, item, revision: Revision) -> list[CarrierFili
     the new ones after commit. Idempotent: a filing that already exists for (carrier,
     revision) is kept, never duplicated, and only new filings are sent."""
     with transaction.atomic():
-        field_name = CarrierFiling.item_field(type(item))
+        content_type = ContentType.objects.get_for_model(item)
         carriers = list(Carrier.objects.filter(is_active=True).order_by("sort_order", "code"))
         existing = {
             f.carrier_id: f
             for f in CarrierFiling.objects.filter(revision=revision, carrier__in=carriers)
         }
         missing = [
-            CarrierFiling(carrier=c, revision=revision, **{field_name: item})
+            CarrierFiling(
+                carrier=c, revision=revision, content_type=content_type, object_id=item.pk
+            )
             for c in carriers
             if c.pk not in existing
         ]
@@ -78,21 +82,18 @@ def filings_create_for_approval(*, item, revision: Revision) -> list[CarrierFili
 def request_for(filing: CarrierFiling) -> FilingRequest:
     item = item_of(filing)
     snapshot = filing.revision.snapshot or {}
-    if filing.signature_id:
-        kind, content = "signature", snapshot.get("content", item.content)
-        entity = item.qualification.name
-    else:
-        kind, content = "template", snapshot.get("content", item.content)
-        entity = ""
+    # The entity an item is filed under is the qualification it names itself (a signature's);
+    # a template names none: its signature's filing carries the entity.
+    qualification = getattr(item, "qualification", None)
     return FilingRequest(
         carrier=filing.carrier.code,
         idempotency_key=filing.idempotency_key,
         revision_id=filing.revision_id,
         generation=filing.generation,
-        kind=kind,
+        kind=kind_of(item).event_name,
         subject_public_id=item.public_id,
-        content=content,
-        entity_name=str(entity),
+        content=snapshot.get("content", item.content),
+        entity_name=str(qualification.name) if qualification is not None else "",
     )
 
 

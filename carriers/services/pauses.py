@@ -8,8 +8,8 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import CharField, Q, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from carriers.models import Carrier, CarrierFiling, CarrierPause, FilingState
 from carriers.services.common import staff_for_filings
 from reviewportal.businesstime import BusinessCalendar
+from reviewportal.kinds import filed_kinds
 from reviewportal.models import CalendarChange, SlaPolicy, User
 from reviewportal.services.sla import (
     ClockKind,
@@ -157,6 +158,26 @@ def carrier_pause_delete(*, pause: CarrierPause, user: User | None) -> None:
         _recompute_for(pause, spans=spans, summary=summary, user=user)
 
 
+def _filing_name() -> Concat:
+    """A filing as the sweep's messages name it: its item's public ID and the carrier's code."""
+    public_id = Case(
+        *(
+            When(
+                content_type__app_label=kind.model._meta.app_label,
+                content_type__model=kind.model._meta.model_name,
+                then=Subquery(
+                    kind.model._default_manager.filter(pk=OuterRef("object_id")).values(
+                        "public_id"
+                    )[:1]
+                ),
+            )
+            for kind in filed_kinds()
+        ),
+        default=Value(""),
+    )
+    return Concat(public_id, Value(" @ "), "carrier__code", output_field=CharField())
+
+
 def filing_clock_kind() -> ClockKind:
     """The filing clock as the kernel sees it: running while a filing waits at the carrier
     (submitted), walked on the calendar without its carrier's pause days, overdue filings told
@@ -164,12 +185,7 @@ def filing_clock_kind() -> ClockKind:
     return ClockKind(
         model=CarrierFiling,
         running=Q(state=FilingState.SUBMITTED),
-        name=Concat(
-            Coalesce("signature__public_id", "template__public_id"),
-            Value(" @ "),
-            "carrier__code",
-            output_field=CharField(),
-        ),
+        name=_filing_name,
         urgent=Value(False),
         flags_at_risk=False,
         variant_field="carrier_id",

@@ -4,6 +4,7 @@ Staff re-files (also of failed filings, without limits) are ``staff.filing_refil
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -71,8 +72,7 @@ def _lock_for_refile(filing_id: int) -> CarrierFiling:
     """Lock the filing's item, then the filing (read with its item and account): the order of
     the lifecycle's services, which lock the item (a revocation, a suspension) before they touch
     its filings, so that a re-file and a revocation cannot both go through."""
-    keys = CarrierFiling.objects.values("signature_id", "template_id").get(pk=filing_id)
-    field = "signature" if keys["signature_id"] else "template"
-    model = CarrierFiling._meta.get_field(field).related_model
-    model._default_manager.select_for_update().get(pk=keys[f"{field}_id"])
+    keys = CarrierFiling.objects.values("content_type_id", "object_id").get(pk=filing_id)
+    model = ContentType.objects.get_for_id(keys["content_type_id"]).model_class()
+    model._default_manager.select_for_update().get(pk=keys["object_id"])
     return lock(filing_id)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import partial
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -32,6 +33,7 @@ from reviewportal.models import User
 from reviewportal.services.notification_links import item_label
 from reviewportal.services.notifications import Message, notifications_send
 from reviewportal.services.sla import business_tz
+from signatures.models import SignatureApplication
 
 logger = logging.getLogger("carriers.services")
 
@@ -269,6 +271,12 @@ class CheckBatch:
     refused: dict[int, str] = field(default_factory=dict)
 
 
+def _clearable(filing: CarrierFiling) -> bool:
+    """Whether a carrier clears the filing's item when it goes unused: signatures are cleared
+    for idleness (seed 004), templates are not."""
+    return filing.content_type_id == ContentType.objects.get_for_model(SignatureApplication).pk
+
+
 def filings_check(*, filing_ids: Sequence[int], now: datetime | None = None) -> CheckBatch:
     """Ask the carriers about submitted filings (or registered signatures, to notice a
     clearance): one ``query_many`` per carrier that answers queries, else one
@@ -296,7 +304,7 @@ def filings_check(*, filing_ids: Sequence[int], now: datetime | None = None) -> 
                 answers = gateway.query_many([f.carrier_ticket_id for f in group])
                 source = "query"
             except NotQueryable:
-                probed = [f for f in group if f.state == FilingState.SUBMITTED or f.signature_id]
+                probed = [f for f in group if f.state == FilingState.SUBMITTED or _clearable(f)]
                 batch.skipped |= {f.pk for f in group} - {f.pk for f in probed}
                 if not probe_allowed(code, now):
                     batch.skipped |= {f.pk for f in probed}
@@ -352,7 +360,8 @@ def filings_clearance_check(*, now: datetime | None = None) -> int:
     """Send checks for every registered signature filing, to notice a carrier's clearance of
     an unused signature (daily: clearance follows months of idleness). Returns how many."""
     ids = list(
-        CarrierFiling.objects.filter(state=FilingState.REGISTERED, signature__isnull=False)
+        CarrierFiling.objects.of_model(SignatureApplication)
+        .filter(state=FilingState.REGISTERED)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

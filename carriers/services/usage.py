@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carriers.clocks import describe, inactivity_clear_after, inactivity_warn_after
-from carriers.models import FilingState, SignatureUsage
+from carriers.models import CarrierFiling, FilingState, SignatureUsage
 from carriers.selectors import readiness_of
 from carriers.services.common import policy as _policy
 from reviewportal.services.notifications import notification_send_to_account
@@ -84,9 +84,11 @@ def inactivity_warn(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     clear_after = inactivity_clear_after()
     threshold = now - inactivity_warn_after()
+    registered = CarrierFiling.objects.of_model(SignatureApplication).filter(
+        state=FilingState.REGISTERED
+    )
     candidates = (
-        SignatureApplication.objects.filter(filings__state=FilingState.REGISTERED)
-        .distinct()
+        SignatureApplication.objects.filter(pk__in=registered.values("object_id"))
         .select_related("usage")
         .order_by("pk")
     )
@@ -94,7 +96,7 @@ def inactivity_warn(*, now: datetime | None = None) -> int:
     for signature in candidates.iterator(chunk_size=500):
         with transaction.atomic():
             first = (
-                signature.filings.filter(state=FilingState.REGISTERED, result_at__isnull=False)
+                registered.filter(object_id=signature.pk, result_at__isnull=False)
                 .order_by("result_at")
                 .values_list("result_at", flat=True)
                 .first()

@@ -78,10 +78,7 @@ def test_demo_carriers_answer_within_a_minute_and_the_signature_stays_registered
 
     # Approved: submitted after commit (the worker's first check finds nothing decided yet).
     item = approved_signature(people)
-    filings = {
-        f.carrier.code: f
-        for f in CarrierFiling.objects.filter(signature=item).select_related("carrier")
-    }
+    filings = {f.carrier.code: f for f in CarrierFiling.objects.of(item).select_related("carrier")}
     assert {f.state for f in filings.values()} == {F.SUBMITTED}
     portal_login(page, people["customer"])
     page.goto(f"/portal/signatures/{item.public_id}/")
@@ -120,10 +117,7 @@ def test_usable_is_shown_only_for_registered_and_active_filings(
     staff = people["senior"]
     first, second = approved_signature(people), approved_signature(people)
     # Submitted after the approvals' commits; staff enter what the carriers answered.
-    a, b = (
-        {f.carrier.code: f for f in CarrierFiling.objects.filter(signature=item)}
-        for item in (first, second)
-    )
+    a, b = ({f.carrier.code: f for f in CarrierFiling.objects.of(item)} for item in (first, second))
     assert {f.state for f in (*a.values(), *b.values())} == {F.SUBMITTED}
     filing_result_enter(filing=a["cmcc"], user=staff, status="registered")
     filing_result_enter(filing=a["cucc"], user=staff, status="rejected", reason="CU-4007")

@@ -23,7 +23,7 @@ F = FilingState
 
 def _rejected_by_unicom(people):
     item = approved_signature(people)
-    filing = CarrierFiling.objects.get(signature=item, carrier__code="cucc")
+    filing = CarrierFiling.objects.of(item).get(carrier__code="cucc")
     # Submitted after the approval's commit; staff enter what China Unicom answered.
     assert filing.state == F.SUBMITTED
     filing_result_enter(filing=filing, user=people["senior"], status="rejected", reason="CU-4007")

@@ -132,7 +132,7 @@ def test_check_now_names_the_filing_and_says_the_carrier_was_silent(
         reviewer=people["reviewer"],
         senior=people["senior"],
     )
-    filing = CarrierFiling.objects.get(signature=item, carrier__code="cmcc")
+    filing = CarrierFiling.objects.of(item).get(carrier__code="cmcc")
     senior = people["senior"]
     filing_submit(filing_id=filing.pk)
     filing_result_enter(filing=filing, user=senior, status="registered")

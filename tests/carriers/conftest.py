@@ -35,7 +35,7 @@ def approve(approved_qualification, customer, reviewer, senior):
 def filings(approve):
     """The three queued filings (cmcc, cucc, ctcc) of one approved signature."""
     item = approve()
-    return {f.carrier.code: f for f in CarrierFiling.objects.filter(signature=item)}
+    return {f.carrier.code: f for f in CarrierFiling.objects.of(item)}
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def act(client, action, filings, **extra):
 def test_filings_list_shows_state_and_readiness(senior_client, filings):
     response = senior_client.get(URL)
     assert response.status_code == 200
-    assert filings["cmcc"].signature.public_id in response.content.decode()
+    assert filings["cmcc"].subject.public_id in response.content.decode()
 
 
 def test_refile_action_queues_a_rejected_filing_again(senior_client, filings):
@@ -75,7 +75,7 @@ def test_check_now_names_the_filing_without_its_state_when_the_carrier_is_silent
 
     shown = _messages(act(senior_client, "check_now", [filing]))
 
-    label = f"签名申请 {filing.signature} · 中国移动"
+    label = f"签名申请 {filing.subject} · 中国移动"
     assert shown == [f"{label}：运营商没有答复，系统会自动再次查询。"]
     # Not "registered: unreachable", and none of the gateway's own (English) words.
     assert "报备成功" not in shown[0] and "carrier" not in shown[0]
@@ -90,3 +90,36 @@ def test_check_now_counts_what_each_filing_got(senior_client, filings):
         "1 条报备此时未查询：只有等待运营商结果的报备才会查询；"
         "不提供查询接口的运营商只能在其免打扰时段以外通过测试发送确认。",
     ]
+
+
+def _listed(response) -> set[int]:
+    return {f.pk for f in response.context["cl"].result_list}
+
+
+def test_filings_are_found_by_their_item_s_public_id_or_the_carrier_s_ticket(
+    senior_client, filings, approve
+):
+    other = {f.carrier.code: f for f in CarrierFiling.objects.of(approve(content="和讯"))}
+    item = filings["cmcc"].subject
+    found = senior_client.get(URL, {"q": item.public_id.lower()})
+    assert _listed(found) == {f.pk for f in filings.values()}
+    filing_submit(filing_id=other["cucc"].pk)
+    ticket = fresh(other["cucc"]).carrier_ticket_id
+    assert ticket
+    assert _listed(senior_client.get(URL, {"q": ticket})) == {other["cucc"].pk}
+    # The search keeps the list's filters.
+    carrier = filings["cmcc"].carrier_id
+    narrowed = senior_client.get(URL, {"q": item.public_id, "carrier__id__exact": carrier})
+    assert _listed(narrowed) == {filings["cmcc"].pk}
+    assert _listed(senior_client.get(URL, {"q": "SIG-NOTHING"})) == set()
+
+
+def test_a_filing_s_page_names_its_item_and_offers_no_field_to_change(senior_client, filings):
+    filing = filings["cmcc"]
+    response = senior_client.get(f"{URL}{filing.pk}/change/")
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "content_type" not in form.fields and "object_id" not in form.fields
+    page = response.content.decode()
+    assert filing.subject.public_id in page
+    assert 'name="object_id"' not in page and 'name="content_type"' not in page

@@ -19,6 +19,7 @@ from carriers.models import AttemptOutcome, CarrierFiling, FilingAttempt, StubFi
 from carriers.services import filings_check, filings_submit, request_for
 from reviewportal.celery import app
 from reviewportal.models import Notification
+from signatures.models import SignatureApplication
 from tests.carriers.conftest import fresh
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,11 @@ def queued(approve, carrier_policy):
 
     def make(n: int) -> list[CarrierFiling]:
         items = [approve(content=c) for c in ["和讯华谷", "和讯", "华谷信息"][:n]]
-        return list(CarrierFiling.objects.filter(signature__in=items).order_by("pk"))
+        return list(
+            CarrierFiling.objects.of_items(SignatureApplication, [i.pk for i in items]).order_by(
+                "pk"
+            )
+        )
 
     return make
 

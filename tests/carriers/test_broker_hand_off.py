@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError
 from carriers.models import CarrierFiling
 from carriers.services import filing_submit, filings_poll, filings_sweep
 from reviewportal.celery import app
+from signatures.models import SignatureApplication
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def stale_ids(approve, carrier_policy, later):
     items = [approve(content=c) for c in ("和讯华谷", "和讯")]
     later(seconds=carrier_policy["SWEEP_STALE_SECONDS"] + 1)
     return list(
-        CarrierFiling.objects.filter(signature__in=items)
+        CarrierFiling.objects.of_items(SignatureApplication, [i.pk for i in items])
         .order_by("pk")
         .values_list("pk", flat=True)
     )

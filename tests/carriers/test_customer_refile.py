@@ -151,7 +151,7 @@ def test_an_inactive_user_of_the_account_is_refused(rejected, customer):
 
 
 def test_refused_once_the_item_is_revoked(rejected, customer, senior):
-    item = rejected.signature
+    item = rejected.subject
     item = lc.review_flag_for_rereview(item=item, user=senior, findings=[FINDING])
     lc.review_revoke(item=item, user=senior, reasons=["other"])
     assert refused(rejected, customer) == R.ITEM_NOT_USABLE
@@ -159,7 +159,7 @@ def test_refused_once_the_item_is_revoked(rejected, customer, senior):
 
 def test_refused_while_suspended_for_rereview_but_allowed_when_not(rejected, customer, senior):
     item = lc.review_flag_for_rereview(
-        item=rejected.signature, user=senior, findings=[FINDING], suspend=True
+        item=rejected.subject, user=senior, findings=[FINDING], suspend=True
     )
     with pytest.raises(RefileRefused) as refusal:
         filing_refile_by_customer(filing=rejected, user=customer)
@@ -245,7 +245,7 @@ def refile_url(filing) -> str:
 
 
 def detail_url(filing) -> str:
-    return reverse("signatures:signature_detail", args=[filing.signature.public_id])
+    return reverse("signatures:signature_detail", args=[filing.subject.public_id])
 
 
 @pytest.fixture
@@ -289,7 +289,7 @@ def test_portal_refile_of_a_template_filing_returns_to_the_template(
         reviewer=reviewer,
         senior=senior,
     )
-    filing = reject(CarrierFiling.objects.get(template=template, carrier__code="cucc"), staff)
+    filing = reject(CarrierFiling.objects.of(template).get(carrier__code="cucc"), staff)
     response = portal.post(refile_url(filing))
     assert response.status_code == 302
     assert response["Location"] == reverse("templates:template_detail", args=[template.public_id])

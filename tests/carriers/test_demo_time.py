@@ -128,7 +128,7 @@ def test_demo_signature_is_decided_by_the_first_poll_and_stays_registered(
     # which Celery would send FIRST_CHECK_SECONDS later).
     with django_capture_on_commit_callbacks(execute=True):
         item = approve()
-    filings = list(CarrierFiling.objects.filter(signature=item).select_related("carrier"))
+    filings = list(CarrierFiling.objects.of(item).select_related("carrier"))
     assert {f.state for f in filings} == {F.SUBMITTED}
     first, poll = demo_policy["FIRST_CHECK_SECONDS"], demo_policy["POLL_SECONDS"]
     assert first + poll <= 60
@@ -172,7 +172,7 @@ def registered_cmcc(filings, carrier_policy, later):
     assert filing_check(filing_id=filing.pk) is True
     filing = fresh(filing)
     assert filing.state == F.REGISTERED
-    signature_usage_record(signature=filing.signature)
+    signature_usage_record(signature=filing.subject)
     return filing
 
 
@@ -210,7 +210,7 @@ def test_inactivity_scale_compresses_the_clearance_and_the_warning_comes_first(
 @pytest.mark.django_db
 def test_usage_window_follows_the_inactivity_clock(registered_cmcc, carrier_policy):
     carrier_policy["STUB"]["INACTIVITY_SCALE"] = 86400
-    signature = registered_cmcc.signature
+    signature = registered_cmcc.subject
     signature_usage_record(signature=signature, used_at=timezone.now() - timedelta(seconds=60))
     with pytest.raises(UsageRefused) as refused:
         signature_usage_record(signature=signature, used_at=timezone.now() - timedelta(seconds=100))

@@ -46,7 +46,7 @@ def test_staff_are_told_of_a_failure_in_their_language_with_the_error_s_start(fi
         filing = lock(filings["cmcc"].pk)
         fail(filing, error=ERROR)
     notice = Notification.objects.get(recipient=english, kind="carrier")
-    item = filing.signature
+    item = filing.subject
     with translation.override("en"):
         label = item_label(item)
     assert notice.text_in("en") == (

@@ -54,13 +54,13 @@ def waiting(filings, customer, reviewer, senior):
     filing_submit(filing_id=filings["cucc"].pk)
     filing_result_enter(filing=filings["cucc"], user=staff, status="registered")
     template = walk_to(
-        TemplateApplicationFactory(signature=filings["cmcc"].signature),
+        TemplateApplicationFactory(signature=filings["cmcc"].subject),
         "approved",
         customer=customer,
         reviewer=reviewer,
         senior=senior,
     )
-    template_cmcc = CarrierFiling.objects.get(template=template, carrier__code="cmcc")
+    template_cmcc = CarrierFiling.objects.of(template).get(carrier__code="cmcc")
     filing_submit(filing_id=template_cmcc.pk)
     return {**filings, "template": template_cmcc}
 
@@ -75,10 +75,10 @@ def test_a_fresh_filing_clock_kind_runs_for_filings_waiting_at_their_carrier(wai
 def test_a_fresh_filing_clock_kind_names_each_filing_by_its_item_and_carrier(waiting):
     kind = filing_clock_kind()
     names = dict(
-        CarrierFiling.objects.annotate(clock_name=kind.name).values_list("pk", "clock_name")
+        CarrierFiling.objects.annotate(clock_name=kind.name()).values_list("pk", "clock_name")
     )
-    signature = waiting["cmcc"].signature
-    template = waiting["template"].template
+    signature = waiting["cmcc"].subject
+    template = waiting["template"].subject
     assert names[waiting["cmcc"].pk] == f"{signature.public_id} @ cmcc"
     assert names[waiting["ctcc"].pk] == f"{signature.public_id} @ ctcc"
     assert names[waiting["template"].pk] == f"{template.public_id} @ cmcc"

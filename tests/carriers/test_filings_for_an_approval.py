@@ -25,7 +25,7 @@ def test_an_approval_files_with_every_active_carrier_in_their_order(approve):
     Carrier.objects.create(code="cbn", name_zh="中国广电", name_en="China Broadnet", sort_order=2)
     Carrier.objects.create(code="aaa", name_zh="停用", name_en="Inactive", is_active=False)
     item = approve()
-    made = CarrierFiling.objects.filter(signature=item).order_by("pk")
+    made = CarrierFiling.objects.of(item).order_by("pk")
     assert _codes(made) == ["cmcc", "cbn", "cucc", "ctcc"]
     again = filings_create_for_approval(item=item, revision=made[0].revision)
     assert [f.pk for f in again] == [f.pk for f in made]
@@ -39,9 +39,9 @@ def test_a_template_s_filings_name_the_template(approve, customer, reviewer, sen
         reviewer=reviewer,
         senior=senior,
     )
-    made = CarrierFiling.objects.filter(template=template).order_by("pk")
+    made = CarrierFiling.objects.of(template).order_by("pk")
     assert _codes(made) == ["cmcc", "cucc", "ctcc"]
-    assert {(f.signature_id, f.template_id) for f in made} == {(None, template.pk)}
+    assert {(f.subject, f.object_id) for f in made} == {(template, template.pk)}
 
 
 def test_a_carrier_activated_later_gets_its_own_filing_and_only_it_is_sent(
@@ -53,13 +53,13 @@ def test_a_carrier_activated_later_gets_its_own_filing_and_only_it_is_sent(
     )
     sent_tasks.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        made = filings_create_for_approval(item=cmcc.signature, revision=cmcc.revision)
+        made = filings_create_for_approval(item=cmcc.subject, revision=cmcc.revision)
     assert _codes(made) == ["cmcc", "cucc", "ctcc", "cbn"]
     assert [f.pk for f in made[:3]] == [f.pk for f in filings.values()]
     new = CarrierFiling.objects.get(carrier=broadnet)
-    assert (new.pk, new.signature_id, new.revision_id, new.state) == (
+    assert (new.pk, new.subject, new.revision_id, new.state) == (
         made[3].pk,
-        cmcc.signature_id,
+        cmcc.subject,
         cmcc.revision_id,
         "queued",
     )

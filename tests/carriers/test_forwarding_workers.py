@@ -19,6 +19,7 @@ from carriers.models import CarrierFiling, FilingAttempt
 from carriers.services import filings_poll, filings_sweep
 from reviewportal.celery import app
 from reviewportal.services import lifecycle as lc
+from signatures.models import SignatureApplication
 from tests.carriers.ledger import assert_each_filed_once
 from tests.carriers.workers import (
     database_url,
@@ -89,7 +90,7 @@ def test_forwarding_survives_faults_and_a_killed_worker(
             item = lc.review_claim(item=item, user=reviewer)
             lc.review_approve(item=item, user=reviewer)
             signatures.append(item.pk)
-        filings = CarrierFiling.objects.filter(signature_id__in=signatures)
+        filings = CarrierFiling.objects.of_items(SignatureApplication, signatures)
         assert filings.count() == 3 * APPROVALS
         wait_ready(app, names)
         start_consuming(app, names, queue)

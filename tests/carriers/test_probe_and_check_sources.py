@@ -142,7 +142,7 @@ def test_a_check_of_a_ticket_the_carrier_does_not_know_is_raised(filings):
 def test_the_clearance_check_and_the_poll_ask_only_about_their_filings(
     filings, customer, reviewer, senior, sent_tasks
 ):
-    signature = filings["cmcc"].signature
+    signature = filings["cmcc"].subject
     staff = StaffFactory(role="Support")
     for code in ("cmcc", "cucc"):
         filing_submit(filing_id=filings[code].pk)
@@ -154,7 +154,7 @@ def test_the_clearance_check_and_the_poll_ask_only_about_their_filings(
         reviewer=reviewer,
         senior=senior,
     )
-    template_cmcc = CarrierFiling.objects.get(template=template, carrier__code="cmcc")
+    template_cmcc = CarrierFiling.objects.of(template).get(carrier__code="cmcc")
     filing_submit(filing_id=template_cmcc.pk)
     filing_result_enter(filing=template_cmcc, user=staff, status="registered")
     sent_tasks.clear()
@@ -192,13 +192,13 @@ def all_submitted(filings):
 @pytest.fixture
 def template_filings(filings, customer, reviewer, senior):
     template = walk_to(
-        TemplateApplicationFactory(signature=filings["cmcc"].signature),
+        TemplateApplicationFactory(signature=filings["cmcc"].subject),
         "approved",
         customer=customer,
         reviewer=reviewer,
         senior=senior,
     )
-    return {f.carrier.code: f for f in CarrierFiling.objects.filter(template=template)}
+    return {f.carrier.code: f for f in CarrierFiling.objects.of(template)}
 
 
 def test_a_query_s_result_is_recorded_as_the_query_s(all_submitted, time_machine):

@@ -288,7 +288,7 @@ def rejected(approve):
     Telecom filing was rejected with a code nobody knows."""
     staff = StaffFactory(role="Senior reviewer")
     item = approve()
-    filings = {f.carrier.code: f for f in CarrierFiling.objects.filter(signature=item)}
+    filings = {f.carrier.code: f for f in CarrierFiling.objects.of(item)}
     for code, reason in (("cucc", "CU-4007"), ("ctcc", "CT-9999")):
         filing_submit(filing_id=filings[code].pk)
         filing_result_enter(filing=filings[code], user=staff, status="rejected", reason=reason)
@@ -349,7 +349,7 @@ def test_portal_list_reads_the_catalogue_once_however_many_rows(
     staff = StaffFactory(role="Senior reviewer")
     for content in ("和讯", "华谷"):
         item = approve(content=content)
-        filing = CarrierFiling.objects.get(signature=item, carrier__code="cucc")
+        filing = CarrierFiling.objects.of(item).get(carrier__code="cucc")
         filing_submit(filing_id=filing.pk)
         filing_result_enter(filing=filing, user=staff, status="rejected", reason="CU-4007")
     assert queries() == one
@@ -365,7 +365,7 @@ def test_console_filing_list_and_page_explain_the_reason(client, rejected, langu
         else (entry.explanation_zh, entry.next_step_zh)
     )
     listing = _get(client, FILINGS, language)
-    filing = CarrierFiling.objects.get(signature=rejected, carrier__code="cucc")
+    filing = CarrierFiling.objects.of(rejected).get(carrier__code="cucc")
     page = _get(client, f"{FILINGS}{filing.pk}/change/", language)
     review = _get(
         client, reverse("admin:signatures_signatureapplication_change", args=[rejected.pk])
@@ -388,7 +388,7 @@ def test_console_filing_list_reads_the_catalogue_once(client, approve, rejected)
     one = queries()
     staff = StaffFactory(role="Senior reviewer")
     item = approve(content="和讯")
-    for filing in CarrierFiling.objects.filter(signature=item):
+    for filing in CarrierFiling.objects.of(item):
         filing_submit(filing_id=filing.pk)
         filing_result_enter(filing=filing, user=staff, status="rejected", reason="CM-E310")
     assert queries() == one
@@ -411,7 +411,7 @@ def test_cleared_filing_of_an_idle_signature_is_explained(client, customer, appr
     what it means."""
     staff = StaffFactory(role="Senior reviewer")
     item = approve()
-    filing = CarrierFiling.objects.get(signature=item, carrier__code="cmcc")
+    filing = CarrierFiling.objects.of(item).get(carrier__code="cmcc")
     filing_submit(filing_id=filing.pk)
     filing_result_enter(filing=filing, user=staff, status="registered")
     later(days=settings.CARRIER_POLICY["INACTIVITY_CLEAR_DAYS"] + 10)
@@ -432,7 +432,7 @@ def test_template_filings_are_explained_on_the_template_page(
         reviewer=reviewer,
         senior=senior,
     )
-    filing = CarrierFiling.objects.get(template=template, carrier__code="cucc")
+    filing = CarrierFiling.objects.of(template).get(carrier__code="cucc")
     filing_submit(filing_id=filing.pk)
     filing_result_enter(filing=filing, user=senior, status="rejected", reason="CU-4007")
     client.force_login(customer)

@@ -26,7 +26,7 @@ def on_cmcc(approve):
     def make(n: int, status: str) -> list[CarrierFiling]:
         filings = []
         for _ in range(n):
-            filing = CarrierFiling.objects.get(signature=approve(), carrier__code="cmcc")
+            filing = CarrierFiling.objects.of(approve()).get(carrier__code="cmcc")
             filing_submit(filing_id=filing.pk)
             if status == "registered":
                 filing_result_enter(filing=filing, user=staff, status="registered")

@@ -43,7 +43,7 @@ def test_approval_creates_one_queued_filing_per_carrier_and_sends_them_after_com
     item = SignatureApplicationFactory(qualification=approved_qualification)
     with django_capture_on_commit_callbacks(execute=True):
         walk_to(item, "approved", customer=customer, reviewer=reviewer, senior=senior)
-    filings = CarrierFiling.objects.filter(signature=item).select_related("carrier")
+    filings = CarrierFiling.objects.of(item).select_related("carrier")
     # The submit tasks ran (eagerly) once the approval committed: each filing went to its carrier.
     assert sorted(f.carrier.code for f in filings) == ["cmcc", "ctcc", "cucc"]
     assert {f.state for f in filings} == {"submitted"}
@@ -52,10 +52,10 @@ def test_approval_creates_one_queued_filing_per_carrier_and_sends_them_after_com
 
 def test_filings_create_for_approval_twice_creates_nothing_more(filings):
     filing = filings["cmcc"]
-    item = filing.signature
+    item = filing.subject
     again = filings_create_for_approval(item=item, revision=filing.revision)
     assert [f.pk for f in again] == [f.pk for f in filings.values()]
-    assert CarrierFiling.objects.filter(signature=item).count() == 3
+    assert CarrierFiling.objects.of(item).count() == 3
 
 
 def test_filing_submit_records_the_attempt_and_submits_once(filings):
@@ -153,7 +153,7 @@ def test_filing_check_probes_a_carrier_that_cannot_be_queried(filings, later):
 
 
 def test_readiness_is_registered_and_active(filings, later):
-    item = filings["cmcc"].signature
+    item = filings["cmcc"].subject
     staff = StaffFactory(role="Senior reviewer")
     filing_submit(filing_id=filings["cmcc"].pk)
     assert readiness_of(item) == {"cmcc": False, "cucc": False, "ctcc": False}
@@ -207,7 +207,7 @@ def test_cleared_signature_is_warned_before_then_cleared_and_refiled(
 ):
     staff = StaffFactory(role="Senior reviewer")
     filing = filings["cmcc"]
-    signature = filing.signature
+    signature = filing.subject
     filing_submit(filing_id=filing.pk)
     filing_result_enter(filing=filing, user=staff, status="registered")
     signature_usage_record(signature=signature)

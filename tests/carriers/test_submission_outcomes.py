@@ -31,6 +31,7 @@ from carriers.services import (
     request_for,
 )
 from reviewportal.models import Notification
+from signatures.models import SignatureApplication
 from tests.carriers.conftest import fresh
 from tests.factories import StaffFactory, TemplateApplicationFactory
 from tests.states import walk_to
@@ -82,7 +83,9 @@ def cmcc_filings(approve):
     def make(n: int) -> list[CarrierFiling]:
         items = [approve(content=c) for c in ["和讯华谷", "和讯", "华谷信息"][:n]]
         return list(
-            CarrierFiling.objects.filter(signature__in=items, carrier__code="cmcc").order_by("pk")
+            CarrierFiling.objects.of_items(SignatureApplication, [i.pk for i in items])
+            .filter(carrier__code="cmcc")
+            .order_by("pk")
         )
 
     return make
@@ -308,7 +311,11 @@ def queued_signatures(approve):
 
     def make(n: int) -> list[CarrierFiling]:
         items = [approve(content=c) for c in ["和讯华谷", "和讯", "华谷信息"][:n]]
-        return list(CarrierFiling.objects.filter(signature__in=items).order_by("pk"))
+        return list(
+            CarrierFiling.objects.of_items(SignatureApplication, [i.pk for i in items]).order_by(
+                "pk"
+            )
+        )
 
     return make
 
@@ -320,7 +327,7 @@ def test_a_filing_s_request_carries_its_item_and_for_a_signature_the_entity(
     filings, customer, reviewer, senior
 ):
     cmcc = filings["cmcc"]
-    signature = cmcc.signature
+    signature = cmcc.subject
     assert request_for(cmcc) == FilingRequest(
         carrier="cmcc",
         idempotency_key=cmcc.idempotency_key,
@@ -338,7 +345,7 @@ def test_a_filing_s_request_carries_its_item_and_for_a_signature_the_entity(
         reviewer=reviewer,
         senior=senior,
     )
-    filing = CarrierFiling.objects.get(template=template, carrier__code="ctcc")
+    filing = CarrierFiling.objects.of(template).get(carrier__code="ctcc")
     assert request_for(filing) == FilingRequest(
         carrier="ctcc",
         idempotency_key=filing.idempotency_key,

@@ -100,7 +100,7 @@ def registered(filings):
 
 
 def test_usage_endpoint_needs_the_token(monday_clock, client, registered, carrier_policy):
-    signature = registered.signature
+    signature = registered.subject
     url = "/carriers/usage/"
     payload = {"signature": signature.public_id, "used_at": "2026-11-23T09:00:00+08:00"}
     assert client.post(url, payload, content_type="application/json").status_code == 401
@@ -123,7 +123,7 @@ def test_usage_endpoint_needs_the_token(monday_clock, client, registered, carrie
 
 
 def test_signature_used_command_records_the_use(monday_clock, registered):
-    signature = registered.signature
+    signature = registered.subject
     call_command("signature_used", signature.public_id, "--at", "2026-11-23T08:00:00+08:00")
     assert SignatureUsage.objects.get(signature=signature).last_used_at == at(
         "2026-11-23T08:00:00+08:00"

@@ -24,6 +24,7 @@ from carriers.services import (
     filing_result_enter,
     filing_submit,
 )
+from reviewportal.kinds import kind_of
 from reviewportal.models import Notification
 from tests.carriers.conftest import fresh
 from tests.factories import StaffFactory, TemplateApplicationFactory
@@ -127,7 +128,7 @@ def mixed(request, item, staff):
     """The item on three carriers: registered and active at China Mobile (usable), in the
     parameter's state at China Unicom, registered but marked inactive at China Telecom. Returns
     the item and what each carrier's filing must be shown as."""
-    filings = {f.carrier.code: f for f in CarrierFiling.objects.filter(**{kind(item): item})}
+    filings = {f.carrier.code: f for f in CarrierFiling.objects.of(item)}
     put(filings["cmcc"], F.REGISTERED, staff)
     put(filings["cucc"], request.param, staff)
     put(filings["ctcc"], F.REGISTERED, staff)
@@ -136,7 +137,7 @@ def mixed(request, item, staff):
 
 
 def kind(item) -> str:
-    return "signature" if type(item).__name__ == "SignatureApplication" else "template"
+    return kind_of(item).event_name
 
 
 @pytest.mark.parametrize("state", F.values)
@@ -153,7 +154,7 @@ def test_is_usable_only_when_registered_and_active(state, availability):
 def test_readiness_of_is_false_for_every_state_but_registered(filings, staff, state):
     put(filings["cmcc"], F.REGISTERED, staff)
     put(filings["cucc"], state, staff)
-    ready = readiness_of(filings["cmcc"].signature)
+    ready = readiness_of(filings["cmcc"].subject)
     assert ready["cmcc"] is True
     assert ready["cucc"] is False and ready["ctcc"] is False
 
@@ -171,10 +172,7 @@ def assert_shown(shown: dict[str, str], usable: dict[str, bool]) -> None:
 
 def names_of(item) -> dict[str, str]:
     """Carrier code by Chinese carrier name, for the item's filings."""
-    return {
-        f.carrier.name_zh: f.carrier.code
-        for f in CarrierFiling.objects.filter(**{kind(item): item})
-    }
+    return {f.carrier.name_zh: f.carrier.code for f in CarrierFiling.objects.of(item)}
 
 
 def test_portal_detail_shows_usable_only_for_registered_and_active(client, customer, mixed):
@@ -219,7 +217,7 @@ def test_console_review_page_shows_usable_only_for_registered_and_active(client,
 def test_console_filings_list_shows_usable_only_for_registered_and_active(client, mixed, staff):
     item, usable = mixed
     client.force_login(staff)
-    filings = {f.pk: f.carrier.code for f in CarrierFiling.objects.filter(**{kind(item): item})}
+    filings = {f.pk: f.carrier.code for f in CarrierFiling.objects.of(item)}
     flags, icons = {}, {}
     for row in rows_of(client.get("/admin/carriers/carrierfiling/")):
         selected = [

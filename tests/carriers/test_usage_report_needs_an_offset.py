@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_use_without_an_offset_is_refused_showing_the_expected_form(approve):
     signature = approve()
-    filing = CarrierFiling.objects.get(signature=signature, carrier__code="cmcc")
+    filing = CarrierFiling.objects.of(signature).get(carrier__code="cmcc")
     filing_submit(filing_id=filing.pk)
     filing_result_enter(filing=filing, user=StaffFactory(role="Support"), status="registered")
     with pytest.raises(UsageRefused) as refused:

@@ -56,7 +56,7 @@ def register(approve):
 
 def record(item, code: str, status: str, *, staff=None) -> None:
     staff = staff or StaffFactory(role="Support")
-    filing = CarrierFiling.objects.get(signature=item, carrier__code=code)
+    filing = CarrierFiling.objects.of(item).get(carrier__code=code)
     filing_submit(filing_id=filing.pk)
     reason = "CU-4007" if status == "rejected" else ""
     filing_result_enter(filing=filing, user=staff, status=status, reason=reason)

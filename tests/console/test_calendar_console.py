@@ -425,7 +425,7 @@ def test_review_page_and_filings_list_show_filing_due_time_then_overdue(
 ):
     item = SignatureApplicationFactory(qualification=approved_qualification)
     item = walk_to(item, "approved", customer=customer, reviewer=reviewer, senior=senior)
-    filing = CarrierFiling.objects.get(signature=item, carrier__code="cmcc")
+    filing = CarrierFiling.objects.of(item).get(carrier__code="cmcc")
     filing = filing_submit(filing_id=filing.pk)
     assert filing.state == "submitted"
     due = filing.due_at.astimezone(business_tz())
@@ -450,7 +450,7 @@ def test_filings_list_filters_filings_whose_due_time_is_pending(
 ):
     item = SignatureApplicationFactory(qualification=approved_qualification)
     item = walk_to(item, "approved", customer=customer, reviewer=reviewer, senior=senior)
-    early, late = CarrierFiling.objects.filter(signature=item).order_by("carrier__sort_order")[:2]
+    early, late = CarrierFiling.objects.of(item).order_by("carrier__sort_order")[:2]
     filing_submit(filing_id=early.pk)
     clock("2026-12-28T10:00:00+08:00")
     filing_submit(filing_id=late.pk)

@@ -102,9 +102,7 @@ def test_portal_detail_says_when_a_paused_carrier_resumes_filing(
         note="系统升级",
         user=None,
     )
-    assert set(
-        CarrierFiling.objects.filter(signature=approved).values_list("state", flat=True)
-    ) == {"queued"}
+    assert set(CarrierFiling.objects.of(approved).values_list("state", flat=True)) == {"queued"}
 
     english = detail(client, customer, approved, language="en")
     assert english.count("resumes filing on") == 1
@@ -134,7 +132,7 @@ def test_portal_detail_says_nothing_of_a_pause_that_is_over(client, customer, ap
 def test_portal_detail_says_when_each_carriers_answer_is_expected(
     quiet_carriers, client, customer, approved
 ):
-    filings = CarrierFiling.objects.filter(signature=approved).order_by("carrier__sort_order")
+    filings = CarrierFiling.objects.of(approved).order_by("carrier__sort_order")
     submitted = filing_submit(filing_id=filings[0].pk)
     assert submitted.state == "submitted"
 
@@ -148,7 +146,7 @@ def test_portal_detail_says_when_each_carriers_answer_is_expected(
 def test_portal_detail_says_a_carriers_due_time_is_pending(
     quiet_carriers, client, customer, approved
 ):
-    filing = CarrierFiling.objects.filter(signature=approved).order_by("carrier__sort_order")[0]
+    filing = CarrierFiling.objects.of(approved).order_by("carrier__sort_order")[0]
     with time_machine.travel(at("2026-12-28T10:00:00+08:00"), tick=False):
         submitted = filing_submit(filing_id=filing.pk)
         assert submitted.due_pending_year == 2027

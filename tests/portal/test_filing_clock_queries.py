@@ -41,7 +41,7 @@ def approved(approved_qualification, customer, reviewer, senior):
 
 
 def _filings(item) -> list:
-    return list(CarrierFiling.objects.filter(signature=item).order_by("carrier__sort_order"))
+    return list(CarrierFiling.objects.of(item).order_by("carrier__sort_order"))
 
 
 def test_submitted_filings_read_the_calendar_once(quiet_carriers, approved):

@@ -259,7 +259,6 @@ def test_a_draft_saved_without_what_a_submission_needs_is_refused_naming_it(cust
         lc.review_submit(item=draft, user=customer)
     assert refused.value.code == "incomplete"
     assert str(refused.value) == (
-        f"Complete {draft} before submitting it: "
-        "Unified social credit code, Legal representative."
+        f"Complete {draft} before submitting it: Unified social credit code, Legal representative."
     )
     assert fresh(draft).state == "draft"

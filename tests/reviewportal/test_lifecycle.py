@@ -156,7 +156,7 @@ def test_approve_creates_one_filing_per_active_carrier(signature, actors):
     item = walk_to(
         signature, S.APPROVED, **{k: actors[k] for k in ("customer", "reviewer", "senior")}
     )
-    filings = CarrierFiling.objects.filter(signature=item)
+    filings = CarrierFiling.objects.of(item)
     assert sorted(f.carrier.code for f in filings) == ["cmcc", "cucc"]
     assert {f.state for f in filings} == {"queued"}
     assert {f.revision_id for f in filings} == {item.current_revision_id}

@@ -116,7 +116,7 @@ def carrier_policy(stub_carriers):
 @pytest.fixture
 def cmcc(carrier_policy, approved_signature) -> CarrierFiling:
     """China Mobile's filing of the approved signature, submitted."""
-    filing = CarrierFiling.objects.get(signature=approved_signature, carrier__code="cmcc")
+    filing = CarrierFiling.objects.of(approved_signature).get(carrier__code="cmcc")
     filing_submit(filing_id=filing.pk)
     return CarrierFiling.objects.get(pk=filing.pk)
 
@@ -321,7 +321,7 @@ def test_carrier_registered_in_the_carriers_name_of_each_language(cmcc, customer
     filing_result_enter(filing=cmcc, user=senior, status="registered")
 
     note = told(customer, "carrier")
-    name = sig_name(cmcc.signature)
+    name = sig_name(cmcc.subject)
     assert en(note) == (
         f"Filed with China Mobile: signature application {name}",
         f"{name} is registered with China Mobile and can be used there.",
@@ -330,13 +330,13 @@ def test_carrier_registered_in_the_carriers_name_of_each_language(cmcc, customer
         f"已在中国移动报备：签名申请 {name}",
         f"{name} 已在中国移动报备成功，可在该运营商使用。",
     )
-    assert notification_link(note, staff=False) == portal_page(cmcc.signature)
+    assert notification_link(note, staff=False) == portal_page(cmcc.subject)
 
 
 def test_carrier_rejected_and_cleared(cmcc, customer, senior):
     filing_result_enter(filing=cmcc, user=senior, status="rejected", reason="CM-E103")
     note = told(customer, "carrier")
-    name = sig_name(cmcc.signature)
+    name = sig_name(cmcc.subject)
     assert en(note)[0] == f"Rejected by China Mobile: signature application {name}"
     # What the code means and what to do next, from the carrier-reason catalogue.
     assert en(note)[1] == (
@@ -352,7 +352,7 @@ def test_carrier_rejected_and_cleared(cmcc, customer, senior):
         "其他运营商的报备不受影响。（运营商原因 CM-E103）"
     )
 
-    ctcc = CarrierFiling.objects.get(signature=cmcc.signature, carrier__code="ctcc")
+    ctcc = CarrierFiling.objects.of(cmcc.subject).get(carrier__code="ctcc")
     filing_submit(filing_id=ctcc.pk)
     filing_result_enter(filing=ctcc, user=senior, status="registered")
     filing_result_enter(filing=ctcc, user=senior, status="cleared", reason="CT-C900")
@@ -389,7 +389,7 @@ def test_carrier_filing_failed_tells_staff_with_a_console_link(carrier_policy, a
     carrier_policy["STUB"]["FAULT_RATE"] = 1.0
     carrier_policy["MAX_ATTEMPTS"] = 2
     staff = StaffFactory(role="Senior reviewer")
-    filing = CarrierFiling.objects.get(signature=approved_signature, carrier__code="cmcc")
+    filing = CarrierFiling.objects.of(approved_signature).get(carrier__code="cmcc")
     for attempt in range(2):
         with pytest.raises(SubmitRetry) if attempt == 0 else nullcontext():
             filing_submit(filing_id=filing.pk)
@@ -407,18 +407,18 @@ def test_carrier_filing_failed_tells_staff_with_a_console_link(carrier_policy, a
 
 def test_unused_signature_warning_names_it(cmcc, customer, senior, carrier_policy, time_machine):
     filing_result_enter(filing=cmcc, user=senior, status="registered")
-    signature_usage_record(signature=cmcc.signature)
+    signature_usage_record(signature=cmcc.subject)
     days = carrier_policy["INACTIVITY_CLEAR_DAYS"] - carrier_policy["INACTIVITY_WARN_DAYS_BEFORE"]
     time_machine.move_to(dt.datetime.now(dt.UTC) + dt.timedelta(days=days + 1), tick=True)
     assert inactivity_warn() == 1
 
     note = told(customer, "carrier")
-    name = sig_name(cmcc.signature)
+    name = sig_name(cmcc.subject)
     assert en(note)[0] == f"Signature unused: {name}"
     assert en(note)[1].startswith(f"{name} has not been used for a long time.")
     assert zh(note)[0] == f"签名长期未使用：{name}"
     assert "has not been used" not in zh(note)[1]
-    assert notification_link(note, staff=False) == portal_page(cmcc.signature)
+    assert notification_link(note, staff=False) == portal_page(cmcc.subject)
 
 
 # --- staff digests ---------------------------------------------------------------------------

@@ -225,7 +225,7 @@ def test_urgent_ticket_file_refuses_a_read_only_user(signature, customer, viewer
 @pytest.fixture
 def rejected_filing(signature, customer, reviewer, senior, stub_carriers):
     item = walk_to(signature, S.APPROVED, customer=customer, reviewer=reviewer, senior=senior)
-    filing = CarrierFiling.objects.get(signature=item, carrier__code="cucc")
+    filing = CarrierFiling.objects.of(item).get(carrier__code="cucc")
     filing_submit(filing_id=filing.pk)
     staff = StaffFactory(role="Senior reviewer")
     filing_result_enter(filing=filing, user=staff, status="rejected", reason="CU-4007")

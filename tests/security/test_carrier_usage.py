@@ -66,9 +66,9 @@ def assert_refused(response, status, *words):
 
 def test_usage_of_a_usable_signature_is_recorded(client, token, registered):
     used = timezone.now().replace(microsecond=0) - timedelta(hours=1)
-    response = report(client, token, registered.signature, used)
+    response = report(client, token, registered.subject, used)
     assert response.status_code == 200
-    assert SignatureUsage.objects.get(signature=registered.signature).last_used_at == used
+    assert SignatureUsage.objects.get(signature=registered.subject).last_used_at == used
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,7 @@ def test_usage_of_a_usable_signature_is_recorded(client, token, registered):
 def test_usage_at_an_implausible_time_is_refused(client, token, registered, used_at):
     if used_at == "+6 minutes":
         used_at = timezone.now() + timedelta(minutes=6)
-    assert_refused(report(client, token, registered.signature, used_at), 400, "used_at")
+    assert_refused(report(client, token, registered.subject, used_at), 400, "used_at")
 
 
 def test_usage_older_than_the_clearance_threshold_is_refused(
@@ -86,21 +86,21 @@ def test_usage_older_than_the_clearance_threshold_is_refused(
 ):
     days = carrier_policy["INACTIVITY_CLEAR_DAYS"]
     too_old = timezone.now() - timedelta(days=days, minutes=1)
-    assert_refused(report(client, token, registered.signature, too_old), 400, "used_at")
+    assert_refused(report(client, token, registered.subject, too_old), 400, "used_at")
     recent = timezone.now() - timedelta(days=days - 1)
-    assert report(client, token, registered.signature, recent).status_code == 200
+    assert report(client, token, registered.subject, recent).status_code == 200
 
 
 def test_usage_a_little_in_the_future_is_clock_skew(client, token, registered):
     soon = timezone.now() + timedelta(minutes=4)
-    assert report(client, token, registered.signature, soon).status_code == 200
+    assert report(client, token, registered.subject, soon).status_code == 200
 
 
 @pytest.mark.parametrize("used_at", ["yesterday", "2026-11-23T09:00:00", 1700000000, ["x"]])
 def test_usage_with_a_malformed_used_at_is_refused(client, token, registered, used_at):
     response = client.post(
         URL,
-        {"signature": registered.signature.public_id, "used_at": used_at},
+        {"signature": registered.subject.public_id, "used_at": used_at},
         content_type="application/json",
         headers={"Authorization": f"Bearer {token}"},
     )
@@ -118,7 +118,7 @@ def test_usage_with_a_malformed_body_is_refused(client, token, registered, raw):
 def test_usage_with_an_oversize_body_is_refused(client, token, registered):
     response = client.post(
         URL,
-        {"signature": registered.signature.public_id, "pad": "x" * 10_000},
+        {"signature": registered.subject.public_id, "pad": "x" * 10_000},
         content_type="application/json",
         headers={"Authorization": f"Bearer {token}"},
     )
@@ -130,7 +130,7 @@ def test_usage_of_an_unknown_signature_is_refused(client, token, registered):
 
 
 def test_usage_of_a_revoked_signature_is_refused(client, token, registered, senior):
-    signature = registered.signature
+    signature = registered.subject
     from reviewportal.services import lifecycle as lc
 
     finding = {
@@ -148,13 +148,13 @@ def test_usage_of_a_revoked_signature_is_refused(client, token, registered, seni
 
 
 def test_usage_of_a_signature_not_registered_anywhere_is_refused(client, token, filings):
-    signature = filings["cmcc"].signature  # approved, its filings still queued
+    signature = filings["cmcc"].subject  # approved, its filings still queued
     assert_refused(report(client, token, signature), 409, signature.public_id, "registered")
 
 
 def test_usage_of_a_signature_whose_filing_is_inactive_is_refused(client, token, registered, staff):
     filing_availability_set(filing=registered, user=staff, active=False)
-    assert_refused(report(client, token, registered.signature), 409, "active")
+    assert_refused(report(client, token, registered.subject), 409, "active")
 
 
 def test_usage_of_a_signature_not_yet_approved_is_refused(
@@ -186,7 +186,7 @@ def test_usage_of_a_signature_not_yet_approved_is_refused(
 )
 def test_usage_needs_exactly_bearer_and_the_token(client, token, registered, authorization):
     authorization = authorization.replace("TOKEN", token)
-    response = report(client, token, registered.signature, authorization=authorization)
+    response = report(client, token, registered.subject, authorization=authorization)
     assert_refused(response, 401)
     assert response["WWW-Authenticate"].startswith("Bearer")
 
@@ -194,7 +194,7 @@ def test_usage_needs_exactly_bearer_and_the_token(client, token, registered, aut
 def test_usage_without_an_authorization_header_is_refused(client, token, registered):
     response = client.post(
         URL,
-        {"signature": registered.signature.public_id},
+        {"signature": registered.subject.public_id},
         content_type="application/json",
     )
     assert_refused(response, 401, "Authorization")
@@ -209,12 +209,12 @@ def test_usage_with_no_configured_token_refuses_everything(
     else:
         carrier_policy["USAGE_TOKEN"] = configured
     for authorization in ("Bearer ", "Bearer", "", "Bearer demo-usage-token"):
-        response = report(client, "", registered.signature, authorization=authorization)
+        response = report(client, "", registered.subject, authorization=authorization)
         assert_refused(response, 503, "token")
 
 
 def test_signature_used_command_refuses_what_the_endpoint_refuses(registered, approve):
-    signature = registered.signature
+    signature = registered.subject
     future = (timezone.now() + timedelta(days=1)).isoformat()
     with pytest.raises(CommandError, match="used_at") as caught:
         call_command("signature_used", signature.public_id, "--at", future)

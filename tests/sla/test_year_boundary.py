@@ -380,7 +380,7 @@ def approve_at(
         clock(text)
         with django_capture_on_commit_callbacks(execute=True):
             walk_to(item, "approved", customer=customer, reviewer=reviewer, senior=senior)
-        return {f.carrier.code: f for f in CarrierFiling.objects.filter(signature=item)}
+        return {f.carrier.code: f for f in CarrierFiling.objects.of(item)}
 
     return approve
 
@@ -455,7 +455,7 @@ def test_carrier_pause_stops_the_clock_of_filings_waiting_at_the_carrier(
     )
 
     assert fresh(cucc).due_at == at("2026-12-03T10:00:00+08:00")
-    cmcc = CarrierFiling.objects.get(signature=signature, carrier__code="cmcc")
+    cmcc = CarrierFiling.objects.of(signature).get(carrier__code="cmcc")
     assert cmcc.due_at == at("2026-12-01T10:00:00+08:00")
     change = CalendarChange.objects.latest("pk")
     assert change.kind == CalendarChange.Kind.PAUSE_CHANGED and change.clocks_moved == 1
@@ -487,13 +487,13 @@ def test_sla_sweep_run_records_an_overdue_filing_once_and_tells_filing_staff(
 
     approve_at("2026-11-24T10:00:00+08:00", signature)
     admin = StaffFactory(is_superuser=True)
-    CarrierFiling.objects.filter(signature=signature).exclude(carrier__code="cmcc").delete()
+    CarrierFiling.objects.of(signature).exclude(carrier__code="cmcc").delete()
     now = clock("2026-12-01T10:00:00+08:00")
 
     report = sla_sweep_run()
 
     assert [e.public_id for e in report.overdue] == [f"{signature.public_id} @ cmcc"]
-    filing = CarrierFiling.objects.get(signature=signature)
+    filing = CarrierFiling.objects.of(signature).get()
     assert filing.breach_recorded_at == now
     assert Notification.objects.filter(recipient=admin, kind="sla").count() == 1
     assert sla_sweep_run().overdue == []

@@ -226,7 +226,7 @@ def test_two_nodes_share_sessions_uploads_and_claims(settings, tmp_path, s3_serv
         assert item.state == "approved"
 
         # The workers file it with the three stub carriers; each filing ends final.
-        filings = CarrierFiling.objects.filter(signature=item)
+        filings = CarrierFiling.objects.of(item)
         deadline = time.monotonic() + FILING_DEADLINE_SECONDS
         while time.monotonic() < deadline:
             if filings.count() == 3 and not filings.exclude(state__in=FINAL).exists():

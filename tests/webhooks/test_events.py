@@ -189,7 +189,7 @@ def test_filing_transitions_make_filing_updated_with_the_carrier_reason_explaine
             "is_active": True,
         },
     )
-    filing = CarrierFiling.objects.get(signature=approved, carrier__code="cmcc")
+    filing = CarrierFiling.objects.of(approved).get(carrier__code="cmcc")
     filing_submit(filing_id=filing.pk)
     filings_results_record(results=[Result(filing.pk, "rejected", "CM-E310")])
     updates = [e for e in events(approved.public_id) if e.type == "filing.updated"]
@@ -219,7 +219,7 @@ def test_filing_transitions_make_filing_updated_with_the_carrier_reason_explaine
 
 
 def test_staff_setting_availability_makes_filing_updated(endpoint, approved, support):
-    filing = CarrierFiling.objects.get(signature=approved, carrier__code="cucc")
+    filing = CarrierFiling.objects.of(approved).get(carrier__code="cucc")
     filing_availability_set(filing=filing, user=support, active=False)
     last = events(approved.public_id)[-1]
     assert last.type == "filing.updated"
@@ -241,7 +241,7 @@ def test_a_batch_of_carrier_results_writes_its_events_with_a_fixed_number_of_sta
                 qualification=approved_qualification, content=next(contents)
             )
             item = walk_to(item, "approved", customer=customer, reviewer=reviewer, senior=senior)
-            filing = CarrierFiling.objects.get(signature=item, carrier__code="cmcc")
+            filing = CarrierFiling.objects.of(item).get(carrier__code="cmcc")
             filing_submit(filing_id=filing.pk)
             filings.append(filing)
         return filings

@@ -48,8 +48,11 @@ class ClockKind:
     model: type[SlaClock]
     #: The rows whose clock is running (waiting for a reviewer, or for a carrier's answer).
     running: Q
-    #: A name for each row in the sweep's messages, as a query expression.
-    name: models.Expression | models.F = field(default_factory=lambda: models.F("public_id"))
+    #: A name for each row in the sweep's messages, as a query expression (or a function
+    #: that makes it when the sweep runs, for a name that depends on what other apps register).
+    name: models.Expression | models.F | Callable[[], models.Expression] = field(
+        default_factory=lambda: models.F("public_id")
+    )
     #: Whether a row is urgent, as a query expression (False for kinds without urgency).
     urgent: models.Expression | models.F = field(default_factory=lambda: models.F("is_urgent"))
     #: Whether the sweep flags rows at risk (review items) or only records breaches.

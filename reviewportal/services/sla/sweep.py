@@ -47,7 +47,10 @@ def _mark(kind: ClockKind, queryset, *, now: datetime, mark: str) -> list[SweptI
     caught by the next run."""
     rows = list(
         queryset.select_for_update(skip_locked=True, of=("self",))
-        .annotate(sweep_name=kind.name, sweep_urgent=kind.urgent)
+        .annotate(
+            sweep_name=kind.name() if callable(kind.name) else kind.name,
+            sweep_urgent=kind.urgent,
+        )
         .order_by("due_at", "pk")
         .values("pk", "sweep_name", "due_at", "sweep_urgent")
     )
