@@ -200,7 +200,7 @@ class CarrierFilingAdmin(OneCalendarAdmin):
         term = search_term.strip()
         if term:
             for kind in filed_kinds():
-                items = kind.model._default_manager.filter(public_id__iexact=term)
+                items = kind.model._default_manager.filter(public_id__icontains=term)
                 found |= queryset.of_items(kind.model, items.values("pk"))
         return found, may_have_duplicates
 

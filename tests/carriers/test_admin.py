@@ -103,6 +103,10 @@ def test_filings_are_found_by_their_item_s_public_id_or_the_carrier_s_ticket(
     item = filings["cmcc"].subject
     found = senior_client.get(URL, {"q": item.public_id.lower()})
     assert _listed(found) == {f.pk for f in filings.values()}
+    # Part of an ID finds it too, as the search of any other admin list does.
+    assert _listed(senior_client.get(URL, {"q": item.public_id[-6:]})) == {
+        f.pk for f in filings.values()
+    }
     filing_submit(filing_id=other["cucc"].pk)
     ticket = fresh(other["cucc"]).carrier_ticket_id
     assert ticket
