@@ -6,6 +6,7 @@ survived (read from mutmut's result files under mutants/).
     python scripts/mutation_report.py --save DIR  keep mutmut's verdicts and function hashes
     python scripts/mutation_report.py --restore DIR   put them back where mutants/ has none
     python scripts/mutation_report.py --equivalent NAME WHY   record a survivor as equivalent
+    python scripts/mutation_report.py --forget-stale   drop the records that no longer hold
 
 The table reads mutants/, or the saved verdicts (docs/mutation/) where mutants/ has none.
 Equivalent mutants (the code behaves the same whatever a test does) are recorded in
@@ -99,14 +100,40 @@ def record_equivalent(name: str, why: str) -> int:
     if data["exit_code_by_key"][name] not in SURVIVED:
         raise SystemExit(f"{name}: not a survivor (only survivors are judged equivalent)")
     digest = data["hash_by_function_name"][_function_of(module, name)]
-    if name in equivalents():
+    judged = equivalents()
+    if name in judged and judged[name]["hash"] == digest:
         raise SystemExit(f"{name}: already recorded in {EQUIVALENT.relative_to(ROOT)}")
-    # A JSON string is a TOML basic string (the same quotes and escapes).
-    quoted = json.dumps(why, ensure_ascii=False)
-    entry = f'\n["{name}"]\nhash = {json.dumps(digest)}\nwhy = {quoted}\n'
-    with EQUIVALENT.open("a", encoding="utf-8") as out:
-        out.write(entry)
+    # A record of the function's earlier source is replaced (the mutant may be another now).
+    judged[name] = {"hash": digest, "why": why}
+    _write_equivalents(judged)
     print(f"recorded {name} as equivalent")
+    return 0
+
+
+def _write_equivalents(judged: dict[str, dict]) -> None:
+    # A JSON string is a TOML basic string (the same quotes and escapes).
+    EQUIVALENT.write_text(
+        "".join(
+            f'\n["{name}"]\nhash = {json.dumps(entry["hash"])}\n'
+            f"why = {json.dumps(entry['why'], ensure_ascii=False)}\n"
+            for name, entry in judged.items()
+        ),
+        encoding="utf-8",
+    )
+
+
+def forget_stale() -> int:
+    """Drop the records that no longer hold: the mutant is gone or killed, or its function's
+    source has changed since it was judged (it is a survivor to judge again)."""
+    judged = equivalents()
+    stale = {name for module in core_modules() for name in row(module)[3]}
+    for module in core_modules():
+        gone = {n for n in judged if n.startswith(module + ".x")} - set(results(module))
+        stale |= gone
+    for name in sorted(stale):
+        judged.pop(name, None)
+        print(f"forgot {name}")
+    _write_equivalents(judged)
     return 0
 
 
@@ -200,6 +227,8 @@ def main(argv: list[str]) -> int:
         return restore(ROOT / argv[1])
     if argv[:1] == ["--equivalent"] and len(argv) == 3:
         return record_equivalent(argv[1], argv[2])
+    if argv[:1] == ["--forget-stale"]:
+        return forget_stale()
     modules = argv or core_modules()
     print(
         "| module | mutants | killed | timeout | survived | equivalent | no tests | not run "
@@ -222,7 +251,7 @@ def main(argv: list[str]) -> int:
         if stale:
             print(
                 "\nRecorded as equivalent, but their function has changed since or a test "
-                f"kills them (remove the record): {stale}"
+                f"kills them (scripts/mutation --forget-stale drops the records): {stale}"
             )
     return 0
 

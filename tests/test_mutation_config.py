@@ -9,6 +9,7 @@ import importlib.util
 import tomllib
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,3 +68,44 @@ def test_an_equivalent_survivor_counts_while_its_function_is_unchanged(monkeypat
     _module, counts, survivors, stale = report.row(name)
     assert (counts["equivalent"], counts["survived"]) == (0, 2)
     assert stale == [f"{name}.x_rule__mutmut_2"]
+
+
+def test_a_lapsed_record_is_judged_again_and_stale_records_are_forgotten(monkeypatch, tmp_path):
+    """`--equivalent` replaces a record whose function has changed since (refusing only one that
+    still holds), and `--forget-stale` drops the records that lapsed, whose mutant a test now
+    kills or that no longer exists, keeping those that hold."""
+    report = _report()
+    name = "reviewportal.permissions"
+    data = {
+        "exit_code_by_key": {
+            f"{name}.x_rule__mutmut_1": 0,
+            f"{name}.x_rule__mutmut_2": 1,
+            f"{name}.x_other__mutmut_1": 0,
+        },
+        "hash_by_function_name": {"x_rule": "new", "x_other": "bbb"},
+    }
+    monkeypatch.setattr(report, "_data", lambda module: data)
+    monkeypatch.setattr(report, "core_modules", lambda: [name])
+    monkeypatch.setattr(report, "ROOT", tmp_path)
+    monkeypatch.setattr(report, "EQUIVALENT", tmp_path / "equivalent.toml")
+    report.EQUIVALENT.write_text(
+        f'["{name}.x_rule__mutmut_1"]\nhash = "old"\nwhy = "before the change"\n'
+        f'["{name}.x_rule__mutmut_2"]\nhash = "new"\nwhy = "a test kills it now"\n'
+        f'["{name}.x_other__mutmut_1"]\nhash = "bbb"\nwhy = "still holds"\n'
+        f'["{name}.x_gone__mutmut_1"]\nhash = "ccc"\nwhy = "its function is gone"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit, match="already recorded"):
+        report.record_equivalent(f"{name}.x_other__mutmut_1", "again")
+
+    assert report.record_equivalent(f"{name}.x_rule__mutmut_1", "judged again") == 0
+    assert report.equivalents()[f"{name}.x_rule__mutmut_1"] == {
+        "hash": "new",
+        "why": "judged again",
+    }
+
+    assert report.forget_stale() == 0
+    assert report.equivalents() == {
+        f"{name}.x_rule__mutmut_1": {"hash": "new", "why": "judged again"},
+        f"{name}.x_other__mutmut_1": {"hash": "bbb", "why": "still holds"},
+    }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.test import override_settings
 
 from carriers.models import Carrier, CarrierFiling
@@ -72,16 +73,36 @@ def test_a_fresh_filing_clock_kind_runs_for_filings_waiting_at_their_carrier(wai
     assert list(running) == [waiting["cmcc"], waiting["template"]]
 
 
-def test_a_fresh_filing_clock_kind_names_each_filing_by_its_item_and_carrier(waiting):
+def clock_names() -> dict[int, str]:
     kind = filing_clock_kind()
-    names = dict(
+    return dict(
         CarrierFiling.objects.annotate(clock_name=kind.name()).values_list("pk", "clock_name")
     )
+
+
+def test_the_sweep_names_each_filing_by_its_item_s_public_id_and_its_carrier(waiting):
+    names = clock_names()
     signature = waiting["cmcc"].subject
     template = waiting["template"].subject
     assert names[waiting["cmcc"].pk] == f"{signature.public_id} @ cmcc"
     assert names[waiting["ctcc"].pk] == f"{signature.public_id} @ ctcc"
     assert names[waiting["template"].pk] == f"{template.public_id} @ cmcc"
+    assert names == {
+        f.pk: f"{f.subject.public_id} @ {f.carrier.code}" for f in CarrierFiling.objects.all()
+    }
+
+
+def test_a_filing_whose_item_is_of_no_filed_kind_is_named_by_its_carrier_alone(waiting):
+    """A row the kinds do not account for (here one pointed at a qualification) still gets a
+    name, so the sweep's message about it is written rather than failing."""
+    stray = waiting["cucc"]
+    qualification = stray.subject.qualification
+    CarrierFiling.objects.filter(pk=stray.pk).update(
+        content_type=ContentType.objects.get_for_model(qualification), object_id=qualification.pk
+    )
+    names = clock_names()
+    assert names[stray.pk] == " @ cucc"
+    assert names[waiting["cmcc"].pk] == f"{waiting['cmcc'].subject.public_id} @ cmcc"
 
 
 def test_a_fresh_filing_clock_kind_is_never_urgent_and_flags_nothing_at_risk(waiting):
