@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from carriers.models import CarrierFiling
-from tests.factories import SignatureApplicationFactory
+from tests.factories import SignatureApplicationFactory, TemplateApplicationFactory
 from tests.states import walk_to
 
 
@@ -36,6 +36,18 @@ def filings(approve):
     """The three queued filings (cmcc, cucc, ctcc) of one approved signature."""
     item = approve()
     return {f.carrier.code: f for f in CarrierFiling.objects.of(item)}
+
+
+@pytest.fixture
+def approved_template(filings, customer, reviewer, senior):
+    """A template of the ``filings``' signature, walked to approved: its filings are queued."""
+    return walk_to(
+        TemplateApplicationFactory(signature=filings["cmcc"].subject),
+        "approved",
+        customer=customer,
+        reviewer=reviewer,
+        senior=senior,
+    )
 
 
 @pytest.fixture

@@ -10,22 +10,14 @@ import pytest
 
 from carriers.models import CarrierFiling
 from carriers.services.common import lock, lock_many
-from tests.factories import TemplateApplicationFactory
-from tests.states import walk_to
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def mixed(filings, customer, reviewer, senior):
+def mixed(filings, approved_template):
     """The three filings of a signature and the three of its approved template."""
-    template = walk_to(
-        TemplateApplicationFactory(signature=filings["cmcc"].subject),
-        "approved",
-        customer=customer,
-        reviewer=reviewer,
-        senior=senior,
-    )
+    template = approved_template
     return list(filings.values()) + list(CarrierFiling.objects.of(template))
 
 

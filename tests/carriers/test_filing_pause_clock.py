@@ -22,8 +22,7 @@ from carriers.services.pauses import carrier_pause_delete, carrier_pause_save, f
 from reviewportal.models import CalendarChange
 from reviewportal.services.sla import clock_kinds
 from tests.carriers.conftest import fresh
-from tests.factories import StaffFactory, TemplateApplicationFactory
-from tests.states import walk_to
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,20 +46,14 @@ def test_the_registered_filing_clock_is_the_one_filing_clock_kind_builds():
 
 
 @pytest.fixture
-def waiting(filings, customer, reviewer, senior):
+def waiting(filings, approved_template):
     """A signature's filings: cmcc submitted (waiting at the carrier), cucc registered, ctcc
     queued; and a template's cmcc filing, submitted."""
     staff = StaffFactory(role="Support")
     filing_submit(filing_id=filings["cmcc"].pk)
     filing_submit(filing_id=filings["cucc"].pk)
     filing_result_enter(filing=filings["cucc"], user=staff, status="registered")
-    template = walk_to(
-        TemplateApplicationFactory(signature=filings["cmcc"].subject),
-        "approved",
-        customer=customer,
-        reviewer=reviewer,
-        senior=senior,
-    )
+    template = approved_template
     template_cmcc = CarrierFiling.objects.of(template).get(carrier__code="cmcc")
     filing_submit(filing_id=template_cmcc.pk)
     return {**filings, "template": template_cmcc}

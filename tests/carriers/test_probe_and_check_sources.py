@@ -190,14 +190,8 @@ def all_submitted(filings):
 
 
 @pytest.fixture
-def template_filings(filings, customer, reviewer, senior):
-    template = walk_to(
-        TemplateApplicationFactory(signature=filings["cmcc"].subject),
-        "approved",
-        customer=customer,
-        reviewer=reviewer,
-        senior=senior,
-    )
+def template_filings(approved_template):
+    template = approved_template
     return {f.carrier.code: f for f in CarrierFiling.objects.of(template)}
 
 
