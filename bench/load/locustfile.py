@@ -3,8 +3,15 @@
 Customers (three in four users) browse their lists, type a signature with the live pre-check
 answering and submit templates; reviewers claim the head of the template queue, open its review
 page and approve it. Every user logs in once at its start (reported as "login", outside the
-goal: a password hash is meant to be slow). The users are spread over the hosts of LOAD_HOSTS
-(comma-separated), one host per user, as a load balancer with sticky sessions would."""
+goal: a password hash is meant to be slow). With LOAD_MEASURE_SECONDS set, the figures are of
+that many seconds after the last user has logged in: the statistics are reset then (PBKDF2's
+logins take most of the CPU while they last, and would be counted against the pages), and
+locust stops when the time is up; LOAD_MARKS names a file that gets a line at each of the two
+moments, for the runner to read the CPU used in between. The users are locust's FastHttpUser
+(geventhttpclient), which costs the generator several times less CPU per request than HttpUser
+(requests): on two cores the generator shares the CPU with the servers it measures. The users
+are spread over the hosts of LOAD_HOSTS (comma-separated), one host per user, as a load balancer
+with sticky sessions would."""
 
 from __future__ import annotations
 
@@ -12,8 +19,11 @@ import itertools
 import os
 import random
 import re
+import time
 
-from locust import HttpUser, between, task
+import gevent
+from locust import between, task
+from locust.contrib.fasthttp import FastHttpUser
 
 HOSTS = [h for h in os.environ.get("LOAD_HOSTS", "").split(",") if h]
 _next_host = itertools.cycle(HOSTS or ["http://127.0.0.1:8000"])
@@ -36,7 +46,34 @@ def _field(page: str, name: str) -> str | None:
 _WAIT = [float(x) for x in os.environ.get("LOAD_WAIT", "0.5,1.5").split(",")]
 
 
-class Portal(HttpUser):
+MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS", "0"))
+MARKS = os.environ.get("LOAD_MARKS", "")
+_logged_in = 0
+
+
+def _mark(what: str) -> None:
+    if MARKS:
+        with open(MARKS, "a") as out:
+            out.write(f"{what} {time.time()}\n")
+
+
+def _stop(environment) -> None:
+    _mark("measured")
+    gevent.sleep(1.0)  # for the runner to read the CPU used before the processes end
+    environment.runner.quit()
+
+
+def _one_more_logged_in(environment) -> None:
+    """Once every user has logged in, the measured window starts."""
+    global _logged_in
+    _logged_in += 1
+    if MEASURE_SECONDS and _logged_in == environment.runner.target_user_count:
+        environment.stats.reset_all()
+        _mark("measuring")
+        gevent.spawn_later(MEASURE_SECONDS, _stop, environment)
+
+
+class Portal(FastHttpUser):
     abstract = True
     wait_time = between(*_WAIT)
 
@@ -56,9 +93,11 @@ class Portal(HttpUser):
             name="login",
             allow_redirects=False,
         )
+        _one_more_logged_in(self.environment)
 
     def csrf(self) -> dict:
-        return {"X-CSRFToken": self.client.cookies.get("csrftoken", "")}
+        token = next((c.value for c in self.client.cookiejar if c.name == "csrftoken"), "")
+        return {"X-CSRFToken": token}
 
 
 class Customer(Portal):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import subprocess
 import sys
 import time
@@ -34,6 +35,8 @@ from tests.topology.processes import free_port, serve, start, stop, wait_http  #
 DATABASE = "reviewportal_load"
 P95_GOAL_MS = 300
 RATIO_GOAL = 5.0
+#: Seconds the users may take to log in before the measured window (PBKDF2 is slow on purpose).
+WARMUP_LIMIT = 300
 
 
 def _database_url(base: str, name: str) -> str:
@@ -92,10 +95,52 @@ def _servers(target: str, env: dict, logs: Path, workers: int, threads: int):
     return [process], [f"http://127.0.0.1:{port}"]
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _seconds(duration: str) -> float:
+    """locust's run-time notation (``2m``, ``90s``, ``1m30s``) in seconds."""
+    found = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", duration.strip())
+    if not found or not any(found.groups()):
+        raise SystemExit(f"--duration: {duration!r} is not like 2m, 90s or 1m30s")
+    hours, minutes, seconds = (int(g or 0) for g in found.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _cpu_by_group(web_groups: set[int], generator: int) -> dict[str, float]:
+    """CPU seconds used so far by the processes alive now: the web servers' process groups, the
+    load generator's, PostgreSQL and Redis (Linux /proc)."""
+    used: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        group = int(fields[2])
+        if group in web_groups:
+            name = "web"
+        elif group == generator:
+            name = "load generator"
+        elif comm.startswith("postgres"):
+            name = "postgres"
+        elif comm.startswith("redis-server"):
+            name = "redis"
+        else:
+            continue
+        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / _TICKS
+    return used
+
+
 def _stats(prefix: Path) -> dict[str, dict]:
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as fh:
         for row in csv.DictReader(fh):
+            if int(row["Request Count"]) == 0:
+                continue  # the logins, before the measured window
             rows[row["Name"]] = {
                 "requests": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
@@ -128,15 +173,44 @@ def run_target(target: str, args, base: str, redis: str, out: Path) -> dict[str,
             f"==> {target}: {args.users} users for {args.duration} on {', '.join(hosts)}",
             flush=True,
         )
-        subprocess.run(
+        marks = out / target / "marks"
+        marks.unlink(missing_ok=True)
+        measure = _seconds(args.duration)
+        locust = subprocess.Popen(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench/load/locustfile.py"),
-             "--headless", "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.duration,
+             "--headless", "-u", str(args.users), "-r", str(args.spawn_rate),
+             # The logins come first; the measured window starts once all are in (at most
+             # WARMUP_LIMIT seconds), and the locustfile stops locust when it is over.
+             "-t", f"{int(measure + WARMUP_LIMIT)}s",
              "--host", hosts[0], "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
-            cwd=ROOT, env={**env, "LOAD_HOSTS": ",".join(hosts), "LOAD_WAIT": args.wait},
-            check=False,
+            cwd=ROOT,
+            env={**env, "LOAD_HOSTS": ",".join(hosts), "LOAD_WAIT": args.wait,
+                 "LOAD_MEASURE_SECONDS": str(measure), "LOAD_MARKS": str(marks)},
             stdout=(out / target / "locust.out").open("wb"), stderr=subprocess.STDOUT,
+            start_new_session=True,
         )  # fmt: skip
-        return _stats(prefix)
+        groups = {process.pid for process in processes}
+        window: dict[str, tuple[float, dict]] = {}
+        while locust.poll() is None:
+            seen = marks.read_text().split() if marks.exists() else []
+            for what in ("measuring", "measured"):
+                if what in seen and what not in window:
+                    window[what] = (time.monotonic(), _cpu_by_group(groups, locust.pid))
+            time.sleep(0.2)
+        stats = _stats(prefix)
+        if set(window) == {"measuring", "measured"}:
+            (t0, before), (t1, after) = window["measuring"], window["measured"]
+            stats["_cpu"] = {
+                "elapsed": t1 - t0,
+                "cores": os.cpu_count() or 1,
+                **{
+                    name: after.get(name, 0.0) - before.get(name, 0.0)
+                    for name in ("web", "postgres", "redis", "load generator")
+                },
+            }
+        else:
+            stats["_warmup"] = {"failed": True}
+        return stats
     finally:
         for process in processes:
             stop(process)
@@ -149,10 +223,20 @@ def run_target(target: str, args, base: str, redis: str, out: Path) -> dict[str,
 def _table(target: str, stats: dict[str, dict]) -> list[str]:
     lines = [f"\n{target}", "| page | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
              "|---|---|---|---|---|---|---|"]  # fmt: skip
-    for name, s in sorted(stats.items(), key=lambda kv: (kv[0] == "Aggregated", kv[0])):
+    pages = {name: s for name, s in stats.items() if not name.startswith("_")}
+    for name, s in sorted(pages.items(), key=lambda kv: (kv[0] == "Aggregated", kv[0])):
         lines.append(
             f"| {name} | {s['requests']} | {s['failures']} | {s['rps']:.1f} | {s['p50']:.0f} |"
             f" {s['p95']:.0f} | {s['p99']:.0f} |"
+        )
+    cpu = stats.get("_cpu")
+    if cpu:
+        # Where the machine's CPU went while the scenario ran: cores busy on average.
+        busy = {k: v / cpu["elapsed"] for k, v in cpu.items() if k not in ("elapsed", "cores")}
+        lines.append(
+            f"CPU in {cpu['elapsed']:.0f} s, cores busy on average (of {cpu['cores']}): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in busy.items())
+            + f"; all these {sum(busy.values()):.2f}"
         )
     return lines
 
@@ -184,10 +268,12 @@ def main() -> int:
         print("\n".join(_table(target, stats)))
         if target == "gunicorn":
             for name, s in stats.items():
-                if name in ("Aggregated", "login"):
+                if name in ("Aggregated", "login") or name.startswith("_"):
                     continue
                 if s["p95"] >= P95_GOAL_MS:
                     missed.append(f"{name}: p95 {s['p95']:.0f} ms")
+            if "_warmup" in stats:
+                missed.append(f"not every user logged in within {WARMUP_LIMIT} s")
             if stats.get("Aggregated", {}).get("failures"):
                 missed.append(f"{stats['Aggregated']['failures']} failures")
     if len(results) == 2:
