@@ -6,8 +6,9 @@ demo data, on PostgreSQL and Redis.
         .venv/bin/python bench/load/run.py [--users 50] [--duration 2m] [--only gunicorn]
 
 DATABASE_URL names the server (and a database to connect to for creating the benchmark's own,
-``reviewportal_load``, dropped and made again for each target). Prints a table per target and
-the ratios, and exits 1 when a goal is missed: no errors, p95 under 300 ms for every page of the
+``reviewportal_load``, dropped and made again for each target). Prints a table per target (with
+the CPU that the web processes, PostgreSQL, Redis and the generator used meanwhile) and the
+ratios, and exits 1 when a goal is missed: no errors, p95 under 300 ms for every page of the
 scenario (the login aside), and two Gunicorn nodes at least 5x the requests/s of runserver."""
 
 from __future__ import annotations
@@ -191,12 +192,15 @@ def run_target(target: str, args, base: str, redis: str, out: Path) -> dict[str,
         )  # fmt: skip
         groups = {process.pid for process in processes}
         window: dict[str, tuple[float, dict]] = {}
-        while locust.poll() is None:
-            seen = marks.read_text().split() if marks.exists() else []
-            for what in ("measuring", "measured"):
-                if what in seen and what not in window:
-                    window[what] = (time.monotonic(), _cpu_by_group(groups, locust.pid))
-            time.sleep(0.2)
+        try:
+            while locust.poll() is None:
+                seen = marks.read_text().split() if marks.exists() else []
+                for what in ("measuring", "measured"):
+                    if what in seen and what not in window:
+                        window[what] = (time.monotonic(), _cpu_by_group(groups, locust.pid))
+                time.sleep(0.2)
+        finally:
+            stop(locust)  # interrupted: the generator goes with the servers
         stats = _stats(prefix)
         if set(window) == {"measuring", "measured"}:
             (t0, before), (t1, after) = window["measuring"], window["measured"]
