@@ -17,8 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def mixed(filings, approved_template):
     """The three filings of a signature and the three of its approved template."""
-    template = approved_template
-    return list(filings.values()) + list(CarrierFiling.objects.of(template))
+    return list(filings.values()) + list(CarrierFiling.objects.of(approved_template))
 
 
 def test_one_locked_filing_comes_with_its_carrier_revision_and_item(

@@ -53,8 +53,7 @@ def waiting(filings, approved_template):
     filing_submit(filing_id=filings["cmcc"].pk)
     filing_submit(filing_id=filings["cucc"].pk)
     filing_result_enter(filing=filings["cucc"], user=staff, status="registered")
-    template = approved_template
-    template_cmcc = CarrierFiling.objects.of(template).get(carrier__code="cmcc")
+    template_cmcc = CarrierFiling.objects.of(approved_template).get(carrier__code="cmcc")
     filing_submit(filing_id=template_cmcc.pk)
     return {**filings, "template": template_cmcc}
 

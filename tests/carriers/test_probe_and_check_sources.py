@@ -191,8 +191,7 @@ def all_submitted(filings):
 
 @pytest.fixture
 def template_filings(approved_template):
-    template = approved_template
-    return {f.carrier.code: f for f in CarrierFiling.objects.of(template)}
+    return {f.carrier.code: f for f in CarrierFiling.objects.of(approved_template)}
 
 
 def test_a_query_s_result_is_recorded_as_the_query_s(all_submitted, time_machine):
