@@ -109,8 +109,10 @@ def _seconds(duration: str) -> float:
 
 
 def _cpu_by_group(web_groups: set[int], generator: int) -> dict[str, float]:
-    """CPU seconds used so far by the processes alive now: the web servers' process groups, the
-    load generator's, PostgreSQL and Redis (Linux /proc)."""
+    """CPU seconds used so far by the processes alive now and by the children they have reaped:
+    the web servers' process groups, the load generator's, PostgreSQL and Redis (Linux /proc).
+    The reaped children count because Gunicorn replaces a worker after ``WEB_MAX_REQUESTS``
+    and PostgreSQL ends a backend with its connection: their CPU moves to the parent then."""
     used: dict[str, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -132,7 +134,8 @@ def _cpu_by_group(web_groups: set[int], generator: int) -> dict[str, float]:
             name = "redis"
         else:
             continue
-        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / _TICKS
+        # utime, stime, cutime, cstime
+        used[name] = used.get(name, 0.0) + sum(int(f) for f in fields[11:15]) / _TICKS
     return used
 
 
