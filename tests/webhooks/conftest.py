@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -37,6 +37,11 @@ class Receiver:
     seen: list[tuple[str, int]] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    #: The sender's (address, port) of every request: one pair per TCP connection.
+    peers: list[tuple[str, int]] = field(default_factory=list)
+    #: Called with the number of a verified request: True to answer nothing and hold the
+    #: connection open until the sender gives up (a receiver that hangs).
+    hang: Callable[[int], bool] = lambda n: False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def verify(self, body: bytes, headers: dict[str, str]) -> dict | None:
@@ -50,6 +55,9 @@ class Receiver:
 
 def _handler(receiver: Receiver):
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as real receivers' servers have: a sender's pooled connection is reused.
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -57,21 +65,35 @@ def _handler(receiver: Receiver):
                 receiver.requests += 1
                 number = receiver.requests
                 receiver.headers.append(headers)
+                receiver.peers.append(self.client_address)
                 payload = receiver.verify(body, headers)
+                hang = payload is not None and receiver.hang(number)
                 if payload is None:
                     receiver.refused.append(headers.get("webhook-id", ""))
                     status, extra = 400, {}
-                else:
+                elif not hang:
                     status, extra = receiver.answer(number)
                     receiver.seen.append((headers["webhook-id"], status))
                     if 200 <= status < 300:
                         receiver.accepted.append(payload)
+            if hang:
+                # Outside the lock (other requests are answered meanwhile); at most 10 s, so
+                # that a sender without a timeout fails the test instead of blocking it.
+                self.connection.settimeout(10)
+                with suppress(OSError):
+                    self.rfile.read(1)  # returns when the sender closes the connection
+                self.close_connection = True
+                return
             self.send_response(status)
             for name, value in extra.items():
                 self.send_header(name, value)
-            self.send_header("content-length", "2")
+            # A 204 has no body: on a kept-alive connection one would be read as the start of
+            # the next answer.
+            if status != 204:
+                self.send_header("content-length", "2")
             self.end_headers()
-            self.wfile.write(b"ok")
+            if status != 204:
+                self.wfile.write(b"ok")
 
         def log_message(self, *args):
             pass
@@ -128,12 +150,12 @@ def receiver(allow_private):
 
 @pytest.fixture
 def endpoint_for(receiver):
-    """``endpoint_for(user, event_types=())``: an endpoint of the user's account at the
-    receiver, whose secret the receiver accepts."""
+    """``endpoint_for(user, event_types=(), at=receiver)``: an endpoint of the user's account
+    at the receiver (or at another one, from ``receiver_serving``), whose secret it accepts."""
 
-    def make(user, event_types=()):
-        endpoint, secret = endpoint_create(user=user, url=receiver.url, event_types=event_types)
-        receiver.secrets.append(secret)
+    def make(user, event_types=(), at: Receiver = receiver):
+        endpoint, secret = endpoint_create(user=user, url=at.url, event_types=event_types)
+        at.secrets.append(secret)
         return endpoint
 
     return make

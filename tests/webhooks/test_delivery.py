@@ -1,6 +1,7 @@
 """Deliveries to a real receiver on 127.0.0.1 that verifies every request with the
 ``standardwebhooks`` package: signed, retried on the SPEC's schedule, in order per object,
-once per endpoint; 410, Retry-After and five days of failures; secret rotation."""
+once per endpoint; timeouts, 410, Retry-After and five days of failures; secret rotation; one
+pooled connection."""
 
 from __future__ import annotations
 
@@ -14,7 +15,16 @@ from django.utils import timezone
 from reviewportal.models import AccountRole, Notification
 from reviewportal.services import lifecycle as lc
 from tests.factories import CustomerFactory, SignatureApplicationFactory
-from webhooks.models import DeliveryState, DisabledReason, WebhookDelivery, WebhookEndpoint
+from tests.webhooks.conftest import receiver_serving
+from webhooks.http import client_close
+from webhooks.models import (
+    DeliveryState,
+    DisabledReason,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from webhooks.services import (
     deliveries_send,
     deliveries_sweep,
@@ -39,6 +49,18 @@ def _review(item, customer, reviewer):
     item = lc.review_submit(item=item, user=customer)
     item = lc.review_claim(item=item, user=reviewer)
     lc.review_reject(item=item, user=reviewer, reasons=["other"])
+
+
+@pytest.fixture
+def read_timeout(settings):
+    """``read_timeout(seconds)``: the pooled client waits that long for an answer (it is made
+    again with the new setting)."""
+
+    def set_to(seconds: float) -> None:
+        settings.WEBHOOK_POLICY = {**settings.WEBHOOK_POLICY, "READ_TIMEOUT_SECONDS": seconds}
+        client_close()
+
+    return set_to
 
 
 def test_a_delivery_reaches_the_receiver_signed_and_is_marked_delivered(
@@ -82,6 +104,99 @@ def test_a_receiver_that_fails_for_a_while_gets_every_event_once_in_order(
             "signature.rejected",
         ]
     assert WebhookEndpoint.objects.get(pk=endpoint.pk).failing_since is None
+
+
+def test_two_endpoints_failing_each_their_own_way_get_every_event_once_in_order(
+    endpoint_for, receiver, customer, reviewer, approved_qualification, deliver, read_timeout
+):
+    read_timeout(1.0)
+    items = [
+        SignatureApplicationFactory(qualification=approved_qualification, content=c)
+        for c in ("和讯华谷", "和讯", "华谷信息")
+    ]
+    decisions = ["signature.rejected", "signature.approved"]
+    with receiver_serving() as other:
+        everything = endpoint_for(customer)
+        decided = endpoint_for(customer, event_types=decisions, at=other)
+        # One is down (500) for its first four requests; the other hangs on its first three
+        # (the read timeout ends them), then is busy twice (503, Retry-After an hour: longer
+        # than the schedule's wait).
+        receiver.answer = lambda n: (500, {}) if n <= 4 else (200, {})
+        other.hang = lambda n: n <= 3
+        other.answer = lambda n: (503, {"Retry-After": "3600"}) if n <= 5 else (204, {})
+        for item in items:
+            _review(item, customer, reviewer)  # submitted, rejected
+        deliveries_send(delivery_ids=list(WebhookDelivery.objects.values_list("pk", flat=True)))
+        # More events while the first ones wait for their retries.
+        for item in items:
+            item = lc.review_resubmit(item=type(item).objects.get(pk=item.pk), user=customer)
+            item = lc.review_claim(item=item, user=reviewer)
+            lc.review_approve(item=item, user=reviewer)  # submitted, approved
+        deliver()
+
+    subjects = [item.public_id for item in items]
+    for endpoint, at, types in ((everything, receiver, None), (decided, other, decisions)):
+        events = WebhookEvent.objects.filter(subject_id__in=subjects).order_by("sequence")
+        if types:
+            events = events.filter(type__in=types)
+        assert at.refused == []  # every request verified with standardwebhooks
+        ids = [p["id"] for p in at.accepted]
+        assert len(ids) == len(set(ids))  # once each
+        assert set(ids) == set(events.values_list("public_id", flat=True))
+        deliveries = WebhookDelivery.objects.filter(endpoint=endpoint)
+        assert set(deliveries.values_list("state", flat=True)) == {S.SUCCEEDED}
+        for subject in subjects:
+            got = [(p["sequence"], p["type"]) for p in at.accepted if p["data"]["id"] == subject]
+            assert got == list(events.filter(subject_id=subject).values_list("sequence", "type"))
+        assert WebhookEndpoint.objects.get(pk=endpoint.pk).failing_since is None
+    # Each failed as it was told to, and was retried until it recovered.
+    tried = WebhookAttempt.objects.filter(succeeded=False)
+    assert tried.filter(delivery__endpoint=everything, status_code=500).count() == 4
+    assert tried.filter(delivery__endpoint=decided, error="timed out").count() == 3
+    assert tried.filter(delivery__endpoint=decided, status_code=503).count() == 2
+    for failed in tried.filter(status_code=503):
+        retried = failed.delivery.attempt_rows.get(number=failed.number + 1)
+        assert (retried.started_at - failed.started_at).total_seconds() >= 3600
+    assert len(receiver.accepted) == 4 * len(items)  # submitted, rejected, submitted, approved
+    assert len(other.accepted) == 2 * len(items)
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt_retried_later(
+    endpoint_for, receiver, customer, read_timeout, deliver, settings, _fixed_clock
+):
+    _fixed_clock.move_to(timezone.now(), tick=False)  # the wait is the schedule's exactly
+    read_timeout(0.5)
+    endpoint = endpoint_for(customer)
+    receiver.hang = lambda n: n == 1
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    batch = deliveries_send(delivery_ids=[delivery.pk])
+    assert batch.retrying == [delivery.pk] and batch.succeeded == []
+    assert receiver.requests == 1 and receiver.accepted == []  # it was reached, then hung
+    delivery.refresh_from_db()
+    assert delivery.state == S.PENDING and delivery.delivered_at is None
+    assert delivery.last_status_code is None and delivery.last_error == "timed out"
+    (attempt,) = delivery.attempt_rows.all()
+    assert not attempt.succeeded and attempt.status_code is None
+    assert attempt.error == "timed out"
+    # Ended by the read timeout, not by the receiver giving up after 10 s.
+    assert 500 <= attempt.duration_ms < 5000
+    wait = (delivery.next_attempt_at - attempt.started_at).total_seconds()
+    assert wait == 5 == settings.WEBHOOK_POLICY["RETRY_SCHEDULE_SECONDS"][1]  # SPEC §9
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).failing_since is not None
+    deliver()
+    delivery.refresh_from_db()
+    assert delivery.state == S.SUCCEEDED and delivery.attempts == 2
+    assert [p["id"] for p in receiver.accepted] == [delivery.event.public_id]
+
+
+def test_deliveries_to_one_receiver_reuse_the_pooled_connection(endpoint_for, receiver, customer):
+    endpoint = endpoint_for(customer)
+    for _ in range(3):
+        delivery = endpoint_ping(user=customer, endpoint=endpoint)
+        assert deliveries_send(delivery_ids=[delivery.pk]).succeeded == [delivery.pk]
+    assert receiver.requests == 3
+    # One TCP connection for all three: a client made per delivery would open one each.
+    assert len(set(receiver.peers)) == 1
 
 
 def test_a_later_delivery_of_an_object_waits_for_the_earlier_one(
