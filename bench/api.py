@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/api.py list [--rows 1000000] [--requests 200] [--rebuild]
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/api.py webhooks \
-        [--events 10000] [--rate 500] [--seconds 20]
+        [--events 10000] [--rate 500] [--seconds 20] [--concurrency 2] [--writers 1]
 
 ``list`` builds its data once in its own database (``reviewportal_bench_api``;
 ``BENCH_API_DATABASE_URL`` to point elsewhere): 1,000,000 signatures of one account, whose owner
@@ -19,11 +19,14 @@ worker processes on the run's own queues, then (1) a burst: ``--events`` events 
 (transactions of 50, as a batch of transitions writes them) while the workers do not consume
 yet — deliveries per second from the moment they are told to consume to the last arrival;
 (2) a steady load: events committed at ``--rate`` per second for ``--seconds`` — the time from
-each event's commit to its arrival at the receiver (p50, p95, p99).
+each event's commit to its arrival at the receiver (p50, p95, p99). One Python process writes
+about 310 events/s on two shared cores; ``--writers N`` shares the load's commits among N
+processes of their own, so that the goal's 500/s can be offered.
 
 Goals (bench/README.md): the list's p95 under 50 ms and at least 10× faster than page numbers at
-the last pages; at least 500 deliveries/s, p99 from commit to delivery under 2 s. Exits with
-status 1 when a goal is missed.
+the last pages; at least 500 deliveries/s, p99 from commit to delivery under 2 s with at least
+500 events/s offered. Exits with status 1 when a goal is missed (or not shown: a steady load
+that offered less).
 """
 
 from __future__ import annotations
@@ -52,6 +55,11 @@ GOAL_LIST_P95_MS = 50.0
 GOAL_LAST_PAGE_RATIO = 10.0
 GOAL_DELIVERIES_PER_SECOND = 500.0
 GOAL_P99_SECONDS = 2.0
+#: The steady load's commits are paced to the rate asked for, so that a writer keeping up
+#: offers a little under it (the last commit's own time): this much under still counts.
+OFFERED_TOLERANCE = 0.98
+#: Events per transaction of the steady load.
+PER_COMMIT = 10
 PAGE_SIZE = 50
 OWNER = "bench-api-owner"
 
@@ -302,6 +310,85 @@ def _commit_events(account_id: int, first: int, count: int, commits: dict) -> No
         commits[event.public_id] = committed
 
 
+def _steady_share(
+    account_id: int, *, writer: int, writers: int, commits: int, rate: float, start: float
+) -> tuple[dict[str, float], float]:
+    """Writer ``writer``'s share of the steady load: commit ``n`` (of ``commits``, PER_COMMIT
+    events each) is made at ``start + n * PER_COMMIT / rate`` (monotonic clock, the same in
+    every process), writer ``w`` making those with ``n % writers == w``. Returns the commit
+    times by event id and when its last commit ended."""
+    committed: dict[str, float] = {}
+    interval = PER_COMMIT / rate
+    first = 2_000_000
+    for n in range(writer, commits, writers):
+        pause = start + n * interval - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        _commit_events(account_id, first + n * PER_COMMIT, PER_COMMIT, committed)
+    return committed, time.monotonic()
+
+
+def _writer_process(
+    account_id: int, writer: int, writers: int, commits: int, rate: float, ready, begin, results
+) -> None:
+    """A writer of the steady load in a process of its own (``--writers`` > 1): Django set up
+    from the environment the benchmark's process made, then its share once all are ready."""
+    _setup(os.environ["DATABASE_URL"])
+    from django.db import connection
+
+    from reviewportal.celery import app
+
+    app.conf.update(task_always_eager=False)
+    # Connected before the load starts, as the benchmark's own process is.
+    connection.ensure_connection()
+    with app.connection_for_write() as broker:
+        broker.ensure_connection(max_retries=3)
+    ready.wait()  # every writer is set up
+    start = begin.get()
+    share = _steady_share(
+        account_id, writer=writer, writers=writers, commits=commits, rate=rate, start=start
+    )
+    results.put((writer, *share))
+
+
+def _steady_load(account_id: int, *, rate: float, seconds: float, writers: int):
+    """The steady load's commit times by event id, and the events/s it offered (from the first
+    commit's time to the end of the last one)."""
+    commits = int(rate * seconds / PER_COMMIT)
+    if writers == 1:
+        start = time.monotonic()
+        steady, ended = _steady_share(
+            account_id, writer=0, writers=1, commits=commits, rate=rate, start=start
+        )
+        return steady, len(steady) / (ended - start)
+    # Spawned, not forked: a fork would share this process's database and broker connections.
+    spawn = multiprocessing.get_context("spawn")
+    ready, begin, results = spawn.Barrier(writers + 1), spawn.Queue(), spawn.Queue()
+    processes = [
+        spawn.Process(
+            target=_writer_process,
+            args=(account_id, w, writers, commits, rate, ready, begin, results),
+            daemon=True,
+        )
+        for w in range(writers)
+    ]
+    for process in processes:
+        process.start()
+    ready.wait(timeout=120)
+    start = time.monotonic() + 0.2  # every writer has read it before its first commit
+    for _ in processes:
+        begin.put(start)
+    steady: dict[str, float] = {}
+    ended = start
+    for _ in processes:
+        _writer, committed, last = results.get(timeout=seconds + 300)
+        steady.update(committed)
+        ended = max(ended, last)
+    for process in processes:
+        process.join(timeout=30)
+    return steady, len(steady) / (ended - start)
+
+
 def _arrivals(log: Path) -> tuple[dict[str, float], int]:
     arrived, refused = {}, 0
     for line in log.read_text().splitlines():
@@ -409,17 +496,9 @@ def webhooks_bench(args) -> int:
         burst_rate = len(burst) / (last - consuming)
 
         # (2) The steady load.
-        steady: dict[str, float] = {}
-        per_commit = 10
-        interval = per_commit / args.rate
-        start = time.monotonic()
-        first = 2_000_000
-        for n in range(int(args.rate * args.seconds / per_commit)):
-            pause = start + n * interval - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            _commit_events(account.pk, first + n * per_commit, per_commit, steady)
-        offered = len(steady) / (time.monotonic() - start)
+        steady, offered = _steady_load(
+            account.pk, rate=args.rate, seconds=args.seconds, writers=args.writers
+        )
         arrived = _wait_for(received, set(steady), timeout=args.timeout)
         latency = [arrived[i] - steady[i] for i in steady]
         _arrived_all, refused = _arrivals(received)
@@ -445,7 +524,8 @@ def webhooks_bench(args) -> int:
         f"{burst_rate:,.0f}/s (workers told to consume → last arrival, {last - consuming:.1f} s)"
     )
     print(
-        f"steady: {len(steady):,} events at {offered:,.0f}/s offered; commit → arrival p50 "
+        f"steady: {len(steady):,} events at {offered:,.0f}/s offered by {args.writers} "
+        f"writer process{'es' if args.writers > 1 else ''}; commit → arrival p50 "
         f"{statistics.median(latency) * 1000:.0f} ms, "
         f"p95 {_percentile(latency, 95) * 1000:.0f} ms, "
         f"p99 {_percentile(latency, 99) * 1000:.0f} ms, max {max(latency) * 1000:.0f} ms"
@@ -457,17 +537,35 @@ def webhooks_bench(args) -> int:
         f"{refused}; received twice: {duplicates}"
     )
     p99 = _percentile(latency, 99)
+    # The p99 goal is at the goal's rate: a lighter load does not show it.
+    offered_enough = offered >= OFFERED_TOLERANCE * GOAL_DELIVERIES_PER_SECOND
+    if not offered_enough:
+        print(
+            f"the steady load offered {offered:,.0f} events/s, under the goal's "
+            f"{GOAL_DELIVERIES_PER_SECOND:.0f}/s: its p99 does not show the goal "
+            "(--rate, --writers)"
+        )
     ok = (
         burst_rate >= GOAL_DELIVERIES_PER_SECOND
+        and offered_enough
         and p99 <= GOAL_P99_SECONDS
         and refused == 0
         and states.get(DeliveryState.SUCCEEDED, 0) == len(burst) + len(steady)
     )
     print(
-        f"goal (≥ {GOAL_DELIVERIES_PER_SECOND:.0f} deliveries/s, p99 ≤ {GOAL_P99_SECONDS:.0f} s, "
-        f"every delivery verified and succeeded): {'met' if ok else 'MISSED'}"
+        f"goal (≥ {GOAL_DELIVERIES_PER_SECOND:.0f} deliveries/s, p99 ≤ {GOAL_P99_SECONDS:.0f} s "
+        f"at ≥ {GOAL_DELIVERIES_PER_SECOND:.0f} events/s offered, every delivery verified and "
+        f"succeeded): {'met' if ok else 'MISSED'}"
     )
-    print(json.dumps({"burst_per_s": round(burst_rate), "p99_ms": round(p99 * 1000)}))
+    print(
+        json.dumps(
+            {
+                "burst_per_s": round(burst_rate),
+                "offered_per_s": round(offered),
+                "p99_ms": round(p99 * 1000),
+            }
+        )
+    )
     return 0 if ok else 1
 
 
@@ -483,8 +581,16 @@ def main() -> int:
     hooks.add_argument("--rate", type=float, default=500.0, help="events/s of the steady load")
     hooks.add_argument("--seconds", type=float, default=20.0)
     hooks.add_argument("--concurrency", type=int, default=2, help="threads per worker")
+    hooks.add_argument(
+        "--writers",
+        type=int,
+        default=1,
+        help="processes writing the steady load's events (1: the benchmark's own process)",
+    )
     hooks.add_argument("--timeout", type=float, default=300.0)
     args = parser.parse_args()
+    if args.what == "webhooks" and args.writers < 1:
+        parser.error("--writers must be at least 1")
     return list_bench(args) if args.what == "list" else webhooks_bench(args)
 
 
