@@ -5,6 +5,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from reviewportal.services.api_keys import api_key_create
+from tests.states import walk_to
 
 
 @pytest.fixture(autouse=True)
@@ -40,3 +41,20 @@ def read_api(customer) -> APIClient:
 @pytest.fixture
 def other_api(other_customer) -> APIClient:
     return client_for(api_key_create(user=other_customer, name="theirs", scope="write")[1])
+
+
+@pytest.fixture
+def approved_signature(signature, customer, reviewer):
+    """``customer``'s signature, approved: templates may be applied for under it."""
+    return walk_to(signature, "approved", customer=customer, reviewer=reviewer, senior=None)
+
+
+def template_body(signature, **extra) -> dict:
+    """The body of a template application under ``signature``."""
+    return {
+        "signature": signature.public_id,
+        "name": "登录验证码",
+        "content": "您的验证码为${code}，5分钟内有效，请勿泄露。",
+        "kind": "verification",
+        **extra,
+    }

@@ -12,35 +12,20 @@ from PIL import Image
 from reviewportal.models import ReviewState
 from signatures.models import Material, SignatureApplication
 from templates.models import TemplateApplication
+from tests.api.conftest import template_body
 from tests.factories import (
     QualificationFactory,
     SignatureApplicationFactory,
     TemplateApplicationFactory,
     png_bytes,
 )
-from tests.states import walk_to
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def approved_signature(signature, customer, reviewer):
-    return walk_to(signature, "approved", customer=customer, reviewer=reviewer, senior=None)
-
-
-def _template(signature, **extra):
-    return {
-        "signature": signature.public_id,
-        "name": "登录验证码",
-        "content": "您的验证码为${code}，5分钟内有效，请勿泄露。",
-        "kind": "verification",
-        **extra,
-    }
-
-
 def test_template_create_and_submit_under_an_approved_signature(api, approved_signature):
     response = api.post(
-        "/api/v1/templates", _template(approved_signature, submit=True), format="json"
+        "/api/v1/templates", template_body(approved_signature, submit=True), format="json"
     )
     assert response.status_code == 201, response.json()
     data = response.json()
@@ -50,7 +35,7 @@ def test_template_create_and_submit_under_an_approved_signature(api, approved_si
 
 
 def test_template_create_under_an_unapproved_signature_is_refused(api, signature):
-    response = api.post("/api/v1/templates", _template(signature), format="json")
+    response = api.post("/api/v1/templates", template_body(signature), format="json")
     assert response.status_code == 422
     assert not TemplateApplication.objects.exists()
 
@@ -72,7 +57,7 @@ def test_template_of_another_account_is_404_for_every_route(api, other_customer)
 
 
 def test_template_update_with_if_match_star_skips_the_version_check(api, approved_signature):
-    created = api.post("/api/v1/templates", _template(approved_signature), format="json")
+    created = api.post("/api/v1/templates", template_body(approved_signature), format="json")
     response = api.patch(
         created["Location"], {"remark": "晚上发送"}, format="json", HTTP_IF_MATCH="*"
     )
