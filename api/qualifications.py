@@ -14,7 +14,7 @@ from api.base import if_match
 from api.problems import Problem
 from api.realname import MaskedId, invalid_field, qualification_in_force
 from api.serializers import PublicIdList, ReviewableSerializer, StrictSerializer
-from api.views import STATE_FILTER, UPDATED_SINCE, ReviewableViewSet
+from api.views import STATE_FILTER, UPDATED_SINCE, ReviewableViewSet, nothing_created_if_blocked
 from reviewportal.models import ReviewState
 from reviewportal.models.lifecycle import OPEN_STATES
 from reviewportal.services.versions import version_expected
@@ -196,7 +196,10 @@ class QualificationViewSet(ReviewableViewSet):
         body = QualificationChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        with version_expected(item, if_match(request, required=False)):
+        with (
+            version_expected(item, if_match(request, required=False)),
+            nothing_created_if_blocked(),
+        ):
             change = qualification_change_start(
                 qualification=item,
                 user=request.user,

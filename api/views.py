@@ -4,6 +4,8 @@ path to a state change."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.db.models import F, Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,8 +29,10 @@ from api.serializers import (
     UrgentTicketSerializer,
     review_facts,
 )
+from reviewportal.errors import PrecheckBlocked
 from reviewportal.models import ReviewDecision, ReviewState
 from reviewportal.selectors import revisions_for
+from reviewportal.services.findings import blocking
 from reviewportal.services.lifecycle import review_submit, review_withdraw
 from reviewportal.services.urgent import urgent_ticket_file
 from reviewportal.services.versions import version_expected
@@ -57,6 +61,22 @@ UPDATED_SINCE = OpenApiParameter(
 
 
 ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The public ID.")
+
+
+@contextmanager
+def nothing_created_if_blocked():
+    """Around a service that creates an object and submits it in one transaction: when the
+    pre-check blocks the submission the object is rolled back with it, so the refusal says that
+    nothing was created instead of naming the object (its public id would answer 404)."""
+    try:
+        yield
+    except PrecheckBlocked as exc:
+        problems = "; ".join(f.get("message", "") for f in blocking(exc.findings))
+        raise PrecheckBlocked(
+            _("Nothing was created: the pre-check blocks the submission: %(problems)s")
+            % {"problems": problems},
+            findings=exc.findings,
+        ) from exc
 
 
 class ReviewableViewSet(ApiViewSet):
@@ -136,13 +156,14 @@ class ReviewableViewSet(ApiViewSet):
         body = serializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        item = service(
-            account=request.auth.account,
-            user=request.user,
-            materials=self._materials(data.get("materials")),
-            submit=data["submit"],
-            **self._fields(data),
-        )
+        with nothing_created_if_blocked():
+            item = service(
+                account=request.auth.account,
+                user=request.user,
+                materials=self._materials(data.get("materials")),
+                submit=data["submit"],
+                **self._fields(data),
+            )
         return self._represent(item, status.HTTP_201_CREATED, Location=self._detail_url(item))
 
     def _update(self, request, serializer, service):

@@ -13,7 +13,7 @@ from reviewportal.models import AccountRole, ReasonCode, ReviewState
 from reviewportal.sample_ids import sample_resident_id, sample_uscc
 from reviewportal.services import lifecycle as lc
 from signatures.models import Qualification
-from tests.api.conftest import client_for
+from tests.api.conftest import PUBLIC_ID, client_for
 from tests.factories import QualificationFactory, enterprise_materials, make_material
 from tests.states import walk_to
 
@@ -536,3 +536,33 @@ def test_schema_documents_the_real_name_routes_with_id_numbers_only_masked(clien
         assert field not in shown[name]["properties"]
         assert f"{field}_masked" in shown[name]["properties"]
     assert "legal_rep_id_number" in shown["QualificationCreateRequest"]["properties"]
+
+
+# --- created and submitted at once, blocked by the pre-check -----------------------------------
+
+
+def _assert_blocked_naming_nothing(response) -> None:
+    assert response.status_code == 422, response.json()
+    problem = response.json()
+    assert problem["code"] == "precheck_blocked" and problem["errors"]
+    assert problem["detail"].startswith("Nothing was created")
+    assert PUBLIC_ID.findall(problem["detail"]) == []
+
+
+def test_qualification_create_with_submit_blocked_names_nothing_that_does_not_exist(api):
+    # Everything but the documents an enterprise needs: the pre-check blocks the submission.
+    response = api.post(URL, _body(submit=True), format="json", HTTP_ACCEPT_LANGUAGE="en")
+    _assert_blocked_naming_nothing(response)
+    assert not Qualification.objects.exists()
+
+
+def test_qualification_change_blocked_names_nothing_that_does_not_exist(
+    api, approved_qualification
+):
+    url = f"{URL}/{approved_qualification.public_id}"
+    response = api.post(
+        f"{url}/change", {"materials": []}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    _assert_blocked_naming_nothing(response)
+    assert not approved_qualification.changes.exists()
+    assert api.get(url).json()["open_change"] is None

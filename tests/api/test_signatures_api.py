@@ -8,6 +8,7 @@ import pytest
 from reviewportal.models import ReasonCode, ReviewState
 from reviewportal.services import lifecycle as lc
 from signatures.models import SignatureApplication
+from tests.api.conftest import PUBLIC_ID
 from tests.factories import QualificationFactory, SignatureApplicationFactory, make_material
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +227,21 @@ def test_signature_list_query_count_does_not_grow_with_rows(
         SignatureApplicationFactory(qualification=approved_qualification, content=f"乙{n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         api.get(URL)
+
+
+def test_signature_create_with_submit_blocked_names_nothing_that_does_not_exist(
+    api, approved_qualification
+):
+    # An app's name as a signature: refused since 2026-05-01.
+    body = _body(approved_qualification, type="app", content="极光推送", submit=True)
+    response = api.post(URL, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "precheck_blocked"
+    assert problem["errors"] and all(e["pointer"] == "#/" for e in problem["errors"])
+    assert problem["detail"].startswith("Nothing was created")
+    assert all(e["detail"] in problem["detail"] for e in problem["errors"])
+    assert PUBLIC_ID.findall(problem["detail"]) == []
+    assert not SignatureApplication.objects.exists()
+    chinese = api.post(URL, body, format="json").json()
+    assert chinese["detail"].startswith("未创建任何内容")

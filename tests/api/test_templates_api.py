@@ -11,7 +11,7 @@ from reviewportal.models import ReasonCode, ReviewState, UrgentTicket
 from reviewportal.selectors import revisions_for
 from reviewportal.services import lifecycle as lc
 from templates.models import TemplateApplication
-from tests.api.conftest import template_body
+from tests.api.conftest import PUBLIC_ID, template_body
 from tests.factories import (
     QualificationFactory,
     SignatureApplicationFactory,
@@ -206,3 +206,23 @@ def test_template_revisions_show_the_rejection_in_the_callers_language(api, subm
     assert decision["reasons"] == [
         {"code": reason.code, "title": reason.title_en, "text": reason.customer_text_en}
     ]
+
+
+# --- created and submitted at once, blocked by the pre-check -----------------------------------
+
+
+def test_template_create_with_submit_blocked_names_nothing_that_does_not_exist(
+    api, approved_signature
+):
+    body = template_body(
+        approved_signature, kind="notification", content="【和讯华谷】您的订单已发货。", submit=True
+    )
+    response = api.post(URL, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "precheck_blocked"
+    assert [e["code"] for e in problem["errors"]] == ["TPL_BRACKETS"]
+    assert problem["detail"].startswith("Nothing was created")
+    assert problem["errors"][0]["detail"] in problem["detail"]
+    assert PUBLIC_ID.findall(problem["detail"]) == []
+    assert not TemplateApplication.objects.exists()
