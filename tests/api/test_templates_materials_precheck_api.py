@@ -161,6 +161,52 @@ def test_precheck_template_under_a_missing_signature_blocks(api):
     assert response.json()["blocked"] is True
 
 
+def test_precheck_signature_with_another_accounts_qualification_is_as_of_an_unknown_id(
+    api, other_api, approved_qualification
+):
+    """The pre-check answers (200) with findings, not a 4xx: another account's qualification
+    is checked as one that does not exist, so nothing of it (its entity, its documents) counts
+    or shows."""
+    body = {
+        "qualification": approved_qualification.public_id,
+        "type": "company",
+        "content": "和讯华谷",
+    }
+    url = "/api/v1/precheck/signature"
+    ours = api.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert ours.json()["blocked"] is False, ours.json()
+    theirs = other_api.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    unknown = other_api.post(
+        url, {**body, "qualification": "QUA0000000000"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert theirs.status_code == unknown.status_code == 200
+    assert theirs.json() == unknown.json()
+    assert theirs.json()["blocked"] is True
+    assert "SIG_MATERIALS_MISSING" in {f["code"] for f in theirs.json()["findings"]}
+    assert approved_qualification.name not in theirs.content.decode()
+    assert not SignatureApplication.objects.exists()
+
+
+def test_precheck_template_under_another_accounts_signature_is_as_of_an_unknown_id(
+    api, other_api, approved_signature
+):
+    body = {
+        "signature": approved_signature.public_id,
+        "content": "您的验证码为${code}，5分钟内有效，请勿泄露。",
+        "kind": "verification",
+    }
+    url = "/api/v1/precheck/template"
+    assert api.post(url, body, format="json").json()["blocked"] is False
+    theirs = other_api.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    unknown = other_api.post(
+        url, {**body, "signature": "SIG0000000000"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert theirs.status_code == unknown.status_code == 200
+    assert theirs.json() == unknown.json()
+    assert [f["code"] for f in theirs.json()["findings"]] == ["TPL_SIGNATURE_NOT_APPROVED"]
+    assert not TemplateApplication.objects.exists()
+
+
 def _file(name, data):
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
 
