@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from reviewportal.services.api_keys import api_key_create
@@ -11,13 +10,6 @@ from tests.states import walk_to
 
 #: A public id of a reviewable object in a text (``reviewportal.identifiers``).
 PUBLIC_ID = re.compile(r"(?<![0-9A-Z])(?:QUA|SIG|TPL)[0-9A-Z]{10}(?![0-9A-Z])")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def client_for(token: str | None) -> APIClient:

@@ -3,10 +3,14 @@ idempotent POSTs, rate limits, languages, unknown URLs, the schema and its docs 
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
+from redis import Redis
 
 from reviewportal.models import AccountRole, ApiKey
 from reviewportal.services.api_keys import api_key_create, api_key_revoke
@@ -45,6 +49,7 @@ def test_a_revoked_key_is_401_revoked(customer, write_key):
     api_key_revoke(user=customer, key=key)
     response = client_for(token).get(URL)
     assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json()["code"] == "revoked_key"
 
 
@@ -55,6 +60,7 @@ def test_an_expired_key_is_401_expired(customer, _fixed_clock):
     _fixed_clock.shift(timedelta(hours=2))
     response = client_for(token).get(URL)
     assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json()["code"] == "expired_key"
 
 
@@ -135,6 +141,27 @@ def test_rate_limits_are_counted_per_key(api, read_api, settings):
     assert api.get(URL).status_code == 200
     assert api.get(URL).status_code == 429
     assert read_api.get(URL).status_code == 200
+
+
+@pytest.mark.services
+def test_rate_limit_on_redis_answers_429_with_retry_after_and_is_shared(api, write_key, settings):
+    """Counted in Redis (the cache when REDIS_URL is set), so every web node sees the count.
+    (Rate counts are per key and every test makes its own: no test clears the cache, which on
+    Redis would empty it under the tests of the other processes too.)"""
+    assert isinstance(caches["default"], RedisCache), settings.CACHES
+    settings.API_POLICY = {**settings.API_POLICY, "RATE_PER_MINUTE": 3}
+    answers = [api.get(URL) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a["RateLimit-Remaining"] for a in answers[:3]] == ["2", "1", "0"]
+    limited = answers[3]
+    assert 1 <= int(limited["Retry-After"]) <= 61
+    assert limited["Content-Type"] == "application/problem+json"
+    assert limited.json()["code"] == "rate_limited"
+    # The count as another node reads it: straight from Redis, with its expiry.
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    (name,) = redis.keys(f"*api-rate:{write_key[0].key_id}:*")
+    assert int(redis.get(name)) == 4
+    assert 0 < redis.ttl(name) <= 120
 
 
 @pytest.mark.parametrize(
