@@ -196,8 +196,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": env.str("LOG_LEVEL_AXES", default="WARNING")},
-        # httpx logs every request's URL at INFO: a customer's webhook URL may carry their
-        # receiver's token in its query (the webhooks log endpoint ids instead).
+        # httpx and its pool (httpcore) log requests' URLs: a customer's webhook URL may carry
+        # their receiver's token in its query (the webhooks log endpoint ids instead).
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
     },

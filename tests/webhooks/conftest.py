@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ import pytest
 from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from webhooks.http import client_close
+from webhooks.http import pool_close
 from webhooks.models import DeliveryState, WebhookDelivery
 from webhooks.services import deliveries_due, deliveries_send, endpoint_create
 
@@ -42,6 +43,11 @@ class Receiver:
     #: Called with the number of a verified request: True to answer nothing and hold the
     #: connection open until the sender gives up (a receiver that hangs).
     hang: Callable[[int], bool] = lambda n: False
+    #: Called with the number of a verified request: ``("head", pause)`` to send the whole
+    #: answer one byte at a time, ``pause`` seconds apart (each byte well within a read
+    #: timeout); ``("body", pause)`` to send the status and headers at once, then a body of
+    #: 200 bytes that way; None to answer at once.
+    drip: Callable[[int], tuple[str, float] | None] = lambda n: None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def verify(self, body: bytes, headers: dict[str, str]) -> dict | None:
@@ -68,6 +74,7 @@ def _handler(receiver: Receiver):
                 receiver.peers.append(self.client_address)
                 payload = receiver.verify(body, headers)
                 hang = payload is not None and receiver.hang(number)
+                drip = receiver.drip(number) if payload is not None else None
                 if payload is None:
                     receiver.refused.append(headers.get("webhook-id", ""))
                     status, extra = 400, {}
@@ -84,6 +91,9 @@ def _handler(receiver: Receiver):
                     self.rfile.read(1)  # returns when the sender closes the connection
                 self.close_connection = True
                 return
+            if drip:
+                self._drip(status, *drip)
+                return
             self.send_response(status)
             for name, value in extra.items():
                 self.send_header(name, value)
@@ -94,6 +104,24 @@ def _handler(receiver: Receiver):
             self.end_headers()
             if status != 204:
                 self.wfile.write(b"ok")
+
+        def _drip(self, status: int, part: str, pause: float) -> None:
+            body = b"x" * 200
+            head = f"HTTP/1.1 {status} OK\r\ncontent-length: {len(body)}\r\n\r\n".encode()
+            slow = head + body if part == "head" else body
+            if part == "body":
+                self.wfile.write(head)
+                self.wfile.flush()
+            self.close_connection = True
+            # Until the sender gives up (the connection closes) or 30 s have passed.
+            until = time.monotonic() + 30
+            with suppress(OSError):
+                for byte in slow:
+                    if time.monotonic() > until:
+                        break
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(pause)
 
         def log_message(self, *args):
             pass
@@ -139,7 +167,7 @@ def receiver_serving() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
-        client_close()
+        pool_close()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from reviewportal.models import AccountRole, Notification
 from reviewportal.services import lifecycle as lc
 from tests.factories import CustomerFactory, SignatureApplicationFactory
 from tests.webhooks.conftest import receiver_serving
-from webhooks.http import client_close
+from webhooks.http import pool_close
 from webhooks.models import (
     DeliveryState,
     DisabledReason,
@@ -58,7 +58,7 @@ def read_timeout(settings):
 
     def set_to(seconds: float) -> None:
         settings.WEBHOOK_POLICY = {**settings.WEBHOOK_POLICY, "READ_TIMEOUT_SECONDS": seconds}
-        client_close()
+        pool_close()
 
     return set_to
 
@@ -187,6 +187,52 @@ def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt_retried_lat
     delivery.refresh_from_db()
     assert delivery.state == S.SUCCEEDED and delivery.attempts == 2
     assert [p["id"] for p in receiver.accepted] == [delivery.event.public_id]
+
+
+@pytest.fixture
+def attempt_deadline(settings):
+    """``attempt_deadline(seconds)``: a whole attempt is given up after that long."""
+
+    def set_to(seconds: float) -> None:
+        settings.WEBHOOK_POLICY = {**settings.WEBHOOK_POLICY, "ATTEMPT_DEADLINE_SECONDS": seconds}
+
+    return set_to
+
+
+def test_an_answer_dripped_within_each_read_timeout_is_cut_at_the_attempts_deadline(
+    endpoint_for, receiver, customer, read_timeout, attempt_deadline
+):
+    """Each byte of the answer comes within the read timeout, so only a limit on the whole
+    attempt ends it: else the attempt could outlast the claim's lease (and the delivery be sent
+    twice) or hold a worker's thread for as long as the receiver likes."""
+    read_timeout(1.0)
+    attempt_deadline(2.0)
+    endpoint = endpoint_for(customer)
+    receiver.answer = lambda n: (200, {})
+    receiver.drip = lambda n: ("head", 0.3) if n == 1 else None
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    batch = deliveries_send(delivery_ids=[delivery.pk])
+    assert batch.retrying == [delivery.pk]
+    (attempt,) = delivery.attempt_rows.all()
+    assert attempt.error == "timed out" and attempt.status_code is None
+    # The deadline, not the receiver (about 80 bytes, 0.3 s apart: 24 s) ended it.
+    assert 2000 <= attempt.duration_ms < 3500
+
+
+def test_a_body_dripped_past_the_deadline_keeps_the_status_already_answered(
+    endpoint_for, receiver, customer, read_timeout, attempt_deadline
+):
+    """The status is the receiver's answer; the body is read only to show it."""
+    read_timeout(1.0)
+    attempt_deadline(1.5)
+    endpoint = endpoint_for(customer)
+    receiver.answer = lambda n: (200, {})
+    receiver.drip = lambda n: ("body", 0.3)
+    delivery = endpoint_ping(user=customer, endpoint=endpoint)
+    assert deliveries_send(delivery_ids=[delivery.pk]).succeeded == [delivery.pk]
+    (attempt,) = delivery.attempt_rows.all()
+    assert attempt.succeeded and attempt.status_code == 200
+    assert 1500 <= attempt.duration_ms < 3000
 
 
 def test_deliveries_to_one_receiver_reuse_the_pooled_connection(endpoint_for, receiver, customer):

@@ -9,7 +9,8 @@ A batch (one task message, ``deliveries_send``) goes through three steps:
    claiming is left to it) — with, up to BATCH_SIZE, other deliveries due by the same rules —
    and marked ``sending`` with this batch's claim token and a lease;
 2. **send**, outside any transaction, in parallel threads (no database access): each body is
-   signed with the endpoint's secrets and POSTed to an address checked just now;
+   signed with the endpoint's secrets and POSTed to an address checked just now (once per
+   endpoint of the batch, as the step begins);
 3. **record**, one transaction: only rows still holding this batch's token are written (a row
    whose lease ran out and that another worker took is not written twice): success (2xx), or
    the next attempt from the retry schedule (``Retry-After`` of a 429 or 503 honoured, capped),
@@ -27,6 +28,8 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import os
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -42,7 +45,7 @@ from django.utils import timezone, translation
 
 from reviewportal.bulk import rows_update
 from reviewportal.services.dispatch import task_named
-from webhooks.addresses import AddressRefused, target_check
+from webhooks.addresses import AddressRefused, Target, target_check
 from webhooks.http import Answer, post
 from webhooks.models import (
     DeliveryState,
@@ -172,19 +175,41 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.event.payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _attempt(delivery: WebhookDelivery) -> Answer:
-    """One request (no database access: it runs in a thread of the batch)."""
-    endpoint, event = delivery.endpoint, delivery.event
-    body = body_of(delivery)
+@dataclass(frozen=True)
+class _Route:
+    """Where and how one endpoint's deliveries of a batch are sent: the addresses its URL
+    resolved to and was checked on just before the batch (or why it may not be sent to), and
+    its secrets, decrypted once."""
+
+    target: Target | None
+    refused: str
+    secrets: list
+
+
+def _routes(rows: list[WebhookDelivery]) -> dict[int, _Route]:
+    routes: dict[int, _Route] = {}
     with translation.override("en"):
-        try:
-            target = target_check(endpoint.url)
-        except AddressRefused as exc:
-            return Answer(status=None, duration_ms=0, error=str(exc)[:500])
+        for row in rows:
+            endpoint = row.endpoint
+            if endpoint.pk in routes:
+                continue
+            try:
+                target, refused = target_check(endpoint.url), ""
+            except AddressRefused as exc:
+                target, refused = None, str(exc)[:500]
+            routes[endpoint.pk] = _Route(target, refused, endpoint.signing_secrets())
+    return routes
+
+
+def _attempt(delivery: WebhookDelivery, route: _Route) -> Answer:
+    """One request (no database access: it runs in a thread of the batch)."""
+    if route.target is None:
+        return Answer(status=None, duration_ms=0, error=route.refused)
+    body = body_of(delivery)
     headers = signed_headers(
-        endpoint.signing_secrets(), msg_id=event.public_id, timestamp=int(time.time()), body=body
+        route.secrets, msg_id=delivery.event.public_id, timestamp=int(time.time()), body=body
     )
-    return post(url=endpoint.url, target=target, headers=headers, body=body)
+    return post(url=delivery.endpoint.url, target=route.target, headers=headers, body=body)
 
 
 def retry_after_seconds(value: str | None, *, now) -> float | None:
@@ -243,12 +268,14 @@ _RECORDED = (
 def _record(token: str, rows: list[WebhookDelivery], answers: list[Answer], batch: SendBatch):
     with transaction.atomic():
         now = timezone.now()
-        locked = {
-            d.pk: d
-            for d in WebhookDelivery.objects.select_for_update(of=("self",))
+        # The rows still held by this batch, locked; the claim's own copies are written.
+        held = set(
+            WebhookDelivery.objects.select_for_update(of=("self",))
             .filter(pk__in=[r.pk for r in rows], state=S.SENDING, claim_token=token)
             .order_by("pk")
-        }
+            .values_list("pk", flat=True)
+        )
+        locked = {r.pk: r for r in rows if r.pk in held}
         numbers = dict(
             WebhookAttempt.objects.filter(delivery_id__in=list(locked))
             .order_by()
@@ -350,6 +377,23 @@ def _following(finished: list[WebhookDelivery], now) -> list[int]:
     return [pk for pk, endpoint_id, subject_id in candidates if (endpoint_id, subject_id) in pairs]
 
 
+_senders_local = threading.local()
+
+
+def _senders() -> ThreadPoolExecutor:
+    """The SEND_THREADS threads that make the requests of the batches this thread sends (one
+    set per worker thread, so that a batch waiting on a slow receiver never holds up another
+    worker thread's batch; kept between batches; a forked worker child makes its own)."""
+    key = (os.getpid(), policy()["SEND_THREADS"])
+    held = getattr(_senders_local, "held", None)
+    if held is None or held[0] != key:
+        if held is not None and held[0][0] == os.getpid():
+            held[1].shutdown(wait=False)
+        held = (key, ThreadPoolExecutor(max_workers=key[1], thread_name_prefix="webhook-send"))
+        _senders_local.held = held
+    return held[1]
+
+
 def deliveries_send(*, delivery_ids: Sequence[int]) -> SendBatch:
     """Send the deliveries of ``delivery_ids`` that are due (see the module's docstring for
     the three steps and what each guarantees). Returns what happened to each id."""
@@ -359,10 +403,10 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendBatch:
     batch.skipped += [pk for pk in delivery_ids if pk not in claimed]
     if not rows:
         return batch
+    routes = _routes(rows)
     if len(rows) == 1:
-        answers = [_attempt(rows[0])]
+        answers = [_attempt(rows[0], routes[rows[0].endpoint_id])]
     else:
-        with ThreadPoolExecutor(max_workers=min(policy()["SEND_THREADS"], len(rows))) as pool:
-            answers = list(pool.map(_attempt, rows))
+        answers = list(_senders().map(lambda row: _attempt(row, routes[row.endpoint_id]), rows))
     _record(token, rows, answers, batch)
     return batch
