@@ -15,9 +15,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from reviewportal.services.api_keys import api_key_create
+from reviewportal.demo import DEMO_PASSWORD, demo_seed
 from reviewportal.wsgi import application
-from tests.factories import SignatureApplicationFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
@@ -35,11 +34,14 @@ def _connections_kept():
 
 
 @pytest.fixture
-def demo_key(_connections_kept, settings, approved_qualification, customer):
+def demo_key(_connections_kept, settings):
+    """The key the demo prints (``seed_demo``), over the demo's data: accounts, realname
+    materials, signatures and templates in every review state, carrier filings."""
     # Enough requests per minute for the generated cases; the limit itself is tested elsewhere.
     settings.API_POLICY = {**settings.API_POLICY, "RATE_PER_MINUTE": 100_000}
-    SignatureApplicationFactory(qualification=approved_qualification)
-    return api_key_create(user=customer, name="schemathesis", scope="write")[1]
+    result = demo_seed(password=DEMO_PASSWORD)
+    assert result.api_key is not None
+    return result.api_key[1]
 
 
 @pytest.mark.django_db
