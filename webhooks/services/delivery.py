@@ -186,19 +186,24 @@ class _Route:
     secrets: list
 
 
-def _routes(rows: list[WebhookDelivery]) -> dict[int, _Route]:
-    routes: dict[int, _Route] = {}
+def _route(endpoint) -> _Route:
     with translation.override("en"):
-        for row in rows:
-            endpoint = row.endpoint
-            if endpoint.pk in routes:
-                continue
-            try:
-                target, refused = target_check(endpoint.url), ""
-            except AddressRefused as exc:
-                target, refused = None, str(exc)[:500]
-            routes[endpoint.pk] = _Route(target, refused, endpoint.signing_secrets())
-    return routes
+        try:
+            target, refused = target_check(endpoint.url), ""
+        except AddressRefused as exc:
+            target, refused = None, str(exc)[:500]
+    return _Route(target, refused, endpoint.signing_secrets())
+
+
+def _routes(rows: list[WebhookDelivery]) -> dict[int, _Route]:
+    """Each endpoint's route, the names resolved in the sending threads (a slow resolver does
+    not hold up the others)."""
+    endpoints = list({row.endpoint_id: row.endpoint for row in rows}.values())
+    if len(endpoints) == 1:
+        return {endpoints[0].pk: _route(endpoints[0])}
+    return {
+        e.pk: route for e, route in zip(endpoints, _senders().map(_route, endpoints), strict=True)
+    }
 
 
 def _attempt(delivery: WebhookDelivery, route: _Route) -> Answer:
