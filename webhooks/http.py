@@ -143,9 +143,9 @@ class Answer:
     excerpt: str = ""
 
 
-def _host_header(target: Target) -> str:
+def _host_header(target: Target, host: str) -> str:
     default = 443 if target.scheme == "https" else 80
-    host = f"[{target.host}]" if ":" in target.host else target.host
+    host = f"[{host}]" if ":" in host else host
     return host if target.port == default else f"{host}:{target.port}"
 
 
@@ -171,9 +171,12 @@ def _header(response: httpcore.Response, name: bytes) -> str | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _request_target(url: str) -> bytes:
-    """The path and query of ``url`` as sent (percent-encoded as httpx encodes them)."""
-    return httpx.URL(url).raw_path
+def _url_parts(url: str) -> tuple[str, bytes]:
+    """The host of ``url`` as sent (an internationalised name in its ASCII, IDNA form, for the
+    ``Host`` header and the TLS server name) and its path and query, percent-encoded as httpx
+    encodes them."""
+    parsed = httpx.URL(url)
+    return parsed.raw_host.decode("ascii"), parsed.raw_path
 
 
 def post(*, url: str, target: Target, headers: dict[str, str], body: bytes) -> Answer:
@@ -186,10 +189,11 @@ def post(*, url: str, target: Target, headers: dict[str, str], body: bytes) -> A
         "timeout": {"connect": policy["CONNECT_TIMEOUT_SECONDS"], "read": read, "write": read,
                     "pool": read},
     }  # fmt: skip
+    host, request_target = _url_parts(url)
     if target.scheme == "https":
-        extensions["sni_hostname"] = target.host
+        extensions["sni_hostname"] = host
     request_headers = [
-        (b"host", _host_header(target).encode("ascii")),
+        (b"host", _host_header(target, host).encode("ascii")),
         (b"user-agent", policy["USER_AGENT"].encode("ascii")),
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode("ascii")),
@@ -203,7 +207,7 @@ def post(*, url: str, target: Target, headers: dict[str, str], body: bytes) -> A
                 scheme=target.scheme.encode("ascii"),
                 host=address.encode("ascii"),
                 port=target.port,
-                target=_request_target(url),
+                target=request_target,
             )
             try:
                 with pool().stream(

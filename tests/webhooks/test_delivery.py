@@ -16,7 +16,8 @@ from reviewportal.models import AccountRole, Notification
 from reviewportal.services import lifecycle as lc
 from tests.factories import CustomerFactory, SignatureApplicationFactory
 from tests.webhooks.conftest import receiver_serving
-from webhooks.http import pool_close
+from webhooks.addresses import Target
+from webhooks.http import pool_close, post
 from webhooks.models import (
     DeliveryState,
     DisabledReason,
@@ -465,3 +466,13 @@ def test_a_batch_with_room_takes_other_due_deliveries_but_keeps_each_objects_ord
     assert deliveries_send(delivery_ids=[second.pk]).succeeded == [second.pk]
     assert WebhookDelivery.objects.get(pk=later.pk).state == S.PENDING
     assert [p["sequence"] for p in receiver.accepted if p["type"] != "ping"] == [1, 2]
+
+
+def test_an_internationalised_host_is_sent_in_its_ascii_form(receiver, allow_private):
+    """A name like 例子.测试 goes in the Host header (and the TLS server name) as IDNA, as
+    httpx writes it in a URL; HTTP headers carry ASCII only."""
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    target = Target(scheme="http", host="例子.测试", port=port, addresses=("127.0.0.1",))
+    answer = post(url=f"http://例子.测试:{port}/hooks", target=target, headers={}, body=b"{}")
+    assert answer.status == 400  # unsigned: the receiver refuses it, after reading its headers
+    assert receiver.headers[0]["host"] == f"xn--fsqu00a.xn--0zwm56d:{port}"
